@@ -1,0 +1,46 @@
+"""bpteach: back-propagation taught twice, node by node and in matrix form, in the lectures' notation.
+
+    import bpteach as bp
+    net = bp.Network.layered([2, 2, 2, 1])       # lecture 002's 7 neurons, numbered 1..7
+    rec = net.backpropagate([1.0, 0.5], 1.0)      # rec.in_, rec.a, rec.delta, rec.grad, rec.steps
+    mlp = bp.MLP([2, 3, 1])                       # lecture 000: h_i = s(W_i h_{i-1})
+    bp.side_by_side(mlp, [1.0, 0.5], [1.0])       # every Delta_j beside its delta_i entry
+
+The core imports numpy only; ``bpteach.widgets`` (ipywidgets, matplotlib) and ``bpteach.grading``
+are imported on demand.
+"""
+
+from bpteach import activations, losses
+from bpteach.activations import identity, relu, sigmoid, tanh
+from bpteach.blocks import ActivationBlock, Chain, Linear, LossBlock
+from bpteach.compare import side_by_side
+from bpteach.gradcheck import gradcheck, numerical_gradient
+from bpteach.graph import Network, NodeRecord, Step
+from bpteach.losses import half_squared_error, log_loss, squared_error
+from bpteach.matrix import MLP, MatrixRecord
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MLP",
+    "ActivationBlock",
+    "Chain",
+    "Linear",
+    "LossBlock",
+    "MatrixRecord",
+    "Network",
+    "NodeRecord",
+    "Step",
+    "activations",
+    "gradcheck",
+    "half_squared_error",
+    "identity",
+    "log_loss",
+    "losses",
+    "numerical_gradient",
+    "relu",
+    "side_by_side",
+    "sigmoid",
+    "squared_error",
+    "tanh",
+]

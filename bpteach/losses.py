@@ -1,0 +1,147 @@
+r"""Loss functions l(a, y) of one output neuron, their derivatives, and the output signal.
+
+| lecture | loss | l'(a) = dl/da |
+|---|---|---|
+| 002 | ``squared_error``: (y - a)^2 | -2 (y - a) |
+| 001, 003, 004 | ``half_squared_error``: 1/2 (y - a)^2 | a - y |
+| 000 | ``log_loss``: -log p(y given x) of a sigmoid output a = sigma(z) | (a - t) / (a (1 - a)) |
+
+The loss of one example is the sum over the output neurons; the error signal of an output
+neuron is Delta_j = l'(a_j) g'(in_j) (lecture 002), i.e. delta_m = l'(f) * s'(z_m) (lecture 000).
+
+``log_loss`` takes labels in {0, 1} (or soft targets in [0, 1]) or in {-1, +1} as lecture 000
+writes them; t = I(y = 1). With a sigmoid output its signal is fused, Delta = a - t
+(= -(I(y = 1) - sigma(w^T h)), the "raw error" of lecture 000 with J = -ll), which never
+underflows, and its value is computed from z as log(1 + e^z) - t z, which never overflows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bpteach._checks import as_float_array, choose
+from bpteach.activations import Activation, sigmoid
+
+__all__ = ["LOSSES", "Loss", "get_loss", "half_squared_error", "log_loss", "squared_error"]
+
+
+def _pair(a: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+    a_ = as_float_array(a, "a")
+    y_ = as_float_array(y, "y")
+    if a_.shape != y_.shape and y_.ndim != 0:
+        msg = f"a has shape {a_.shape} but y has shape {y_.shape}: pass y with the shape of a"
+        raise ValueError(msg)
+    return a_, y_
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss l(a, y) per output neuron, with l'(a) and the output error signal Delta."""
+
+    name: str
+    latex: str
+    derivative_latex: str
+    delta_latex: str  # Delta_j at an output, in lecture 002's notation ({a}, {y}, {in_} slots)
+    _value: Callable[[np.ndarray, np.ndarray], np.ndarray] = field(repr=False)
+    _derivative: Callable[[np.ndarray, np.ndarray], np.ndarray] = field(repr=False)
+
+    def __call__(self, a: object, y: object) -> np.ndarray:
+        """l(a, y), elementwise."""
+        a_, y_ = _pair(a, y)
+        return self._value(a_, self.targets(y_))
+
+    def derivative(self, a: object, y: object) -> np.ndarray:
+        """l'(a) = dl/da, elementwise."""
+        a_, y_ = _pair(a, y)
+        return self._derivative(a_, self.targets(y_))
+
+    def targets(self, y: np.ndarray) -> np.ndarray:
+        """The targets the formula uses (log_loss maps labels -1 to 0)."""
+        return y
+
+    def fused(self, activation: Activation) -> bool:
+        """True when the output signal has a closed form that skips g'(in) (never underflows)."""
+        return False
+
+    def delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
+        """The output error signal Delta_j = l'(a_j) g'(in_j) (delta_m of lecture 000)."""
+        return self._derivative(a, self.targets(y)) * g.derivative(z)
+
+    def value(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
+        """l(a, y) computed as stably as the output activation allows."""
+        return self._value(a, self.targets(y))
+
+
+class _LogLoss(Loss):
+    def targets(self, y: np.ndarray) -> np.ndarray:
+        bad = ~((y == -1) | ((y >= 0) & (y <= 1)))
+        if np.any(bad):
+            msg = (
+                "y for log_loss must be labels in {0, 1} (or targets in [0, 1]) or in {-1, +1}, "
+                f"got {y[bad].ravel()[:5]}"
+            )
+            raise ValueError(msg)
+        if np.any(y == -1) and np.any(y == 0):
+            msg = "y for log_loss mixes the labels -1 and 0: use {0, 1} or {-1, +1}, not both"
+            raise ValueError(msg)
+        return np.where(y == -1, 0.0, y)
+
+    def fused(self, activation: Activation) -> bool:
+        return activation is sigmoid
+
+    def delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
+        if self.fused(g):
+            return a - self.targets(y)
+        return super().delta(z, a, y, g)
+
+    def value(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
+        if self.fused(g):
+            t = self.targets(y)
+            return np.logaddexp(0.0, z) - t * z
+        return super().value(z, a, y, g)
+
+
+def _log_loss_value(a: np.ndarray, t: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -(np.where(t > 0, t * np.log(a), 0.0) + np.where(t < 1, (1 - t) * np.log1p(-a), 0.0))
+
+
+def _log_loss_derivative(a: np.ndarray, t: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (a - t) / (a * (1.0 - a))
+
+
+squared_error = Loss(
+    "squared_error",
+    r"\ell(a, y) = (y - a)^2",
+    r"\ell'(a) = -2\,(y - a)",
+    r"g'(\mathrm{in}_{j})\,(-2\,(y - a_{j}))",
+    lambda a, y: (y - a) ** 2,
+    lambda a, y: -2.0 * (y - a),
+)
+half_squared_error = Loss(
+    "half_squared_error",
+    r"\ell(a, y) = \frac{1}{2}(y - a)^2",
+    r"\ell'(a) = a - y",
+    r"g'(\mathrm{in}_{j})\,(a_{j} - y)",
+    lambda a, y: 0.5 * (y - a) ** 2,
+    lambda a, y: a - y,
+)
+log_loss = _LogLoss(
+    "log_loss",
+    r"\ell(a, y) = -\log p(y \mid x) = -t \log a - (1 - t) \log(1 - a),\ t = I(y = 1)",
+    r"\ell'(a) = \frac{a - t}{a\,(1 - a)}",
+    r"a_{j} - t",
+    _log_loss_value,
+    _log_loss_derivative,
+)
+
+LOSSES: dict[str, Loss] = {x.name: x for x in (squared_error, half_squared_error, log_loss)}
+
+
+def get_loss(value: str | Loss, name: str = "loss") -> Loss:
+    """The loss called ``value`` (or ``value`` itself when it is one)."""
+    return choose(name, value, LOSSES, "loss")  # type: ignore[return-value]
