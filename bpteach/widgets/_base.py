@@ -1,0 +1,129 @@
+"""The drawing surface every app shares: one persistent matplotlib figure shown as a PNG.
+
+A change of a control updates the app's pure state, then the artists of this one figure
+(``set_data``, ``set_text``, ...), then ``render()`` draws the figure once with Agg and puts the PNG
+into an ``ipywidgets.Image``. No pyplot (nothing is displayed behind the app's back), no new figure
+per change, no ipympl: it works in plain JupyterLab and in Voila.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+try:
+    import ipywidgets as widgets
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+except ImportError as exc:  # pragma: no cover - exercised only without the extras
+    msg = (
+        "bpteach.widgets needs ipywidgets and matplotlib, which are not installed here "
+        f"({exc.name} is missing): pip install ipywidgets matplotlib (or pip install -e '.[lectures]')"
+    )
+    raise ImportError(msg) from exc
+
+__all__ = ["COLORS", "THEMES", "FigureView", "check_scale", "theme_colors"]
+
+# Okabe-Ito: distinguishable with every common colour-vision deficiency. The sign of a weight is
+# also carried by line style (solid positive, dashed negative), never by hue alone.
+COLORS = {
+    "positive": "#0072B2",  # blue
+    "negative": "#D55E00",  # vermillion
+    "highlight": "#E69F00",  # orange
+    "accent": "#009E73",  # bluish green
+    "second": "#CC79A7",  # reddish purple
+    "neutral": "#999999",
+    "sky": "#56B4E9",
+    "yellow": "#F0E442",
+}
+POSITIVE_STYLE = "-"
+NEGATIVE_STYLE = "--"
+
+THEMES = {
+    "light": {"face": "#ffffff", "text": "#111111", "grid": "#dddddd"},
+    "dark": {"face": "#1e1e1e", "text": "#eeeeee", "grid": "#444444"},
+}
+
+
+def check_scale(scale: float) -> float:
+    """``scale`` enlarges fonts and figures for a projector (1 = notebook, 1.5-2 = projector)."""
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.5 <= scale <= 4:
+        msg = f"scale must be a number between 0.5 and 4 (1 for a notebook, 1.5-2 for a projector), got {scale!r}"
+        raise ValueError(msg)
+    return float(scale)
+
+
+def theme_colors(theme: str) -> dict[str, str]:
+    if theme not in THEMES:
+        msg = f"theme must be one of {', '.join(map(repr, THEMES))}, got {theme!r}"
+        raise ValueError(msg)
+    return THEMES[theme]
+
+
+class FigureView:
+    """One persistent figure and the ``ipywidgets.Image`` that shows it.
+
+    ``view.figure`` is a plain ``matplotlib.figure.Figure``; change its artists, then call
+    ``view.render()``. ``scale`` multiplies the figure size and the font sizes.
+    """
+
+    def __init__(
+        self,
+        figsize: tuple[float, float] = (6.0, 4.0),
+        scale: float = 1.0,
+        theme: str = "light",
+        dpi: int = 96,
+    ) -> None:
+        self.scale = check_scale(scale)
+        self.colors = theme_colors(theme)
+        self.theme = theme
+        self.dpi = dpi
+        width, height = figsize
+        with self.style():
+            self.figure = Figure(figsize=(width * self.scale, height * self.scale), dpi=dpi)
+        self.figure.set_facecolor(self.colors["face"])
+        FigureCanvasAgg(self.figure)
+        px = round(width * self.scale * dpi)
+        # a fixed CSS width keeps the layout still while the PNG is replaced
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{px}px", max_width="100%"))
+        self.renders = 0
+
+    @contextmanager
+    def style(self) -> Iterator[None]:
+        """rcParams for this view's theme and scale; wrap artist creation in it."""
+        c = self.colors
+        rc = {
+            "font.size": 10 * self.scale,
+            "axes.titlesize": 11 * self.scale,
+            "axes.labelsize": 10 * self.scale,
+            "xtick.labelsize": 9 * self.scale,
+            "ytick.labelsize": 9 * self.scale,
+            "legend.fontsize": 9 * self.scale,
+            "lines.linewidth": 1.8 * self.scale,
+            "figure.facecolor": c["face"],
+            "axes.facecolor": c["face"],
+            "savefig.facecolor": c["face"],
+            "text.color": c["text"],
+            "axes.labelcolor": c["text"],
+            "axes.edgecolor": c["text"],
+            "xtick.color": c["text"],
+            "ytick.color": c["text"],
+            "grid.color": c["grid"],
+            "axes.prop_cycle": mpl.cycler(color=[COLORS[k] for k in ("positive", "negative", "accent", "second", "highlight")]),
+        }
+        with mpl.rc_context(rc):
+            yield
+
+    def png(self) -> bytes:
+        """The figure as PNG bytes (fast zlib level: the PNG lives only in the browser)."""
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=self.dpi, facecolor=self.colors["face"],
+                            pil_kwargs={"compress_level": 1})
+        return buf.getvalue()
+
+    def render(self) -> None:
+        """Draw the figure once and show it."""
+        self.image.value = self.png()
+        self.renders += 1
