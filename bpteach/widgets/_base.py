@@ -38,6 +38,7 @@ COLORS = {
     "sky": "#56B4E9",
     "yellow": "#F0E442",
 }
+_CYCLE = ("positive", "negative", "accent", "second", "highlight")
 POSITIVE_STYLE = "-"
 NEGATIVE_STYLE = "--"
 
@@ -111,7 +112,7 @@ class FigureView:
             "xtick.color": c["text"],
             "ytick.color": c["text"],
             "grid.color": c["grid"],
-            "axes.prop_cycle": mpl.cycler(color=[COLORS[k] for k in ("positive", "negative", "accent", "second", "highlight")]),
+            "axes.prop_cycle": mpl.cycler(color=[COLORS[k] for k in _CYCLE]),
         }
         with mpl.rc_context(rc):
             yield
