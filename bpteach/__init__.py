@@ -10,7 +10,7 @@ The core imports numpy only; ``bpteach.widgets`` (ipywidgets, matplotlib) and ``
 are imported on demand.
 """
 
-from bpteach import activations, losses
+from bpteach import activations, datasets, losses
 from bpteach.activations import identity, relu, sigmoid, tanh
 from bpteach.blocks import ActivationBlock, Chain, Linear, LossBlock
 from bpteach.compare import side_by_side
@@ -32,6 +32,7 @@ __all__ = [
     "NodeRecord",
     "Step",
     "activations",
+    "datasets",
     "gradcheck",
     "half_squared_error",
     "identity",
