@@ -18,6 +18,7 @@ from bpteach.gradcheck import gradcheck, numerical_gradient
 from bpteach.graph import Network, NodeRecord, Step
 from bpteach.losses import half_squared_error, log_loss, squared_error
 from bpteach.matrix import MLP, MatrixRecord
+from bpteach.train import History, Trainer, train
 
 __version__ = "0.1.0"
 
@@ -25,12 +26,14 @@ __all__ = [
     "MLP",
     "ActivationBlock",
     "Chain",
+    "History",
     "Linear",
     "LossBlock",
     "MatrixRecord",
     "Network",
     "NodeRecord",
     "Step",
+    "Trainer",
     "activations",
     "datasets",
     "gradcheck",
@@ -44,4 +47,5 @@ __all__ = [
     "sigmoid",
     "squared_error",
     "tanh",
+    "train",
 ]

@@ -1,0 +1,369 @@
+r"""Training by gradient descent, for a node-level ``Network`` and a matrix-form ``MLP`` alike.
+
+| lecture | rule | argument |
+|---|---|---|
+| 002, NEURALNETTRAIN | w_ij <- w_ij - alpha Delta_j a_i per example, new permutation | ``batch_size=1`` |
+| 002, mini-batch | dJ/dw_ij = 1/|B| sum_{e in B} Delta_j^(e) a_i^(e) | ``batch_size=k`` |
+| 003, Rumelhart et al. | accumulate dE/dw over all cases, then update | ``batch_size=None`` |
+| 003, eq. (9) | Delta w(t) = -eps dE/dw(t) + alpha Delta w(t-1) | ``lr``, ``momentum`` |
+| 002, weight decay | w_ij <- w_ij - alpha Delta_j a_i - 2 alpha lambda w_ij | ``weight_decay`` |
+| 002, 004 | epoch limit; loss below a threshold; minimal change | ``epochs``, ``loss_threshold``, ``tol`` |
+
+One loop serves both model kinds: it reads the live weight arrays from ``model.parameters()``
+and the matching gradient from ``record.gradients()`` and changes the arrays in place.
+``Trainer`` runs one epoch per call, so a widget can train between animation frames;
+``train`` is a loop over it. Initialisation lives in ``bpteach.init`` (the models' ``init``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bpteach._checks import as_float_array
+from bpteach.init import rng_from
+
+__all__ = ["STOP_REASONS", "EpochState", "History", "Trainer", "train"]
+
+STOP_REASONS = ("epochs", "loss_threshold", "tol", "callback", "diverged")
+
+
+@dataclass(repr=False)
+class History:
+    """What a training run did.
+
+    ``losses[0]`` is the loss over the whole training set before training and ``losses[e]`` the
+    loss after epoch e (so ``len(losses) == epochs + 1``); ``updates`` counts the weight changes
+    (t in NEURALNETTRAIN). With ``record_grad_norms=True``, ``grad_norms[e]`` maps each layer i
+    to the norm of the whole-training-set gradient of the parameters feeding layer i (its weights
+    and biases) at the weights ``losses[e]`` was measured at: small norms in the early layers are
+    the vanishing gradients of lecture 004. ``stop_reason`` is one of ``STOP_REASONS`` (None
+    while training goes on) and ``message`` says it in words.
+    """
+
+    losses: list[float] = field(default_factory=list)
+    epochs: int = 0
+    updates: int = 0
+    stop_reason: str | None = None
+    message: str = ""
+    grad_norms: list[dict[int, float]] | None = None
+    diverged_epoch: int | None = None
+
+    @property
+    def final_loss(self) -> float:
+        """The loss of the weights training left the model with."""
+        return self.losses[-1]
+
+    def __repr__(self) -> str:
+        span = f"loss {self.losses[0]:.4g} -> {self.losses[-1]:.4g}" if self.losses else "no loss"
+        return (
+            f"History(epochs={self.epochs}, updates={self.updates}, {span}, "
+            f"stop_reason={self.stop_reason!r})"
+        )
+
+
+@dataclass(frozen=True)
+class EpochState:
+    """What a callback receives after each epoch; return True from the callback to stop."""
+
+    epoch: int
+    loss: float
+    model: object
+    history: History
+
+
+def _is_bias(name: str) -> bool:
+    # both models name their bias arrays with a leading "b" ("b" for a Network, "b1".. for an MLP)
+    return name.startswith("b")
+
+
+def _number(value: object, name: str, low: float, *, low_open: bool = False,
+            high: float | None = None) -> float:
+    bad_type = isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+    if bad_type:
+        msg = f"{name} must be a number, got {type(value).__name__}: {value!r}"
+        raise TypeError(msg)
+    v = float(value)  # type: ignore[arg-type]
+    too_low = v <= low if low_open else v < low
+    too_high = high is not None and v >= high
+    if not math.isfinite(v) or too_low or too_high:
+        lower = f"> {low}" if low_open else f">= {low}"
+        upper = f" and < {high}" if high is not None else ""
+        msg = f"{name} must be a finite number {lower}{upper}, got {value!r}"
+        raise ValueError(msg)
+    return v
+
+
+def _count(value: object, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        msg = f"{name} must be an int >= {low}, got {value!r}"
+        raise ValueError(msg)
+    return int(value)
+
+
+def _examples(X: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
+    X_ = as_float_array(X, "X")
+    Y_ = as_float_array(Y, "Y")
+    if X_.ndim != 2:
+        msg = f"X must be 2-D, shape (n_inputs, n_examples) with examples as columns, got shape {X_.shape}"
+        raise ValueError(msg)
+    n = X_.shape[1]
+    if Y_.ndim == 1 and Y_.shape == (n,):
+        Y_ = Y_.reshape(1, n)  # one output neuron: a flat row of targets is unambiguous
+    if Y_.ndim != 2 or Y_.shape[1] != n:
+        msg = (
+            f"Y must have shape (n_outputs, {n}), one column per example of X (shape {X_.shape}), "
+            f"got shape {Y_.shape}"
+        )
+        raise ValueError(msg)
+    if n < 1:
+        msg = f"X must hold at least one example (column), got shape {X_.shape}"
+        raise ValueError(msg)
+    return X_, Y_
+
+
+class Trainer:
+    """Gradient descent one epoch at a time: ``trainer.epoch()``, ``trainer.history``, ``trainer.done``.
+
+    The arguments are those of ``train``. The model's weight arrays are changed in place. Calling
+    ``epoch()`` after training stopped changes nothing and returns the last loss; ``run(k)`` runs
+    up to k more epochs (all remaining ones when k is None) and returns the history.
+    """
+
+    def __init__(
+        self,
+        model: object,
+        X: object,
+        Y: object,
+        lr: float = 0.5,
+        epochs: int = 100,
+        batch_size: int | None = None,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        decay_bias: bool = False,
+        seed: int | np.random.Generator | None = 0,
+        tol: float | None = None,
+        loss_threshold: float | None = None,
+        reduction: str = "mean",
+        callback: Callable[[EpochState], object] | None = None,
+        record_grad_norms: bool = False,
+    ) -> None:
+        needed = ("parameters", "parameter_layers", "backpropagate", "loss")
+        if not all(callable(getattr(model, m, None)) for m in needed):
+            msg = (
+                "model must be a bpteach Network or MLP (anything with parameters(), "
+                f"parameter_layers(), backpropagate() and loss()), got {type(model).__name__}"
+            )
+            raise TypeError(msg)
+        self.model = model
+        self.X, self.Y = _examples(X, Y)
+        n = self.X.shape[1]
+        self.lr = _number(lr, "lr (the learning rate alpha)", 0.0, low_open=True)
+        self.epochs = _count(epochs, "epochs", 0)
+        if batch_size is not None:
+            batch_size = _count(batch_size, "batch_size", 1)
+            if batch_size > n:
+                msg = f"batch_size must be at most the number of examples, {n}, got {batch_size}"
+                raise ValueError(msg)
+        self.batch_size = batch_size
+        self.momentum = _number(momentum, "momentum (alpha of lecture 003)", 0.0, high=1.0)
+        self.weight_decay = _number(weight_decay, "weight_decay (lambda)", 0.0)
+        self.decay_bias = bool(decay_bias)
+        self.tol = None if tol is None else _number(tol, "tol", 0.0)
+        self.loss_threshold = (
+            None if loss_threshold is None else _number(loss_threshold, "loss_threshold", -math.inf)
+        )
+        if reduction not in ("mean", "sum"):
+            msg = f"reduction must be 'mean' or 'sum', got {reduction!r}"
+            raise ValueError(msg)
+        self.reduction = reduction
+        if callback is not None and not callable(callback):
+            msg = f"callback must be a function of an EpochState, got {type(callback).__name__}"
+            raise TypeError(msg)
+        self.callback = callback
+        self.rng = rng_from(seed)
+        params = model.parameters()  # type: ignore[attr-defined]
+        self._velocity = {k: np.zeros_like(v) for k, v in params.items()}
+        self._layers = model.parameter_layers()  # type: ignore[attr-defined]
+        self.history = History(grad_norms=[] if record_grad_norms else None)
+        loss, norms = self._measure()
+        if not math.isfinite(loss):
+            msg = f"the initial loss is {loss}: check the initial weights and the data"
+            raise ValueError(msg)
+        self._record(loss, norms)
+        if self.loss_threshold is not None and loss < self.loss_threshold:
+            self._stop("loss_threshold", f"the initial loss {loss:.4g} is already below "
+                       f"loss_threshold={self.loss_threshold:g}: nothing to do")
+        elif self.epochs == 0:
+            self._stop("epochs", "epochs=0: no training asked for")
+
+    @property
+    def done(self) -> bool:
+        """True once a stopping rule has fired (``history.stop_reason`` says which)."""
+        return self.history.stop_reason is not None
+
+    # ------------------------------------------------------------------ one epoch
+    def epoch(self) -> float:
+        """Run one epoch (one pass over every example) and return the loss after it."""
+        if self.done:
+            return self.history.final_loss
+        h = self.history
+        e = h.epochs + 1
+        params = self.model.parameters()  # type: ignore[attr-defined]
+        saved = {k: v.copy() for k, v in params.items()}
+        saved_velocity = {k: v.copy() for k, v in self._velocity.items()}
+        n = self.X.shape[1]
+        if self.batch_size is None:
+            batches = [slice(None)]
+        else:
+            order = self.rng.permutation(n)  # NEURALNETTRAIN: a random permutation L each epoch
+            batches = [order[s:s + self.batch_size] for s in range(0, n, self.batch_size)]
+        updates = 0
+        finite = True
+        # huge weights overflow on the way to a NaN; that is the divergence reported below
+        with np.errstate(all="ignore"):
+            for batch in batches:
+                rec = self.model.backpropagate(  # type: ignore[attr-defined]
+                    self.X[:, batch], self.Y[:, batch], reduction=self.reduction
+                )
+                # non-finite weights show up as a non-finite loss at the next batch or the end
+                if not math.isfinite(rec.loss):
+                    finite = False
+                    break
+                self._update(params, rec.gradients())
+                updates += 1
+        loss, norms = self._measure() if finite else (math.nan, None)
+        if not math.isfinite(loss):
+            for k, v in params.items():
+                v[...] = saved[k]
+            self._velocity = saved_velocity
+            self._diverged(e, loss)
+            return h.final_loss
+        self._record(loss, norms)
+        h.epochs = e
+        h.updates += updates
+        self._check_stop(e, loss)
+        return loss
+
+    def run(self, epochs: int | None = None) -> History:
+        """Run up to ``epochs`` more epochs (None: until a stopping rule fires); the history."""
+        k = None if epochs is None else _count(epochs, "epochs", 0)
+        ran = 0
+        while not self.done and (k is None or ran < k):
+            self.epoch()
+            ran += 1
+        return self.history
+
+    # ------------------------------------------------------------------ the pieces
+    def _update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Delta w(t) = -alpha (dJ/dw + 2 lambda w) + momentum Delta w(t-1); w <- w + Delta w(t)."""
+        for k, w in params.items():
+            g = grads[k]
+            if self.weight_decay and (self.decay_bias or not _is_bias(k)):
+                g = g + 2.0 * self.weight_decay * w
+            v = self._velocity[k]
+            v *= self.momentum
+            v -= self.lr * g
+            w += v
+
+    def _measure(self) -> tuple[float, dict[int, float] | None]:
+        """The loss over the whole training set, and per layer the norm of its gradient if asked."""
+        model, X, Y, reduction = self.model, self.X, self.Y, self.reduction
+        with np.errstate(all="ignore"):
+            if self.history.grad_norms is None:
+                return float(model.loss(X, Y, reduction=reduction)), None  # type: ignore[attr-defined]
+            rec = model.backpropagate(X, Y, reduction=reduction)  # type: ignore[attr-defined]
+            squares: dict[int, float] = {}
+            for k, g in rec.gradients().items():
+                layers = np.broadcast_to(self._layers[k], g.shape)
+                for i in np.unique(layers):
+                    squares[int(i)] = squares.get(int(i), 0.0) + float(np.sum(g[layers == i] ** 2))
+        return float(rec.loss), {i: math.sqrt(s) for i, s in sorted(squares.items())}
+
+    def _record(self, loss: float, norms: dict[int, float] | None) -> None:
+        self.history.losses.append(loss)
+        if self.history.grad_norms is not None:
+            self.history.grad_norms.append(norms)  # type: ignore[arg-type]
+
+    def _stop(self, reason: str, message: str) -> None:
+        self.history.stop_reason = reason
+        self.history.message = message
+
+    def _diverged(self, e: int, loss: float) -> None:
+        h = self.history
+        h.diverged_epoch = e
+        what = "the weights became infinite or NaN" if math.isnan(loss) else f"the loss became {loss}"
+        self._stop("diverged", (
+            f"training diverged in epoch {e}: {what}. The weights are restored to those after "
+            f"epoch {e - 1} (loss {h.final_loss:.4g}). A smaller learning rate may help: "
+            f"lr={self.lr:g} now, try lr={self.lr / 10:g}."
+        ))
+
+    def _check_stop(self, e: int, loss: float) -> None:
+        h = self.history
+        change = abs(h.losses[-2] - loss)
+        if self.loss_threshold is not None and loss < self.loss_threshold:
+            self._stop("loss_threshold",
+                       f"the loss {loss:.4g} fell below loss_threshold={self.loss_threshold:g} in epoch {e}")
+        elif self.tol is not None and change < self.tol:
+            self._stop("tol", f"the loss changed by {change:.3g} < tol={self.tol:g} in epoch {e}")
+        if self.callback is not None and not self.done and self.callback(
+            EpochState(e, loss, self.model, h)
+        ):
+            self._stop("callback", f"the callback asked to stop after epoch {e}")
+        if not self.done and e >= self.epochs:
+            self._stop("epochs", f"reached the epoch limit, {self.epochs} epochs: "
+                       f"loss {h.losses[0]:.4g} -> {loss:.4g}")
+
+    def __repr__(self) -> str:
+        state = f"stopped: {self.history.stop_reason}" if self.done else "running"
+        return f"Trainer(model={self.model!r}, epoch {self.history.epochs}/{self.epochs}, {state})"
+
+
+def train(
+    model: object,
+    X: object,
+    Y: object,
+    lr: float = 0.5,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    momentum: float = 0.0,
+    weight_decay: float = 0.0,
+    decay_bias: bool = False,
+    seed: int | np.random.Generator | None = 0,
+    tol: float | None = None,
+    loss_threshold: float | None = None,
+    reduction: str = "mean",
+    callback: Callable[[EpochState], object] | None = None,
+    record_grad_norms: bool = False,
+) -> History:
+    r"""Train ``model`` (a ``Network`` or an ``MLP``) on X (n_inputs, n), Y (n_outputs, n), in place.
+
+    Each update is Delta w(t) = -lr (dJ/dw + 2 lambda w) + momentum Delta w(t-1), w <- w + Delta w(t)
+    (lecture 003 eq. (9) with lecture 002's weight decay, lambda = ``weight_decay``; biases are
+    not decayed unless ``decay_bias``). With momentum = 0 and lambda = 0 it is lecture 002's
+    w_ij <- w_ij - alpha Delta_j a_i.
+
+    - ``batch_size=None``: one update per epoch from the gradient over all n cases (lecture 003;
+      the mean, or the accumulated sum with ``reduction="sum"``).
+    - ``batch_size=1``: NEURALNETTRAIN (lecture 002), one update per example in a fresh random
+      permutation each epoch, drawn from ``seed``.
+    - ``batch_size=k``: mini-batches of k examples of such a permutation (the last one may be
+      smaller), each update from the mean 1/|B| sum_{e in B} Delta_j^(e) a_i^(e).
+
+    Training stops after ``epochs`` epochs, or when the loss over the training set falls below
+    ``loss_threshold``, or changes by less than ``tol`` across an epoch, or when ``callback``
+    (called after every epoch with an ``EpochState``) returns True, or when the loss or the
+    weights become NaN or infinite: then the weights of the last good epoch are restored and the
+    message names the epoch. Returns the ``History``.
+    """
+    trainer = Trainer(
+        model, X, Y, lr=lr, epochs=epochs, batch_size=batch_size, momentum=momentum,
+        weight_decay=weight_decay, decay_bias=decay_bias, seed=seed, tol=tol,
+        loss_threshold=loss_threshold, reduction=reduction, callback=callback,
+        record_grad_norms=record_grad_norms,
+    )
+    return trainer.run()
