@@ -1,0 +1,172 @@
+r"""The sigmoid and its derivative, with the tangent line at a point z0 (lecture 000).
+
+| lecture 000 | meaning | code |
+|---|---|---|
+| sigma(z) = 1 / (1 + e^{-z}) | the logistic squashing function | ``state.g``, ``state.value`` = sigma(z0) |
+| sigma'(z) = sigma(z) (1 - sigma(z)) | its derivative | ``state.slope`` = sigma'(z0) |
+| y = sigma(z0) + sigma'(z0) (z - z0) | the tangent at z0 | ``state.tangent_z``, ``state.tangent_y`` |
+| max sigma' = 1/4 at z = 0 | the ceiling on every factor sigma' | ``state.ceiling`` |
+
+The ceiling is why a product of many sigma' factors shrinks (lecture 001: a small phi' makes the
+gradient vanish); tanh, relu and identity reach 1 instead.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from bpteach.activations import ACTIVATIONS, Activation
+from bpteach.widgets._app import App, check_choice, check_number, fmt, slider
+from bpteach.widgets._base import COLORS, FigureView
+
+__all__ = ["SigmoidExplorer", "SigmoidState", "sigmoid_explorer"]
+
+Z_RANGE = (-6.0, 6.0)
+TANGENT_HALF_WIDTH = 2.5  # the tangent is drawn on z0 +- this: long enough to read its slope
+
+# max g' and where it is reached (None: on a whole half-line, no single point)
+_CEILING = {"sigmoid": (0.0, 0.25), "tanh": (0.0, 1.0), "relu": (None, 1.0), "identity": (None, 1.0)}
+_CEILING_LABEL = {
+    "sigmoid": r"max $\sigma'$ = 1/4 at z = 0",
+    "tanh": r"max $\tanh'$ = 1 at z = 0",
+    "relu": "max relu' = 1 (every z > 0)",
+    "identity": "g' = 1 for every z",
+}
+_G_LIMITS = {"sigmoid": (-0.1, 1.1), "tanh": (-1.2, 1.2), "relu": (-0.5, 6.0), "identity": (-6.0, 6.0)}
+
+
+def _substituted(name: str, value: float) -> str:
+    """g'(z0) written with the number g(z0) put in, as the lecture's formula reads."""
+    v = fmt(value)
+    return {
+        "sigmoid": rf"{v} \times (1 - {v})",
+        "tanh": rf"1 - {v}^2",
+        "relu": r"[z_0 > 0]",
+        "identity": "1",
+    }[name]
+
+
+def _at_z0(latex: str) -> str:
+    """'\\sigma(z) = ...' -> '\\sigma(z_0)': the left-hand side, evaluated at z0."""
+    return latex.split("=")[0].strip().replace("(z)", "(z_0)")
+
+
+class SigmoidState:
+    """z0 and the activation g; the numbers the lecture reads off at z0 (no drawing)."""
+
+    z = np.linspace(*Z_RANGE, 241)
+
+    def __init__(self, z0: float = 0.0, activation: str = "sigmoid") -> None:
+        self.z0 = 0.0
+        self.activation = "sigmoid"
+        self.set(z0=z0, activation=activation)
+
+    def set(self, z0: float | None = None, activation: str | None = None) -> None:
+        """Change z0 and/or the activation (a name in ``bp.activations.ACTIVATIONS``)."""
+        if z0 is not None:
+            self.z0 = check_number(z0, "z0", *Z_RANGE)
+        if activation is not None:
+            self.activation = str(check_choice(activation, "activation", ACTIVATIONS))
+        g = self.g
+        self.value = float(g(self.z0))
+        self.slope = float(g.derivative(self.z0))
+        self.g_z = g(self.z)
+        self.dg_z = g.derivative(self.z)
+        self.tangent_z = np.linspace(self.z0 - TANGENT_HALF_WIDTH, self.z0 + TANGENT_HALF_WIDTH, 2)
+        self.tangent_y = self.value + self.slope * (self.tangent_z - self.z0)
+
+    @property
+    def g(self) -> Activation:
+        return ACTIVATIONS[self.activation]
+
+    @property
+    def ceiling(self) -> tuple[float | None, float]:
+        """(where, max g'): sigmoid (0, 1/4), tanh (0, 1); relu and identity (None, 1)."""
+        return _CEILING[self.activation]
+
+
+class SigmoidExplorer(App):
+    """The view: g and its tangent on the left, g' with its ceiling on the right."""
+
+    def __init__(self, state: SigmoidState, scale: float = 1.0, theme: str = "light") -> None:
+        view = FigureView((9.0, 3.4), scale=scale, theme=theme)
+        self._build(view, state)
+        controls = {
+            "z0": slider(r"$z_0$", state.z0, *Z_RANGE),
+            "activation": _dropdown(state.activation),
+        }
+        super().__init__(state, view, controls, columns=2)
+
+    def _build(self, view: FigureView, state: SigmoidState) -> None:
+        with view.style():
+            self.ax_g, self.ax_dg = view.figure.subplots(1, 2)
+            for ax in (self.ax_g, self.ax_dg):
+                ax.axhline(0, color=view.colors["grid"], lw=1, zorder=0)
+                ax.axvline(0, color=view.colors["grid"], lw=1, zorder=0)
+                ax.set_xlim(*Z_RANGE)
+                ax.set_xlabel("z")
+            self.g_line = self.ax_g.plot(state.z, state.g_z, color=COLORS["positive"])[0]
+            self.dg_line = self.ax_dg.plot(state.z, state.dg_z, color=COLORS["accent"])[0]
+            self.ceiling_line = self.ax_dg.axhline(0.25, color=COLORS["neutral"], ls=":", lw=1.2 * view.scale)
+            self.ceiling_point = self.ax_dg.plot([], [], "D", color=COLORS["neutral"], ms=6 * view.scale)[0]
+            self.ceiling_text = self.ax_dg.text(0.02, 0.97, "", transform=self.ax_dg.transAxes, va="top")
+            self.tangent = self.ax_g.plot([], [], "--", color=COLORS["negative"])[0]
+            self.point_g = self.ax_g.plot([], [], "o", color=COLORS["negative"], ms=7 * view.scale)[0]
+            self.point_dg = self.ax_dg.plot([], [], "o", color=COLORS["negative"], ms=7 * view.scale)[0]
+            self.slope_text = self.ax_g.text(0.02, 0.97, "", transform=self.ax_g.transAxes, va="top")
+        view.animate(self.tangent, self.point_g, self.point_dg, self.slope_text)
+        self._drawn_activation: str | None = None
+
+    def _apply(self, name: str, value: object) -> None:
+        self.state.set(**{name: value})
+
+    def _draw(self) -> None:
+        s: SigmoidState = self.state
+        g = s.g
+        if s.activation != self._drawn_activation:
+            # g, g', the limits and the ceiling belong to the static background
+            self._drawn_activation = s.activation
+            self.g_line.set_ydata(s.g_z)
+            self.dg_line.set_ydata(s.dg_z)
+            self.ax_g.set_ylim(*_G_LIMITS[s.activation])
+            where, top = s.ceiling
+            self.ax_dg.set_ylim(-0.1 * top, 1.25 * top)
+            self.ceiling_line.set_ydata([top, top])
+            self.ceiling_point.set_data([] if where is None else [where], [] if where is None else [top])
+            self.ceiling_text.set_text(_CEILING_LABEL[s.activation])
+            self.ax_g.set_title(f"${g.latex.split('=')[0].strip()}$ and its tangent")
+            self.ax_dg.set_title(f"${g.derivative_latex.split('=')[0].strip()}$")
+            self.view.figure.tight_layout()  # the titles and tick labels changed width
+            self.view.invalidate()
+        self.tangent.set_data(s.tangent_z, s.tangent_y)
+        self.point_g.set_data([s.z0], [s.value])
+        self.point_dg.set_data([s.z0], [s.slope])
+        self.slope_text.set_text(f"z0 = {fmt(s.z0, 2)}\nslope = {fmt(s.slope)}")
+        g0, dg0 = _at_z0(g.latex), _at_z0(g.derivative_latex)
+        self.readout.value = (
+            f"${g.latex}$, &nbsp; ${g.derivative_latex}$<br>"
+            f"at $z_0 = {fmt(s.z0, 2)}$: &nbsp; ${g0} = {fmt(s.value)}$, &nbsp; "
+            f"${dg0} = {_substituted(s.activation, s.value)} = {fmt(s.slope)}$"
+            f" (the slope of the tangent $y = {g0} + {dg0}\\,(z - z_0)$)"
+        )
+
+
+def _dropdown(value: str) -> widgets.Dropdown:
+    return widgets.Dropdown(options=list(ACTIVATIONS), value=value, description="activation",
+                            style={"description_width": "initial"})
+
+
+def sigmoid_explorer(
+    z0: float = 0.0, activation: str = "sigmoid", scale: float = 1.0, theme: str = "light"
+) -> SigmoidExplorer:
+    r"""sigma(z) and sigma'(z) = sigma(z) (1 - sigma(z)) with the tangent at z0 (lecture 000).
+
+    A slider moves z0 (in [-6, 6]); readouts give sigma(z0) and sigma'(z0), the slope of the
+    tangent y = sigma(z0) + sigma'(z0) (z - z0); the maximum 1/4 of sigma' at z = 0 is marked. The
+    dropdown compares tanh (tanh' = 1 - tanh^2, ceiling 1), relu and identity.
+    ``scale`` enlarges the figure and fonts for a projector; ``theme`` is "light" or "dark".
+    The returned widget exposes ``.state`` (a ``SigmoidState``), ``.controls`` ("z0",
+    "activation"), ``.readout`` and ``.view``.
+    """
+    return SigmoidExplorer(SigmoidState(z0, activation), scale=scale, theme=theme)
