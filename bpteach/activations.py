@@ -7,7 +7,10 @@ Each activation is a value and a derivative, both functions of the pre-activatio
 | a_j = g(in_j), h_i = s(z_i) | ``act(z)`` |
 | g'(in_j), s'(z_i), phi'(z) | ``act.derivative(z)`` |
 
-The sigmoid is computed without overflow: sigma(+-1000) is exactly 1 and 0 and raises no warning.
+The sigmoid is numerically stable: sigma(+-1000) is exactly 1 and 0 and raises no warning.
+Back-propagation has a_j = g(in_j) at hand already, so it asks ``derivative_from_value`` for
+g'(in_j) written in terms of a_j (sigma(1 - sigma), 1 - tanh^2, ...): the same numbers as
+``derivative``, without evaluating g a second time.
 """
 
 from __future__ import annotations
@@ -19,7 +22,16 @@ import numpy as np
 
 from bpteach._checks import as_float_array, choose
 
-__all__ = ["ACTIVATIONS", "Activation", "get_activation", "identity", "relu", "sigmoid", "tanh"]
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "derivative_from_value",
+    "get_activation",
+    "identity",
+    "relu",
+    "sigmoid",
+    "tanh",
+]
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,10 @@ class Activation:
     derivative_latex: str
     _value: Callable[[np.ndarray], np.ndarray] = field(repr=False)
     _derivative: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+    # g'(z) written in terms of a = g(z); None when g' needs z itself
+    _derivative_of_value: Callable[[np.ndarray], np.ndarray] | None = field(
+        repr=False, default=None
+    )
 
     def __call__(self, z: object) -> np.ndarray:
         """g(z), elementwise."""
@@ -42,14 +58,20 @@ class Activation:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # exp of a non-positive number never overflows; both branches are the same function
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # For z < -709, e^{-z} overflows to inf and 1 / (1 + inf) is exactly 0, the correctly
+    # rounded limit, so the overflow is expected and silenced; everywhere else 1 / (1 + e^{-z})
+    # is accurate to an ulp. This is ~3x faster than the two-branch form (benchmarks/bench_core).
+    with np.errstate(over="ignore"):
+        e = np.exp(-z)
+    return 1.0 / (1.0 + e)
+
+
+def _sigmoid_of_value(s: np.ndarray) -> np.ndarray:
+    return s * (1.0 - s)
 
 
 def _sigmoid_derivative(z: np.ndarray) -> np.ndarray:
-    s = _sigmoid(z)
-    return s * (1.0 - s)
+    return _sigmoid_of_value(_sigmoid(z))
 
 
 sigmoid = Activation(
@@ -58,6 +80,7 @@ sigmoid = Activation(
     r"\sigma'(z) = \sigma(z)\,(1 - \sigma(z))",
     _sigmoid,
     _sigmoid_derivative,
+    _sigmoid_of_value,
 )
 tanh = Activation(
     "tanh",
@@ -65,6 +88,7 @@ tanh = Activation(
     r"\tanh'(z) = 1 - \tanh^2(z)",
     np.tanh,
     lambda z: 1.0 - np.tanh(z) ** 2,
+    lambda a: 1.0 - a**2,
 )
 relu = Activation(
     "relu",
@@ -72,6 +96,7 @@ relu = Activation(
     r"\mathrm{relu}'(z) = [z > 0]",
     lambda z: np.maximum(z, 0.0),
     lambda z: (z > 0).astype(np.float64),
+    lambda a: (a > 0).astype(np.float64),  # a = max(0, z) > 0 exactly when z > 0
 )
 identity = Activation(
     "identity",
@@ -79,7 +104,17 @@ identity = Activation(
     r"g'(z) = 1",
     lambda z: z.copy(),
     np.ones_like,
+    np.ones_like,
 )
+
+def derivative_from_value(g: Activation, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """g'(z) given a = g(z) already computed: equal to ``g.derivative(z)``, one evaluation fewer.
+
+    Any callable with a ``derivative`` method works as g; without a value form it uses g'(z).
+    """
+    of_value = getattr(g, "_derivative_of_value", None)
+    return g.derivative(z) if of_value is None else of_value(a)
+
 
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (sigmoid, tanh, relu, identity)}
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bpteach._checks import as_float_array, check_finite
-from bpteach.activations import Activation, get_activation
+from bpteach.activations import Activation, derivative_from_value, get_activation
 from bpteach.losses import Loss, get_loss
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ class Linear:
         """y = W x (+ b); keeps x for the backward pass."""
         x_ = as_float_array(x, "x")
         if x_.ndim != 2 or x_.shape[0] != self.W.shape[1]:
-            msg = f"x has shape {x_.shape} but W has {self.W.shape[1]} columns: pass x with shape ({self.W.shape[1]}, n_examples)"
+            n_in = self.W.shape[1]
+            msg = f"x has shape {x_.shape} but W has {n_in} columns: pass x with shape ({n_in}, n_examples)"
             raise ValueError(msg)
         self.x = x_
         y = self.W @ x_
@@ -90,18 +91,21 @@ class ActivationBlock:
     def __init__(self, activation: str | Activation = "sigmoid") -> None:
         self.phi = get_activation(activation)
         self.x: np.ndarray | None = None
+        self.y: np.ndarray | None = None
 
     def forward(self, x: object) -> np.ndarray:
-        """y = phi(x), elementwise; keeps x."""
+        """y = phi(x), elementwise; keeps x and y (phi'(x) is cheapest written with y)."""
         self.x = as_float_array(x, "x")
-        return self.phi(self.x)
+        self.y = self.phi(self.x)
+        return self.y
 
     def backward(self, dL_dy: object) -> np.ndarray:
         """dL/dx = dL/dy ⊙ phi'(x)."""
         if self.x is None:
             msg = "call forward before backward: the block needs the x it saw"
             raise RuntimeError(msg)
-        return _grad_in(dL_dy, self.x.shape, f"this {self.phi.name} block") * self.phi.derivative(self.x)
+        dy = _grad_in(dL_dy, self.x.shape, f"this {self.phi.name} block")
+        return dy * derivative_from_value(self.phi, self.x, self.y)
 
     def __repr__(self) -> str:
         return f"ActivationBlock({self.phi.name!r})"
@@ -124,7 +128,10 @@ class LossBlock:
         self.a = as_float_array(a, "a")
         self.y = as_float_array(y, "y")
         if self.a.shape != self.y.shape:
-            msg = f"y has shape {self.y.shape} but the prediction has shape {self.a.shape}: pass y with shape {self.a.shape}"
+            msg = (
+                f"y has shape {self.y.shape} but the prediction has shape {self.a.shape}: "
+                f"pass y with shape {self.a.shape}"
+            )
             raise ValueError(msg)
         total = float(self.loss_fn(self.a, self.y).sum())
         return total / self.a.shape[1] if self.reduction == "mean" else total
@@ -141,7 +148,9 @@ class LossBlock:
 class Chain:
     """Blocks run in order forward, then in reverse order backward (lecture 004)."""
 
-    def __init__(self, blocks: Sequence[Linear | ActivationBlock], loss: str | Loss | LossBlock = "squared_error") -> None:
+    def __init__(
+        self, blocks: Sequence[Linear | ActivationBlock], loss: str | Loss | LossBlock = "squared_error"
+    ) -> None:
         self.blocks = list(blocks)
         if not self.blocks:
             msg = "blocks must hold at least one block, got an empty list"

@@ -8,6 +8,7 @@ layer i - 1 is grad W_i[k, c] = Delta_j a_i.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +45,7 @@ class SideBySide:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __iter__(self):  # noqa: ANN204
+    def __iter__(self) -> Iterator[SideBySideRow]:
         return iter(self.rows)
 
     def __str__(self) -> str:

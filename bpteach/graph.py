@@ -26,7 +26,7 @@ from functools import cached_property
 import numpy as np
 
 from bpteach._checks import as_float_array, check_finite, format_ids
-from bpteach.activations import Activation, get_activation
+from bpteach.activations import Activation, derivative_from_value, get_activation
 from bpteach.init import draw_weights, rng_from
 from bpteach.losses import Loss, get_loss
 
@@ -478,8 +478,8 @@ class Network:
                 total = np.zeros(n)
                 for k in self._out_arcs[j]:
                     total = total + w[k] * delta[arcs[k][1]]
-                delta[j] = self.g.derivative(in_[j]) * total
-            for k, (i, j) in enumerate(arcs):
+                delta[j] = derivative_from_value(self.g, in_[j], a[j]) * total
+            for i, j in arcs:
                 grad[(i, j)] = float(np.dot(delta[j], a[i]) * scale)
             for j in self.bias_neurons:
                 grad_bias[j] = float(delta[j].sum() * scale)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bpteach._checks import as_float_array, choose
-from bpteach.activations import Activation, sigmoid
+from bpteach.activations import Activation, derivative_from_value, sigmoid
 
 __all__ = ["LOSSES", "Loss", "get_loss", "half_squared_error", "log_loss", "squared_error"]
 
@@ -68,7 +68,7 @@ class Loss:
 
     def delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
         """The output error signal Delta_j = l'(a_j) g'(in_j) (delta_m of lecture 000)."""
-        return self._derivative(a, self.targets(y)) * g.derivative(z)
+        return self._derivative(a, self.targets(y)) * derivative_from_value(g, z, a)
 
     def value(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
         """l(a, y) computed as stably as the output activation allows."""

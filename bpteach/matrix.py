@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bpteach._checks import as_float_array, check_finite
-from bpteach.activations import Activation, get_activation
+from bpteach.activations import Activation, derivative_from_value, get_activation
 from bpteach.graph import Network, layer_ids
 from bpteach.init import draw_weights, rng_from
 from bpteach.losses import Loss, get_loss
@@ -244,7 +244,7 @@ class MLP:
         delta[m] = self.loss_fn.delta(z[m], h[m], Y_, self.g_out)
         for i in range(m, 0, -1):
             if i < m:
-                delta[i] = (self.W[i + 1].T @ delta[i + 1]) * self.g.derivative(z[i])
+                delta[i] = (self.W[i + 1].T @ delta[i + 1]) * derivative_from_value(self.g, z[i], h[i])
             grad_W[i] = (delta[i] @ h[i - 1].T) * scale
             if self.bias:
                 grad_b[i] = delta[i].sum(axis=1) * scale
