@@ -304,17 +304,17 @@ class Trainer:
 
     def _check_stop(self, e: int, loss: float) -> None:
         h = self.history
+        # the callback sees every finished epoch, the last one too (a live plot draws it)
+        asked = self.callback is not None and bool(self.callback(EpochState(e, loss, self.model, h)))
         change = abs(h.losses[-2] - loss)
         if self.loss_threshold is not None and loss < self.loss_threshold:
             self._stop("loss_threshold",
                        f"the loss {loss:.4g} fell below loss_threshold={self.loss_threshold:g} in epoch {e}")
         elif self.tol is not None and change < self.tol:
             self._stop("tol", f"the loss changed by {change:.3g} < tol={self.tol:g} in epoch {e}")
-        if self.callback is not None and not self.done and self.callback(
-            EpochState(e, loss, self.model, h)
-        ):
+        elif asked:
             self._stop("callback", f"the callback asked to stop after epoch {e}")
-        if not self.done and e >= self.epochs:
+        elif e >= self.epochs:
             self._stop("epochs", f"reached the epoch limit, {self.epochs} epochs: "
                        f"loss {h.losses[0]:.4g} -> {loss:.4g}")
 

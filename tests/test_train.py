@@ -296,6 +296,14 @@ def test_callback_sees_every_epoch_and_can_stop():
     assert states[-1][1] == pytest.approx(mlp.loss(X, Y))
 
 
+def test_callback_also_sees_the_epoch_another_rule_stops_at():
+    X, Y = datasets.xor()
+    seen = []
+    h = bp.train(bp.MLP([2, 2, 1]), X, Y, epochs=3, callback=lambda s: seen.append(s.epoch))
+    assert seen == [1, 2, 3]
+    assert h.stop_reason == "epochs"
+
+
 def test_initial_loss_below_threshold_trains_nothing():
     X, Y = datasets.xor()
     mlp = bp.MLP([2, 2, 1])
@@ -393,3 +401,43 @@ def test_train_checks_model_and_data():
         bp.train(bp.MLP([3, 2, 1]), X, Y)
     # a flat row of targets is accepted for one output neuron
     assert bp.train(bp.MLP([2, 2, 1]), X, Y[0], epochs=1).epochs == 1
+
+
+# ----------------------------------------------------------------------------- initialisation
+# the schemes training starts from (bpteach.init); checked by their defining statistics
+def test_uniform_init_is_rand_minus_eps_eps():
+    from bpteach.init import draw_weights
+
+    W = draw_weights((200, 300), "uniform", 0.1, np.random.default_rng(0))
+    assert W.shape == (200, 300)
+    assert W.min() >= -0.1
+    assert W.max() <= 0.1
+    assert W.min() < -0.099 and W.max() > 0.099
+    assert W.std() == pytest.approx(0.1 / math.sqrt(3), rel=0.02)  # the sd of U(-eps, eps)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "scale", "sd"),
+    [
+        ("normal", 2.0, 2.0 / math.sqrt(300)),  # lecture 001: N(0, sigma^2 / m)
+        ("he", 1.0, math.sqrt(2 / 300)),
+        ("xavier", 1.0, math.sqrt(6 / 500) / math.sqrt(3)),  # U(-r, r), r = sqrt(6 / (m + n))
+    ],
+)
+def test_scaled_inits_have_their_standard_deviation(scheme, scale, sd):
+    from bpteach.init import draw_weights
+
+    W = draw_weights((200, 300), scheme, scale, np.random.default_rng(1))
+    assert W.mean() == pytest.approx(0.0, abs=5 * sd / math.sqrt(W.size))  # 5 standard errors
+    assert W.std() == pytest.approx(sd, rel=0.02)
+
+
+@pytest.mark.parametrize("scheme", ["uniform", "normal", "xavier", "he"])
+def test_inits_are_seeded(scheme):
+    a = bp.MLP([3, 4, 1], init=scheme, seed=5)
+    b = bp.MLP([3, 4, 1], init=scheme, seed=5)
+    c = bp.MLP([3, 4, 1], init=scheme, seed=6)
+    np.testing.assert_array_equal(a.W[1], b.W[1])
+    assert not np.array_equal(a.W[1], c.W[1])
+    n = bp.Network.layered([3, 4, 1], init=scheme, seed=5)
+    assert len(n.arcs) == 16
