@@ -36,7 +36,8 @@ class History:
     """What a training run did.
 
     ``losses[0]`` is the loss over the whole training set before training and ``losses[e]`` the
-    loss after epoch e (so ``len(losses) == epochs + 1``); ``updates`` counts the weight changes
+    loss after epoch e (so ``len(losses) == epochs + 1``), with the run's ``reduction`` (the
+    mean over the examples, or the sum); ``updates`` counts the weight changes
     (t in NEURALNETTRAIN). With ``record_grad_norms=True``, ``grad_norms[e]`` maps each layer i
     to the norm of the whole-training-set gradient of the parameters feeding layer i (its weights
     and biases) at the weights ``losses[e]`` was measured at: small norms in the early layers are
@@ -63,6 +64,15 @@ class History:
             f"History(epochs={self.epochs}, updates={self.updates}, {span}, "
             f"stop_reason={self.stop_reason!r})"
         )
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        span = f"{self.losses[0]:.4g} &rarr; {self.losses[-1]:.4g}" if self.losses else "&ndash;"
+        rows = [("epochs", str(self.epochs)), ("updates", str(self.updates)), ("loss", span),
+                ("stopped by", escape(str(self.stop_reason))), ("", escape(self.message))]
+        body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in rows)
+        return f"<table>{body}</table>"
 
 
 @dataclass(frozen=True)

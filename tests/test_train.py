@@ -362,6 +362,9 @@ def test_history_repr_and_message():
     assert "epochs=2" in text
     assert "stop_reason='epochs'" in text
     assert "2 epochs" in h.message
+    html = h._repr_html_()
+    assert "<table>" in html
+    assert "epochs" in html
     assert h.final_loss == h.losses[-1]
 
 
