@@ -1,0 +1,60 @@
+"""Instant feedback in the student's notebook: ``check("ex02_sigmoid", sigmoid)``.
+
+It runs the student's function on fixed example inputs in the student's own kernel and
+compares with the reference. It only helps: a grade is decided by ``bpteach grade``, outside
+the student's process, on fresh inputs.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import numpy as np
+
+from bpteach.grading._sandbox import same
+from bpteach.grading.catalog import find_part
+from bpteach.grading.judge import _live, as_items, judge_part
+from bpteach.grading.results import PartResult
+from bpteach.grading.spec import Part
+
+__all__ = ["CHECK_SEED", "check", "expected_outputs"]
+
+CHECK_SEED = 20240601  # the notebook's check inputs; a grading run never uses this seed
+
+
+def expected_outputs(part: Part, cases: list[tuple]) -> list:
+    """The reference's items for each case (None for a part judged by ``accept``)."""
+    if part.accept is not None:
+        return [None] * len(cases)
+    return [as_items(part.reference(*_live(args)), part.n_outputs) for args in cases]
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def check(part_id: str, func: Callable[..., object]) -> PartResult:
+    """Run ``func`` (your answer to part ``part_id``) on example inputs; a readable verdict.
+
+    The result shows which inputs failed, expected versus got, and names the usual mistake
+    (a wrong sign, a missing g' factor, a factor 2, a transposed matrix, ...) when one fits.
+    """
+    part = find_part(part_id)
+    if not callable(func):
+        msg = f"func must be the function you wrote for {part.func}(...), got {type(func).__name__}"
+        raise TypeError(msg)
+    cases = part.cases(np.random.default_rng(CHECK_SEED))
+    outcomes = []
+    for args in cases:
+        live = copy.deepcopy(_live(args))
+        before = copy.deepcopy(live)
+        try:
+            items = as_items(func(*live), part.n_outputs)
+        except Exception as exc:  # the student's error is the feedback
+            outcomes.append({"error": _describe(exc)})
+            continue
+        mutated = [k for k, (b, a) in enumerate(zip(before, live, strict=True)) if not same(b, a)]
+        outcomes.append({"items": items, "mutated": mutated})
+    return judge_part(part, cases, expected_outputs(part, cases), outcomes)

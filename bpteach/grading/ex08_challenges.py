@@ -1,0 +1,113 @@
+r"""Exercise 08, a central-difference gradient check that finds a planted bug (lecture 004).
+
+| part | the student writes | reference |
+|---|---|---|
+| ex08_numerical_gradient | (J(w + eps e_k) - J(w - eps e_k)) / (2 eps) for every entry k | the exact gradient |
+| ex08_relative_error | abs(g - n) / max(abs(g) + abs(n), floor), elementwise | as ``bp.gradcheck`` |
+| ex08_find_bug | the (flat) index of the entry where a gradient disagrees most | the planted index |
+
+The loss J and the gradient under test are given as functions (the grader sends their source).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bpteach.grading.spec import Exercise, Mistake, Part, Source
+
+__all__ = ["EXERCISE"]
+
+
+def _loss_and_grad(c: np.ndarray, shape: tuple) -> tuple[Source, Source]:
+    coef = f"np.array({c.ravel().tolist()}).reshape({shape})"
+    J = Source(f"lambda w: float(np.sum({coef} * np.sin(w)) + 0.5 * np.sum(w ** 3))")
+    grad = Source(f"lambda w: {coef} * np.cos(w) + 1.5 * w ** 2")
+    return J, grad
+
+
+def _gradient_cases(rng: np.random.Generator) -> list[tuple]:
+    cases = []
+    for shape in ((3,), (2, 2), (1,)):
+        J, _ = _loss_and_grad(rng.normal(0.0, 1.0, shape), shape)
+        cases.append((J, rng.normal(0.0, 1.0, shape), 1e-5))
+    return cases
+
+
+def _exact(J: object, w: np.ndarray, eps: float) -> np.ndarray:
+    # the exact gradient whatever eps the student uses: Richardson extrapolation of central
+    # differences cancels the h^2 term, leaving an error of order h^4 (about 1e-12 here)
+    def central(h: float) -> np.ndarray:
+        out = np.zeros_like(w)
+        for idx in np.ndindex(w.shape):
+            e = np.zeros_like(w)
+            e[idx] = h
+            out[idx] = (J(w + e) - J(w - e)) / (2 * h)
+        return out
+    return (4 * central(1e-3) - central(2e-3)) / 3
+
+
+def _forward(J: object, w: np.ndarray, eps: float) -> np.ndarray:
+    out = np.zeros_like(w)
+    for idx in np.ndindex(w.shape):
+        e = np.zeros_like(w)
+        e[idx] = eps
+        out[idx] = (J(w + e) - J(w)) / eps
+    return out
+
+
+def _relative_cases(rng: np.random.Generator) -> list[tuple]:
+    g = rng.normal(0.0, 1.0, 5)
+    n = g + rng.normal(0.0, 1e-3, 5)
+    g[1] = n[1] = 0.0  # both zero: the floor keeps 0/0 away
+    return [(g, n, 1e-8), (rng.normal(0.0, 1.0, (2, 3)), rng.normal(0.0, 1.0, (2, 3)), 1e-8)]
+
+
+def _relative(g: np.ndarray, n: np.ndarray, floor: float) -> np.ndarray:
+    return np.abs(g - n) / np.maximum(np.abs(g) + np.abs(n), floor)
+
+
+def _bug_cases(rng: np.random.Generator) -> list[tuple]:
+    cases = []
+    for shape in ((4,), (6,), (3,)):
+        c = rng.normal(0.0, 1.0, shape)
+        J, grad = _loss_and_grad(c, shape)
+        k = int(rng.integers(0, shape[0]))
+        mask = np.ones(shape)
+        mask[k] = -1.0  # the planted bug: one entry with the wrong sign
+        buggy = Source(f"lambda w: ({grad[len('lambda w: '):]}) * np.array({mask.tolist()})")
+        w = rng.normal(0.0, 1.0, shape)
+        w[k] += np.sign(w[k]) * 0.5  # keep the wrong entry clearly away from zero
+        cases.append((J, buggy, w, k))
+    return cases
+
+
+def _planted(J: object, grad: object, w: np.ndarray) -> int:
+    return int(np.argmax(_relative(grad(w), _exact(J, w, 1e-5), 1e-8)))
+
+
+EXERCISE = Exercise(
+    "08_challenges",
+    "Gradient checking: central differences find a planted bug",
+    [
+        Part("ex08_numerical_gradient", "numerical_gradient", "numerical_gradient(J, w, eps)", 3,
+             _gradient_cases, _exact,
+             "for each index k: (J(w + eps e_k) - J(w - eps e_k)) / (2 eps), with e_k zero but 1 at k",
+             [Mistake("2 eps", "you divided by eps: the central difference spans 2 eps, from w - eps to "
+                      "w + eps", lambda J, w, eps: 2.0 * _exact(J, w, eps)),
+              Mistake("forward", "this is the forward difference (J(w + eps) - J(w)) / eps, whose error "
+                      "is of order eps; the central difference's is of order eps^2", _forward)],
+             rtol=1e-6, atol=1e-7),
+        Part("ex08_relative_error", "relative_error", "relative_error(g, n, floor)", 2, _relative_cases,
+             _relative, "return abs(g - n) / np.maximum(abs(g) + abs(n), floor)",
+             [Mistake("one-sided", "you divided by abs(g) alone: the relative error is symmetric, "
+                      "abs(g - n) / max(abs(g) + abs(n), floor)",
+                      lambda g, n, f: np.abs(g - n) / np.maximum(np.abs(g), f))]),
+        Part("ex08_find_bug", "find_bug", "find_bug(J, grad, w)", 3,
+             lambda rng: [c[:3] for c in _bug_cases(rng)],
+             _planted, "compare grad(w) with your numerical_gradient(J, w, 1e-5) through relative_error "
+             "and return the index of the largest (an int)",
+             [Mistake("1-based", "you counted from 1: Python indices (and np.argmax) count from 0",
+                      lambda J, grad, w: _planted(J, grad, w) + 1)]),
+    ],
+)
+
