@@ -46,7 +46,8 @@ def choose(name: str, value: object, registry: dict, what: str) -> object:
     if hasattr(value, "derivative") and callable(value):
         return value
     valid = ", ".join(repr(k) for k in registry)
-    msg = f"{name} must be the name of a {what} ({valid}), got {value!r}"
+    article = "an" if what[:1] in "aeiou" else "a"
+    msg = f"{name} must be the name of {article} {what} ({valid}), got {value!r}"
     raise TypeError(msg)
 
 

@@ -82,7 +82,15 @@ def side_by_side(mlp: MLP, x: object, y: object) -> SideBySide:
         msg = f"x has shape {x_.shape} but side_by_side takes one example: pass x with shape ({mlp.sizes[0]},)"
         raise ValueError(msg)
     x_ = x_.reshape(-1)
-    y_ = np.asarray(y, dtype=np.float64).reshape(-1)
+    y_ = np.asarray(y, dtype=np.float64)
+    n_out = mlp.sizes[-1]
+    if y_.size != n_out or y_.ndim > 2:
+        msg = (
+            f"y has shape {y_.shape} but the network has {n_out} output neuron(s): "
+            f"pass y with shape ({n_out},)"
+        )
+        raise ValueError(msg)
+    y_ = y_.reshape(-1)
     mrec = mlp.backpropagate(x_[:, None], y_[:, None])
     net = mlp.to_network()
     nrec = net.backpropagate(x_, y_)

@@ -92,6 +92,7 @@ def gradcheck(model: object, X: object, Y: object, eps: float = 1e-5, floor: flo
     Returns the largest relative error |g - n| / max(|g| + |n|, floor), where it occurred and
     the two values there. float64 and eps = 1e-5 give errors near 1e-9 for a correct gradient.
     """
+    _parameters(model)  # a clear TypeError before anything else touches the model
     _, grads = _loss_and_grads(model, X, Y)
     numeric = numerical_gradient(model, X, Y, eps)
     worst = (-1.0, "", 0.0, 0.0)

@@ -140,7 +140,10 @@ class Network:
         self.outputs = self._neuron_list(outputs, "outputs")
         both = set(self.inputs) & set(self.outputs)
         if both:
-            msg = f"neurons {format_ids(both)} are both inputs and outputs: a neuron is one or the other"
+            msg = (
+                f"neuron(s) {format_ids(both)} listed in both inputs and outputs: "
+                "a neuron is one or the other"
+            )
             raise ValueError(msg)
         if not isinstance(edges, Mapping):
             msg = f"edges must be a mapping {{(i, j): w_ij}}, got {type(edges).__name__}"
@@ -152,7 +155,7 @@ class Network:
                 raise TypeError(msg)
             self.arcs.append(arc)
         self.w = as_float_array([edges[arc] for arc in self.arcs], "edges' weights").reshape(-1)
-        self._check_weights(self.w, self.arcs, "w")
+        self._check_weights(self.w, self.arcs, "edges", "arc")
         self._build(hidden)
         bias = {} if bias is None else dict(bias)
         for j in bias:
@@ -164,7 +167,7 @@ class Network:
                 raise ValueError(msg)
         self.bias_neurons: list[Neuron] = [j for j in self.order if j in bias]
         self.b = as_float_array([bias[j] for j in self.bias_neurons], "bias").reshape(-1)
-        self._check_weights(self.b, self.bias_neurons, "bias")
+        self._check_weights(self.b, self.bias_neurons, "bias", "neuron")
         self._layout = None if layout is None else dict(layout)
 
     # ----------------------------------------------------------------- construction
@@ -183,10 +186,10 @@ class Network:
         return ids
 
     @staticmethod
-    def _check_weights(values: np.ndarray, keys: list, name: str) -> None:
-        bad = [k for k, v in zip(keys, values, strict=True) if not np.isfinite(v)]
+    def _check_weights(values: np.ndarray, keys: list, name: str, what: str) -> None:
+        bad = [f"{k!r}: {v}" for k, v in zip(keys, values, strict=True) if not np.isfinite(v)]
         if bad:
-            msg = f"{name} must be finite numbers, got non-finite weights on {format_ids(bad)}"
+            msg = f"{name} must hold finite weights, got non-finite ones ({what} {', '.join(bad)})"
             raise ValueError(msg)
 
     def _build(self, hidden: Sequence[Neuron] | None) -> None:
