@@ -1,0 +1,143 @@
+r"""A network N = (V, A) drawn once on an axes, then updated in place (lecture 002's diagrams).
+
+Neurons are circles with their ids; an arc (i, j) is a line whose colour and style carry the sign of
+w_ij (blue solid positive, vermillion dashed negative: hue and line style, never hue alone) and
+whose width grows with |w_ij|. ``set_weights`` restyles the arcs, ``highlight`` rings a neuron or
+thickens an arc, ``set_notes`` writes numbers (in_j, a_j, Delta_j) beside the neurons. Every update
+changes existing artists; nothing is created after ``__init__``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+from matplotlib.collections import LineCollection
+
+from bpteach.widgets._base import COLORS, NEGATIVE_STYLE, POSITIVE_STYLE
+from bpteach.widgets._pathtext import PathTexts
+
+__all__ = ["NetDrawing", "arc_style", "mlp_arcs"]
+
+Neuron = Hashable
+
+
+def arc_style(w: np.ndarray, scale: float = 1.0, max_width: float = 4.0) -> tuple[list, list, np.ndarray]:
+    """Colours, line styles and widths for weights ``w``: sign -> hue and dash, |w| -> width."""
+    w = np.asarray(w, dtype=np.float64)
+    biggest = float(np.max(np.abs(w))) if w.size else 0.0
+    rel = np.abs(w) / biggest if biggest > 0 else np.zeros_like(w)
+    colors = [COLORS["positive"] if v >= 0 else COLORS["negative"] for v in w]
+    styles = [POSITIVE_STYLE if v >= 0 else NEGATIVE_STYLE for v in w]
+    widths = scale * (0.5 + (max_width - 0.5) * rel)
+    return colors, styles, widths
+
+
+def mlp_arcs(neuron_ids: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
+    """The arcs of a fully connected layered net in the order of ``W[1].ravel(), W[2].ravel(), ...``.
+
+    Row r of W_i is neuron r of layer i, column c neuron c of layer i-1, as ``MLP.to_network`` numbers them.
+    """
+    return [(src, j) for i in range(1, len(neuron_ids)) for j in neuron_ids[i] for src in neuron_ids[i - 1]]
+
+
+class NetDrawing:
+    """Neurons at ``pos`` and the lines of ``arcs`` on ``ax`` (an axes of a ``FigureView``'s figure)."""
+
+    def __init__(
+        self,
+        ax: object,
+        pos: Mapping[Neuron, tuple[float, float]],
+        arcs: Sequence[tuple[Neuron, Neuron]],
+        inputs: Sequence[Neuron] = (),
+        outputs: Sequence[Neuron] = (),
+        colors: Mapping[str, str] | None = None,
+        scale: float = 1.0,
+        labels: bool = True,
+    ) -> None:
+        self.ax = ax
+        self.scale = scale
+        self.neurons = list(pos)
+        self.pos = {n: (float(p[0]), float(p[1])) for n, p in pos.items()}
+        self.arcs = list(arcs)
+        self._arc_index = {arc: k for k, arc in enumerate(self.arcs)}
+        theme = colors or {"face": "#ffffff", "text": "#111111"}
+        xy = np.array([self.pos[n] for n in self.neurons])
+        # circles shrink when a column is crowded so that 30 neurons still fit
+        column_sizes = np.unique(np.round(xy[:, 0], 6), return_counts=True)[1]
+        self.diameter = scale * float(np.clip(150.0 / max(column_sizes.max(), 1), 9.0, 26.0))
+        segments = [[self.pos[i], self.pos[j]] for i, j in self.arcs]
+        self.lines = LineCollection(segments, zorder=1, capstyle="round")
+        ax.add_collection(self.lines)
+        (self.arc_ring,) = ax.plot([], [], color=COLORS["highlight"], lw=7 * scale, alpha=0.6,
+                                   solid_capstyle="round", zorder=2, visible=False)
+        face = []
+        for n in self.neurons:
+            if n in inputs:
+                face.append(COLORS["sky"])
+            elif n in outputs:
+                face.append(COLORS["accent"])
+            else:
+                face.append(theme["face"])
+        self.nodes = ax.scatter(xy[:, 0], xy[:, 1], s=self.diameter**2, c=face, edgecolors=theme["text"],
+                                linewidths=1.2 * scale, zorder=3)
+        self.node_ring = ax.scatter([0.0], [0.0], s=(self.diameter * 1.45) ** 2, facecolors="none",
+                                    edgecolors=COLORS["highlight"], linewidths=3.5 * scale, zorder=4)
+        self.node_ring.set_visible(False)
+        size = 8 * scale if self.diameter > 14 * scale else 6 * scale
+        self.labels = PathTexts(ax, xy, size, theme["text"], zorder=5)
+        if labels:
+            self.labels.set_texts([str(n) for n in self.neurons])
+        # one text above (forward values) and one below (Delta) each neuron, empty until asked
+        offset = self.diameter * 0.62 + 2 * scale
+        self.above = PathTexts(ax, xy, 7.5 * scale, theme["text"], va="bottom", offset=(0, offset), zorder=6,
+                               halo=theme["face"])
+        self.below = PathTexts(ax, xy, 7.5 * scale, theme["text"], va="top", offset=(0, -offset), zorder=6,
+                               halo=theme["face"])
+        xs, ys = xy[:, 0], xy[:, 1]
+        padx = 0.35 * max(np.ptp(xs), 1.0) / max(len(column_sizes), 1) + 0.25
+        pady = 0.18 * max(np.ptp(ys), 1.0) + 0.25
+        ax.set_xlim(xs.min() - padx, xs.max() + padx)
+        ax.set_ylim(ys.min() - pady, ys.max() + pady)
+        ax.set_axis_off()
+        self._weights: np.ndarray | None = None
+
+    def set_weights(self, w: Sequence[float] | np.ndarray) -> None:
+        """Restyle every arc from its weight (aligned with ``arcs``); skipped when nothing changed."""
+        w = np.asarray(w, dtype=np.float64)
+        if w.shape != (len(self.arcs),):
+            msg = f"w must hold one weight per arc ({len(self.arcs)}), got shape {w.shape}"
+            raise ValueError(msg)
+        if self._weights is not None and np.array_equal(w, self._weights):
+            return
+        self._weights = w.copy()
+        colors, styles, widths = arc_style(w, self.scale)
+        self.lines.set_color(colors)
+        self.lines.set_linestyle(styles)
+        self.lines.set_linewidth(widths)
+
+    def highlight(self, target: object) -> None:
+        """Ring the neuron ``target``, or thicken the arc ``target`` = (i, j); None clears both."""
+        if target in self._arc_index:
+            i, j = target  # type: ignore[misc]
+            (x0, y0), (x1, y1) = self.pos[i], self.pos[j]
+            self.arc_ring.set_data([x0, x1], [y0, y1])
+            self.arc_ring.set_visible(True)
+            self.node_ring.set_visible(False)
+        elif target in self.pos:
+            self.node_ring.set_offsets([self.pos[target]])
+            self.node_ring.set_visible(True)
+            self.arc_ring.set_visible(False)
+        else:
+            self.arc_ring.set_visible(False)
+            self.node_ring.set_visible(False)
+
+    def set_notes(self, above: Mapping[Neuron, str], below: Mapping[Neuron, str]) -> None:
+        """Write ``above[j]`` over neuron j and ``below[j]`` under it; neurons not named get no note."""
+        self.above.set_texts([above.get(n, "") for n in self.neurons])
+        self.below.set_texts([below.get(n, "") for n in self.neurons])
+
+    def notes(self, j: Neuron) -> tuple[str, str]:
+        """The notes (above, below) neuron ``j`` now shows."""
+        r = self.neurons.index(j)
+        return self.above.texts[r], self.below.texts[r]

@@ -1,0 +1,169 @@
+"""Headless tests of the apps backprop_stepper, matrix_recipe, training_dashboard, vanishing_gradients.
+
+Each test drives the controls through the widget API (``.value = ...``, ``button.click()``) and
+compares the state, the drawn artists and the readouts with an independent computation by the core.
+"""
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
+
+import bpteach as bp
+from bpteach import datasets
+from bpteach.widgets import COLORS, backprop_stepper
+
+
+# --------------------------------------------------------------------- 4. backprop_stepper
+def _lecture002():
+    return datasets.lecture002_network(), *datasets.lecture002_example()
+
+
+def _step_index(steps, phase, target):
+    return next(k for k, s in enumerate(steps) if s.phase == phase and s.target == target) + 1
+
+
+def test_stepper_reaches_delta_5_and_shows_the_records_value():
+    net, x, y = _lecture002()
+    rec = net.backpropagate(x, y)  # the independent reference
+    app = backprop_stepper(net, x, y)
+    k = _step_index(app.state.steps, "delta", 5)
+    for _ in range(k):
+        app.controls["forward"].click()
+    assert app.state.index == k
+    assert app.state.current.symbol == r"\Delta_{5}"
+    assert f"= {rec.delta[5]:.6g}$" in app.substituted.value
+    assert r"\Delta_{5} = g'(\mathrm{in}_{5})" in app.formula.value
+    # the backward pass visits 7 then 5: Delta_7 and Delta_5 are written, Delta_6 not yet
+    assert app.drawing.notes(5)[1] == f"$\\Delta_{{5}}$={rec.delta[5]:.4g}"
+    assert app.drawing.notes(7)[1].endswith(f"{rec.delta[7]:.4g}")
+    assert app.drawing.notes(6)[1] == ""
+    assert f"{rec.a[5]:.4g}" in app.drawing.notes(5)[0]
+    assert app.drawing.node_ring.get_visible()
+    np.testing.assert_allclose(app.drawing.node_ring.get_offsets()[0], net.layout()[5])
+
+
+def test_stepper_weight_edit_recomputes_delta_5_and_keeps_the_step():
+    net, x, y = _lecture002()
+    app = backprop_stepper(net, x, y)
+    k = _step_index(app.state.steps, "delta", 5)
+    app.controls["step"].value = k
+    before = app.state.record.delta[5]
+    app.controls["arc"].value = (5, 7)
+    assert app.controls["weight"].value == pytest.approx(0.5)  # the box shows the chosen arc's w
+    app.controls["weight"].value = 1.3
+    ref = datasets.lecture002_network()
+    ref.set_weight(5, 7, 1.3)
+    expected = ref.backpropagate(x, y).delta[5]
+    assert app.state.index == k
+    assert app.state.record.delta[5] == pytest.approx(expected, rel=1e-12)
+    assert expected != pytest.approx(before)
+    assert f"= {expected:.6g}$" in app.substituted.value
+    assert net.weight(5, 7) == 0.5  # the caller's network is left alone
+
+
+def test_stepper_buttons_play_and_one_render_per_change():
+    net, x, y = _lecture002()
+    app = backprop_stepper(net, x, y)
+    n = len(app.state.steps)
+    renders = app.view.renders
+    app.controls["last"].click()
+    assert app.state.index == n and app.view.renders == renders + 1
+    app.controls["forward"].click()  # already at the end: stays
+    assert app.state.index == n
+    app.controls["back"].click()
+    assert app.state.index == n - 1
+    app.controls["first"].click()
+    assert app.state.index == 0 and app.state.current is None
+    assert not app.drawing.node_ring.get_visible() and not app.drawing.arc_ring.get_visible()
+    app.controls["back"].click()
+    assert app.state.index == 0
+    app.controls["play"].value = 3  # the Play widget ticks the step index
+    assert app.state.index == 3 and app.controls["step"].value == 3
+
+
+def test_stepper_gradient_step_thickens_its_arc():
+    net, x, y = _lecture002()
+    rec = net.backpropagate(x, y)
+    app = backprop_stepper(net, x, y)
+    app.controls["step"].value = _step_index(app.state.steps, "grad", (3, 5))
+    pos = net.layout()
+    assert app.drawing.arc_ring.get_visible()
+    np.testing.assert_allclose(np.column_stack(app.drawing.arc_ring.get_data()), [pos[3], pos[5]])
+    assert f"= {rec.grad[(3, 5)]:.6g}$" in app.substituted.value
+
+
+def test_stepper_arcs_carry_sign_by_hue_and_dash_and_width_by_magnitude():
+    net, x, y = _lecture002()
+    app = backprop_stepper(net, x, y)
+    w = net.w
+    colors = app.drawing.lines.get_colors()
+    widths = app.drawing.lines.get_linewidths()
+    styles = app.drawing.lines.get_linestyles()
+    for k, v in enumerate(w):
+        expected = COLORS["positive"] if v > 0 else COLORS["negative"]
+        np.testing.assert_allclose(colors[k][:3], to_rgb(expected))
+        assert (styles[k][1] is None) == (v > 0)  # solid has no dash pattern
+    order = np.argsort(np.abs(w))
+    assert np.all(np.diff(np.asarray(widths)[order]) >= 0)
+    assert widths[int(np.argmax(np.abs(w)))] > widths[int(np.argmin(np.abs(w)))]
+
+
+def test_stepper_edits_x_and_y():
+    net, x, y = _lecture002()
+    app = backprop_stepper(net, x, y)
+    app.controls["x"][0].value = 2.0
+    app.controls["y"][0].value = 0.0
+    ref = net.backpropagate([2.0, x[1]], [0.0])
+    assert app.state.record.a[1] == 2.0
+    assert app.state.record.delta[3] == pytest.approx(ref.delta[3], rel=1e-12)
+    assert app.state.record.loss == pytest.approx(ref.loss, rel=1e-12)
+
+
+def test_stepper_rejects_a_bad_weight_without_changing_the_state():
+    net, x, y = _lecture002()
+    app = backprop_stepper(net, x, y)
+    app.controls["weight"].value = float("nan")
+    assert "finite" in app.message.value
+    assert app.state.network.weight(*app.controls["arc"].value) == net.weight(*app.controls["arc"].value)
+
+
+def test_stepper_replays_any_dag_of_29_neurons_with_a_skip_arc():
+    edges = bp.Network.layered([3, 8, 8, 8, 2], seed=1).edges
+    edges[(1, 28)] = 0.7  # an input straight to an output
+    net = bp.Network(edges, inputs=[1, 2, 3], outputs=[28, 29], activation="tanh",
+                     output_activation="identity", loss="half_squared_error")
+    x, y = [0.3, -0.2, 0.9], [0.5, -0.5]
+    rec = net.backpropagate(x, y)
+    app = backprop_stepper(net, x, y)
+    app.controls["last"].click()
+    last = rec.steps[-1]
+    assert f"= {last.value:.6g}$" in app.substituted.value
+    for j in net.order[3:]:
+        assert app.drawing.notes(j)[1].endswith(f"={rec.delta[j]:.4g}")
+
+
+def test_stepper_scale_enlarges_the_figure_and_its_image():
+    net, x, y = _lecture002()
+    small, big = backprop_stepper(net, x, y), backprop_stepper(net, x, y, scale=2)
+    np.testing.assert_allclose(big.view.figure.get_size_inches(), 2 * small.view.figure.get_size_inches())
+    assert big.drawing.diameter == 2 * small.drawing.diameter
+    assert int(big.view.image.layout.width[:-2]) == pytest.approx(2 * int(small.view.image.layout.width[:-2]), abs=1)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "words"),
+    [
+        (("not a network", [1, 2], 1), {}, TypeError, "network must be a bpteach Network"),
+        ((None, [1.0, 2.0, 3.0], [1.0]), {}, ValueError, "x must be one example with 2"),
+        ((None, [1.0, 2.0], [1.0, 0.0]), {}, ValueError, "y must be one target with 1"),
+        ((None, [1.0, 2.0], None), {}, ValueError, "x and y must both be given"),
+        ((None, [1.0, 2.0], 1.0), {"scale": 0}, ValueError, "scale must be a number"),
+        ((None, [1.0, 2.0], 1.0), {"theme": "blue"}, ValueError, "theme must be one of"),
+    ],
+)
+def test_stepper_bad_arguments_say_what_was_expected(args, kwargs, error, words):
+    network, x, y = args
+    if network is None:
+        network = datasets.lecture002_network()
+    with pytest.raises(error, match=words):
+        backprop_stepper(network, x, y, **kwargs)
