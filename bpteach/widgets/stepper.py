@@ -24,6 +24,7 @@ from bpteach._checks import as_float_array
 from bpteach.graph import Network, NodeRecord, Step
 from bpteach.widgets._base import FigureView
 from bpteach.widgets._netdraw import NetDrawing
+from bpteach.widgets._stepbar import StepBar
 
 __all__ = ["BackpropStepper", "StepperState", "backprop_stepper"]
 
@@ -146,17 +147,7 @@ class BackpropStepper(widgets.VBox):
         with self.view.style():
             ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
             self.drawing = NetDrawing(ax, pos, net.arcs, net.inputs, net.outputs, self.view.colors, self.view.scale)
-        n = len(state.steps)
-        layout = widgets.Layout(width="auto")
-        buttons = {
-            "first": widgets.Button(description="|<", tooltip="before the first step", layout=layout),
-            "back": widgets.Button(description="<", tooltip="one step back", layout=layout),
-            "forward": widgets.Button(description=">", tooltip="one step forward", layout=layout),
-            "last": widgets.Button(description=">|", tooltip="after the last step", layout=layout),
-        }
-        step = widgets.IntSlider(value=state.index, min=0, max=n, description="step", continuous_update=True)
-        play = widgets.Play(value=state.index, min=0, max=n, interval=800, description="play")
-        widgets.link((play, "value"), (step, "value"))
+        self.bar = StepBar(len(state.steps), state.index)
         xs = [widgets.FloatText(value=float(v), description=f"x_{r + 1}", layout=widgets.Layout(width="150px"))
               for r, v in enumerate(state.x)]
         ys = [widgets.FloatText(value=float(v), description="y" if len(state.y) == 1 else f"y_{r + 1}",
@@ -166,16 +157,12 @@ class BackpropStepper(widgets.VBox):
                                layout=widgets.Layout(width="180px"))
         weight = widgets.FloatText(value=net.weight(*net.arcs[0]), step=0.05, description="w",
                                    layout=widgets.Layout(width="150px"))
-        self.controls = {**buttons, "step": step, "play": play, "x": xs, "y": ys, "arc": arc, "weight": weight}
+        self.controls = {**self.bar.controls, "x": xs, "y": ys, "arc": arc, "weight": weight}
         self.formula = widgets.HTMLMath()
         self.substituted = widgets.HTMLMath()
         self.message = widgets.HTML()
 
-        buttons["first"].on_click(lambda _: self._go(0))
-        buttons["back"].on_click(lambda _: self._go(max(self.state.index - 1, 0)))
-        buttons["forward"].on_click(lambda _: self._go(min(self.state.index + 1, len(self.state.steps))))
-        buttons["last"].on_click(lambda _: self._go(len(self.state.steps)))
-        step.observe(self._on_step, names="value")
+        self.bar.slider.observe(self._on_step, names="value")
         for box in xs:
             box.observe(self._on_x, names="value")
         for box in ys:
@@ -184,7 +171,7 @@ class BackpropStepper(widgets.VBox):
         weight.observe(self._on_weight, names="value")
 
         super().__init__([
-            widgets.HBox([*buttons.values(), play, step]),
+            self.bar.widget,
             self.view.image,
             self.formula,
             self.substituted,
@@ -194,9 +181,6 @@ class BackpropStepper(widgets.VBox):
         self.redraw()
 
     # ------------------------------------------------------------------ controls -> state
-    def _go(self, index: int) -> None:
-        self.controls["step"].value = index  # the slider's observer moves the state and redraws
-
     def _on_step(self, change: dict) -> None:
         self.state.go(change["new"])
         self.redraw()
