@@ -1,0 +1,319 @@
+r"""Gradient descent with and without momentum on a loss surface of two weights (lecture 003).
+
+| lecture 003 | meaning | code |
+|---|---|---|
+| E(w), w = (w_1, w_2) | the loss surface | ``Surface.loss(W)``, W of shape (2, k): k points at once |
+| dE/dw(t) | its gradient at step t | ``Surface.gradient(W)`` |
+| dw(t) = -eps dE/dw(t) + alpha dw(t - 1) | the update with momentum | ``descend(surface, start, eps, alpha, steps)`` |
+| w(t + 1) = w(t) + dw(t) | one step; alpha = 0 is plain gradient descent | ``Path.w[t + 1]`` |
+
+Two surfaces: the ill-conditioned quadratic E = 1/2 (w_1^2 + 10 w_2^2), whose steep direction
+overshoots for eps > 1/10 and diverges for eps > 2/10, and the loss C = 1/2 sum_c (y_c - a_c)^2
+of one sigmoid neuron a = sigma(w_1 x_1 + w_2 x_2) without bias on lecture 003's rain data (a long
+curved valley). A path stops when it diverges: when its loss passes ``DIVERGENCE_FACTOR`` times
+max(E(w(0)), 1), or is no longer a finite number; nothing overflows and no warning is raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+
+from bpteach.activations import sigmoid
+from bpteach.datasets import rain
+from bpteach.widgets._app import App, check_choice, check_int, check_number, fmt, slider
+from bpteach.widgets._base import COLORS, FigureView
+
+__all__ = ["SURFACES", "DescentExplorer", "DescentState", "Path", "Surface", "descend", "descent_explorer"]
+
+EXTENT = (-3.0, 3.0)  # both weights, both surfaces
+MAX_STEPS = 200
+DIVERGENCE_FACTOR = 1e3
+GRID = 121
+
+
+class Surface:
+    """A loss E(w_1, w_2) with its gradient, both for k weight vectors at once (columns of W)."""
+
+    name = ""
+    label = ""
+    latex = ""
+    minimum = (0.0, 0.0)
+    loss_limits = (1e-8, 1e5)  # the y-limits of the loss-per-step plot (log scale)
+
+    def loss(self, W: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def gradient(self, W: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class Quadratic(Surface):
+    """E = 1/2 (w_1^2 + kappa w_2^2): curvature 1 along w_1, kappa along w_2."""
+
+    name = "quadratic"
+    label = "ill-conditioned quadratic"
+
+    def __init__(self, kappa: float = 10.0) -> None:
+        self.kappa = kappa
+        self.latex = rf"E = \frac{{1}}{{2}}(w_1^2 + {kappa:g}\,w_2^2)"
+
+    def loss(self, W: np.ndarray) -> np.ndarray:
+        return 0.5 * (W[0] ** 2 + self.kappa * W[1] ** 2)
+
+    def gradient(self, W: np.ndarray) -> np.ndarray:
+        return np.stack([W[0], self.kappa * W[1]])
+
+
+class RainNeuron(Surface):
+    """C = 1/2 sum_c (y_c - sigma(w^T x_c))^2 on lecture 003's rain days (sum over the cases)."""
+
+    name = "rain neuron"
+    label = "one neuron on lecture 003's rain data"
+    latex = r"C = \frac{1}{2}\sum_c (y_c - \sigma(w_1 x_{c1} + w_2 x_{c2}))^2"
+    loss_limits = (1e-4, 3.0)
+
+    def __init__(self) -> None:
+        self.X, Y = rain()
+        self.y = Y[0]
+        self.minimum = (1.52, -0.19)  # from a fine grid: C = 0.0002 there
+
+    def _outputs(self, W: np.ndarray) -> np.ndarray:
+        return sigmoid(W.T @ self.X)  # (k, cases)
+
+    def loss(self, W: np.ndarray) -> np.ndarray:
+        return 0.5 * np.sum((self.y - self._outputs(W)) ** 2, axis=1)
+
+    def gradient(self, W: np.ndarray) -> np.ndarray:
+        a = self._outputs(W)
+        delta = (a - self.y) * a * (1 - a)  # lecture 003: delta = (a - y) * sigma'(z)
+        return (delta @ self.X.T).T
+
+
+SURFACES: dict[str, Surface] = {s.name: s for s in (Quadratic(), RainNeuron())}
+
+
+@dataclass(frozen=True)
+class Path:
+    """w[t] (shape (T + 1, 2)) and E[t] for t = 0..T; ``diverged_at`` is the step whose loss passed the
+    bound (None when none did); ``rises`` counts the steps on which the loss went up (overshoot)."""
+
+    w: np.ndarray
+    E: np.ndarray
+    diverged_at: int | None
+    rises: int
+
+    @property
+    def steps(self) -> int:
+        return len(self.E) - 1
+
+
+def descend(surface: Surface, start: np.ndarray, eps: float, alpha: float, steps: int) -> Path:
+    """Lecture 003's rule from w(0) = start: dw(t) = -eps dE/dw(t) + alpha dw(t - 1), dw(-1) = 0.
+
+    Stops early when the loss passes ``DIVERGENCE_FACTOR * max(E(w(0)), 1)``.
+    """
+    w = np.array(start, dtype=np.float64).reshape(2, 1)
+    dw = np.zeros((2, 1))
+    E0 = float(surface.loss(w)[0])
+    bound = DIVERGENCE_FACTOR * max(E0, 1.0)
+    ws, Es, diverged = [w[:, 0]], [E0], None
+    # a diverging path is stopped below the bound, so nothing overflows; errstate is a guard only
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            dw = -eps * surface.gradient(w) + alpha * dw
+            w = w + dw
+            E = float(surface.loss(w)[0])
+            ws.append(w[:, 0])
+            Es.append(E)
+            if not np.isfinite(E) or bound < E:
+                diverged = t + 1
+                break
+    E_arr = np.array(Es)
+    return Path(np.array(ws), E_arr, diverged, int(np.sum(np.diff(E_arr) > 0)))
+
+
+class DescentState:
+    """The surface, eps (learning rate), alpha (momentum), the number of steps and w(0); two paths."""
+
+    def __init__(
+        self,
+        surface: str = "quadratic",
+        lr: float = 0.15,
+        momentum: float = 0.5,
+        steps: int = 30,
+        start: tuple[float, float] = (-2.5, 1.5),
+    ) -> None:
+        try:
+            w1, w2 = start
+        except (TypeError, ValueError):
+            msg = f"start must be a pair (w1, w2), got {start!r}"
+            raise TypeError(msg) from None
+        self.surface_name, self.lr, self.momentum, self.steps = "quadratic", 0.1, 0.0, 1
+        self.w1_0 = self.w2_0 = 0.0
+        self.set(surface=surface, lr=lr, momentum=momentum, steps=steps, w1_0=w1, w2_0=w2)
+
+    def set(self, **changes: object) -> None:
+        """Change any of surface, lr (eps > 0), momentum (alpha in [0, 1)), steps, w1_0, w2_0."""
+        unknown = set(changes) - {"surface", "lr", "momentum", "steps", "w1_0", "w2_0"}
+        if unknown:
+            msg = f"DescentState.set takes surface, lr, momentum, steps, w1_0, w2_0, got {sorted(unknown)}"
+            raise TypeError(msg)
+        if changes.get("surface") is not None:
+            self.surface_name = str(check_choice(changes["surface"], "surface", SURFACES))
+        if changes.get("lr") is not None:
+            self.lr = check_number(changes["lr"], "lr (the learning rate eps)", 1e-6, 10.0)
+        if changes.get("momentum") is not None:
+            self.momentum = check_number(changes["momentum"], "momentum (alpha)", 0.0, 0.999)
+        if changes.get("steps") is not None:
+            self.steps = check_int(changes["steps"], "steps", 1, MAX_STEPS)
+        for name in ("w1_0", "w2_0"):
+            if changes.get(name) is not None:
+                setattr(self, name, check_number(changes[name], name, *EXTENT))
+        start = np.array([self.w1_0, self.w2_0])
+        self.plain = descend(self.surface, start, self.lr, 0.0, self.steps)
+        self.with_momentum = descend(self.surface, start, self.lr, self.momentum, self.steps)
+
+    @property
+    def surface(self) -> Surface:
+        return SURFACES[self.surface_name]
+
+
+class DescentExplorer(App):
+    """The view: contours of E with both paths; E per step on a log scale."""
+
+    def __init__(self, state: DescentState, scale: float = 1.0, theme: str = "light") -> None:
+        view = FigureView((9.0, 4.0), scale=scale, theme=theme)
+        self._build(view)
+        controls = {
+            "surface": widgets.Dropdown(options=[(s.label, s.name) for s in SURFACES.values()],
+                                        value=state.surface_name, description="surface",
+                                        style={"description_width": "initial"}),
+            "lr": widgets.FloatLogSlider(value=state.lr, base=10, min=-3, max=0.5, step=0.01,
+                                         description=r"learning rate $\varepsilon$", readout_format=".3f",
+                                         style={"description_width": "initial"}),
+            "momentum": slider(r"momentum $\alpha$", state.momentum, 0.0, 0.99, 0.01),
+            "steps": widgets.IntSlider(value=state.steps, min=1, max=MAX_STEPS, description="steps",
+                                       style={"description_width": "initial"}),
+            "w1_0": slider(r"start $w_1(0)$", state.w1_0, *EXTENT),
+            "w2_0": slider(r"start $w_2(0)$", state.w2_0, *EXTENT),
+        }
+        super().__init__(state, view, controls, columns=2)
+
+    def _build(self, view: FigureView) -> None:
+        with view.style():
+            self.ax_w, self.ax_E = view.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1]})
+            ax = self.ax_w
+            ax.set_xlim(*EXTENT)
+            ax.set_ylim(*EXTENT)
+            ax.set_xlabel("$w_1$")
+            ax.set_ylabel("$w_2$")
+            self.minimum = ax.plot([], [], "*", color=view.colors["text"], ms=12 * view.scale)[0]
+            lw = 1.6 * view.scale
+            self.path_plain = ax.plot([], [], "o-", color=COLORS["positive"], ms=3.5 * view.scale, lw=lw,
+                                      label="plain (α = 0)")[0]
+            self.path_momentum = ax.plot([], [], "s--", color=COLORS["negative"], ms=3.5 * view.scale, lw=lw,
+                                         label="momentum")[0]
+            self.start = ax.plot([], [], "o", color=view.colors["text"], ms=7 * view.scale)[0]
+            ax.legend(loc="lower left", fontsize=8 * view.scale)
+            ax = self.ax_E
+            ax.set_yscale("log")
+            ax.set_xlabel("step t")
+            ax.set_title("E(w(t))")
+            self.loss_plain = ax.plot([], [], "-", color=COLORS["positive"])[0]
+            self.loss_momentum = ax.plot([], [], "--", color=COLORS["negative"])[0]
+            self.status = ax.text(0.97, 0.97, "", transform=ax.transAxes, ha="right", va="top")
+        view.animate(self.path_plain, self.path_momentum, self.start, self.loss_plain, self.loss_momentum,
+                     self.status)
+        self.contours: object = None
+        self._drawn: tuple[str, int] | None = None
+        self._grid = np.meshgrid(np.linspace(*EXTENT, GRID), np.linspace(*EXTENT, GRID))
+
+    def _static(self, s: DescentState) -> None:
+        """The contours, the minimum and the axes' limits: redrawn only for a new surface or step count."""
+        surface = s.surface
+        if self._drawn is None or self._drawn[0] != s.surface_name:
+            if self.contours is not None:
+                self.contours.remove()
+            g1, g2 = self._grid
+            E = surface.loss(np.stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
+            # log-spaced levels: the flat floor of a valley gets as many lines as its steep walls
+            levels = np.geomspace(max(E.min(), 1e-3 * E.max(), 1e-6), E.max(), 14)
+            with self.view.style():
+                self.contours = self.ax_w.contour(g1, g2, E, levels=levels, cmap="viridis", linewidths=0.9,
+                                                  zorder=0)
+            self.minimum.set_data([surface.minimum[0]], [surface.minimum[1]])
+            self.ax_w.set_title(f"${surface.latex}$", fontsize=9 * self.view.scale)
+            self.ax_E.set_ylim(*surface.loss_limits)
+        self.ax_E.set_xlim(0, s.steps)
+        self._drawn = (s.surface_name, s.steps)
+        self.view.figure.tight_layout()
+        self.view.invalidate()
+
+    def _draw(self) -> None:
+        s: DescentState = self.state
+        if self._drawn != (s.surface_name, s.steps):
+            self._static(s)
+        floor = s.surface.loss_limits[0]
+        for path, line, loss in ((s.plain, self.path_plain, self.loss_plain),
+                                 (s.with_momentum, self.path_momentum, self.loss_momentum)):
+            line.set_data(path.w[:, 0], path.w[:, 1])
+            # a loss of exactly 0 has no place on a log scale: it is drawn on the floor
+            loss.set_data(np.arange(path.steps + 1), np.maximum(path.E, floor))
+        self.start.set_data([s.w1_0], [s.w2_0])
+        self.status.set_text("\n".join(f"{name}: {_verdict(p)}" for name, p in
+                                       (("plain", s.plain), ("momentum", s.with_momentum))))
+        self.readout.value = _descent_html(s)
+
+
+def _verdict(path: Path) -> str:
+    if path.diverged_at is not None:
+        return f"diverged at step {path.diverged_at}"
+    return f"E = {path.E[-1]:.3g}"
+
+
+def _descent_html(s: DescentState) -> str:
+    g = s.surface.gradient(np.array([[s.w1_0], [s.w2_0]]))[:, 0]
+    step = -s.lr * g
+    lines = [
+        f"${s.surface.latex}$; &nbsp; $\\Delta w(t) = -\\varepsilon\\,\\frac{{\\partial E}}{{\\partial w}}(t) "
+        f"+ \\alpha\\,\\Delta w(t-1)$, $w(t+1) = w(t) + \\Delta w(t)$ with $\\varepsilon = {fmt(s.lr, 3)}$, "
+        f"$\\alpha = {fmt(s.momentum, 2)}$",
+        f"first step (both paths, $\\Delta w(-1) = 0$): $\\Delta w(0) = -{fmt(s.lr, 3)} \\times "
+        f"({fmt(g[0])}, {fmt(g[1])}) = ({fmt(step[0])}, {fmt(step[1])})$",
+    ]
+    for name, p in (("plain gradient descent ($\\alpha = 0$)", s.plain), ("with momentum", s.with_momentum)):
+        if p.diverged_at is not None:
+            verdict = (f"<b>diverged</b> at step {p.diverged_at}: E passed "
+                       f"{DIVERGENCE_FACTOR:g} × max(E(w(0)), 1) = {DIVERGENCE_FACTOR * max(p.E[0], 1.0):.4g}")
+        else:
+            verdict = (f"E went from {p.E[0]:.4g} to {p.E[-1]:.4g} in {p.steps} steps, "
+                       f"w = ({fmt(p.w[-1, 0])}, {fmt(p.w[-1, 1])})")
+        overshoot = f"; the loss rose on {p.rises} step(s) (overshoot)" if p.rises else ""
+        lines.append(f"{name}: {verdict}{overshoot}")
+    return "<br>".join(lines)
+
+
+def descent_explorer(
+    surface: str = "quadratic",
+    lr: float = 0.15,
+    momentum: float = 0.5,
+    steps: int = 30,
+    start: tuple[float, float] = (-2.5, 1.5),
+    scale: float = 1.0,
+    theme: str = "light",
+) -> DescentExplorer:
+    r"""Gradient descent on a two-weight loss surface, plain and with momentum (lecture 003).
+
+    Both paths start at ``start`` = w(0) and follow dw(t) = -eps dE/dw(t) + alpha dw(t - 1),
+    w(t + 1) = w(t) + dw(t): the plain one with alpha = 0, the other with alpha = ``momentum``.
+    ``surface`` is "quadratic" (E = 1/2 (w_1^2 + 10 w_2^2): eps > 0.1 overshoots across the
+    valley, eps > 0.2 diverges) or "rain neuron" (one sigmoid neuron on lecture 003's rain data).
+    Sliders: learning rate eps (0.001 to 3.16), momentum alpha, the number of steps (1 to 200) and
+    the start point. A readout says "diverged" when a path's loss passes 1000 max(E(w(0)), 1).
+    The widget exposes ``.state`` (a ``DescentState``: ``.plain``, ``.with_momentum`` paths),
+    ``.controls`` ("surface", "lr", "momentum", "steps", "w1_0", "w2_0"), ``.readout`` and ``.view``.
+    """
+    return DescentExplorer(DescentState(surface, lr, momentum, steps, start), scale=scale, theme=theme)
