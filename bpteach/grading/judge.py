@@ -116,7 +116,8 @@ def _close(got: Item, exp: Item, part: Part) -> bool:
         return False
     with np.errstate(invalid="ignore"):
         ok = np.abs(got - exp) <= part.atol + part.rtol * np.abs(exp)
-    return bool(np.all(ok | ((got == exp) & np.isfinite(exp))) and not np.any(np.isnan(got)))
+    # equal infinities match, and so does NaN where the other side (a mistake's output) has NaN
+    return bool(np.all(ok | (got == exp) | (np.isnan(got) & np.isnan(exp))))
 
 
 def _all_close(got: list[Item], exp: list[Item], part: Part) -> bool:

@@ -106,13 +106,12 @@ def _stub(text: str, hint: str) -> str:
     return "\n".join(out)
 
 
-def _calls(text: str, names: set[str]) -> bool:
+def _uses(text: str, names: set[str]) -> bool:
     try:
         tree = ast.parse(text)
     except SyntaxError:
         return False
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in names
-               for n in ast.walk(tree))
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(tree))
 
 
 def _defined(text: str) -> set[str]:
@@ -126,8 +125,8 @@ def _defined(text: str) -> set[str]:
 def release_notebook(nb: dict, hints: dict[str, str] | None = None) -> dict:
     """The student's copy: solutions stubbed, outputs cleared, metadata kept.
 
-    A cell that calls a stubbed function (a demonstration) gets the ``raises-exception`` tag,
-    so the released notebook runs top to bottom under Jupyter and nbval, showing the error.
+    A cell that uses a stubbed function (a demonstration, a check) gets the ``raises-exception``
+    tag, so the released notebook runs top to bottom under Jupyter and nbval, showing the error.
     """
     hints = hints or {}
     out = copy.deepcopy(nb)
@@ -145,8 +144,7 @@ def release_notebook(nb: dict, hints: dict[str, str] | None = None) -> dict:
             continue
         cell["outputs"] = []
         cell["execution_count"] = None
-        info = _nbgrader(cell)
-        if not info.get("solution") and not info.get("grade") and _calls(source(cell), stubbed):
+        if not _nbgrader(cell).get("solution") and _uses(source(cell), stubbed):
             tags = cell.setdefault("metadata", {}).setdefault("tags", [])
             if _STUB_TAG not in tags:
                 tags.append(_STUB_TAG)

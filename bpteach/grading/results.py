@@ -38,6 +38,24 @@ class PartResult:
     def passed(self) -> bool:
         return self.points == self.max_points
 
+    def require(self) -> PartResult:
+        """This result when every input passed; else show it and raise AssertionError.
+
+        The notebooks' check cells end with ``.require()`` so that nbgrader's autograde, which
+        scores a test cell by whether it raises, agrees with the check.
+        """
+        if self.passed:
+            return self
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:
+            pass
+        else:
+            if get_ipython() is not None:
+                display(self)
+        raise AssertionError(self.summary())
+
     def diagnoses(self) -> list[str]:
         """The distinct diagnoses, most frequent first."""
         seen: dict[str, int] = {}
@@ -57,13 +75,25 @@ class PartResult:
     def __str__(self) -> str:
         lines = [self.summary()]
         lines += [f"  diagnosis: {d}" for d in self.diagnoses()]
-        for f in self.failures[:3]:
+        shown = self.shown()
+        for f in shown:
             lines.append(f"  input {f.inputs}")
             lines.append(f"    expected {f.expected}")
             lines.append(f"    got      {f.got}")
-        if len(self.failures) > 3:
-            lines.append(f"  ... and {len(self.failures) - 3} more failing inputs")
+        if len(self.failures) > len(shown):
+            lines.append(f"  ... and {len(self.failures) - len(shown)} more failing inputs")
         return "\n".join(lines)
+
+    def shown(self, limit: int = 3) -> list[CaseFailure]:
+        """Up to ``limit`` failures worth showing: one of each error, not the same error thrice."""
+        out: list[CaseFailure] = []
+        for f in self.failures:
+            if len(out) == limit:
+                break
+            if f.got.startswith("an error") and any(o.got == f.got for o in out):
+                continue
+            out.append(f)
+        return out
 
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.passed else "#b42318"
@@ -75,7 +105,7 @@ class PartResult:
         if self.failures:
             out.append('<table style="font-family:monospace;font-size:90%">'
                        "<tr><th>input</th><th>expected</th><th>got</th></tr>")
-            for f in self.failures[:3]:
+            for f in self.shown():
                 cells = "".join(f"<td>{html.escape(s)}</td>" for s in (f.inputs, f.expected, f.got))
                 out.append(f"<tr>{cells}</tr>")
             out.append("</table>")
