@@ -10,7 +10,7 @@ from matplotlib.colors import to_rgb
 
 import bpteach as bp
 from bpteach import datasets
-from bpteach.widgets import COLORS, backprop_stepper
+from bpteach.widgets import COLORS, backprop_stepper, matrix_recipe
 
 
 # --------------------------------------------------------------------- 4. backprop_stepper
@@ -167,3 +167,99 @@ def test_stepper_bad_arguments_say_what_was_expected(args, kwargs, error, words)
         network = datasets.lecture002_network()
     with pytest.raises(error, match=words):
         backprop_stepper(network, x, y, **kwargs)
+
+
+# --------------------------------------------------------------------- 5. matrix_recipe
+def _recipe_setup():
+    mlp = bp.MLP([2, 3, 2], activation="tanh", output_activation="sigmoid", loss="half_squared_error", seed=3)
+    X = np.array([[0.5, -1.0, 2.0, 0.1], [1.5, 0.3, -0.7, -0.2]])
+    Y = np.array([[1.0, 0.0, 1.0, 0.0], [0.2, 0.4, 0.6, 0.8]])
+    return mlp, X, Y
+
+
+def test_recipe_boxed_delta_entry_is_the_node_level_delta():
+    mlp, X, Y = _recipe_setup()
+    app = matrix_recipe(mlp, X, Y)
+    net = mlp.to_network()  # the independent node-level computation
+    app.controls["last"].click()
+    for j, layer, row in [(3, 1, 0), (5, 1, 2), (7, 2, 1)]:
+        for example in (0, 3):
+            app.controls["neuron"].value = j
+            app.controls["example"].value = example
+            expected = net.backpropagate(X[:, example], Y[:, example]).delta[j]
+            assert app.state.matrix_delta() == pytest.approx(expected, rel=1e-12)
+            assert app.state.node_delta() == pytest.approx(expected, rel=1e-12)
+            box = app.boxes[layer]
+            assert box.get_visible() and not app.boxes[3 - layer].get_visible()
+            assert box.get_xy() == (example - 0.5, row - 0.5)
+            # the boxed cell of the heat map shows that number
+            cells = app.maps[("delta", layer)].cells.texts
+            assert float(cells[row * X.shape[1] + example]) == pytest.approx(expected, rel=5e-3)
+            assert f"\\Delta_{{{j}}} = {expected:.6g}$" in app.readout.value
+            assert app.drawing.notes(j)[1] == f"$\\Delta_{{{j}}}$={expected:.4g}"
+            np.testing.assert_allclose(app.drawing.node_ring.get_offsets()[0], net.layout()[j])
+
+
+def test_recipe_lines_reveal_h_delta_and_grad_in_lecture_order():
+    mlp, X, Y = _recipe_setup()
+    app = matrix_recipe(mlp, X, Y)
+    kinds = [(kind, i) for kind, i, _ in app.state.lines]
+    assert kinds == [("h", 1), ("h", 2), ("delta", 2), ("grad", 2), ("delta", 1), ("grad", 1)]
+    assert app.maps[("h", 1)].cells.texts == [""] * 12  # not computed at the start
+    np.testing.assert_allclose([float(t) for t in app.maps[("W", 1)].cells.texts], mlp.W[1].ravel(), rtol=5e-3)
+    app.controls["forward"].click()
+    h1 = np.tanh(mlp.W[1] @ X + mlp.b[1][:, None])  # h_1 = s(W_1 h_0) by hand
+    np.testing.assert_allclose(app.maps[("h", 1)].image.get_array().reshape(3, 4), h1, rtol=1e-12)
+    assert app.maps[("h", 1)].frame.get_visible() and not app.maps[("h", 2)].frame.get_visible()
+    assert "font-weight:bold'>1. $h_{1} = s(W_{1}\\, h_{0})$" in app.lines.value
+    assert app.maps[("grad", 1)].cells.texts == [""] * 6
+    app.controls["last"].click()
+    # grad W_i from the node level: the batch mean of Delta_j a_i on every arc
+    grad = mlp.to_network().backpropagate(X, Y).grad
+    ids = mlp.neuron_ids()
+    for i in (1, 2):
+        expected = np.array([[grad[(src, j)] for src in ids[i - 1]] for j in ids[i]])
+        shown = app.maps[("grad", i)].image.get_array().reshape(expected.shape)
+        np.testing.assert_allclose(shown, expected, rtol=1e-10)
+    assert app.maps[("grad", 1)].frame.get_visible()
+
+
+def test_recipe_titles_give_symbols_and_shapes():
+    mlp, X, Y = _recipe_setup()
+    app = matrix_recipe(mlp, X, Y)
+    titles = {key: hm.ax.get_title() for key, hm in app.maps.items()}
+    assert titles[("W", 2)] == "$W_{2}$ (2 x 3)"
+    assert titles[("h", 1)] == "$h_{1}$ (3 x 4)"
+    assert titles[("delta", 2)] == "$\\delta_{2}$ (2 x 4)"
+    assert titles[("grad", 1)].endswith("(3 x 2)")
+    assert titles[("h", 0)].endswith("(2 x 4)")
+
+
+def test_recipe_defaults_to_the_rain_network_and_scales():
+    app = matrix_recipe()
+    np.testing.assert_array_equal(app.state.X, datasets.rain()[0])
+    big = matrix_recipe(scale=2)
+    np.testing.assert_allclose(big.view.figure.get_size_inches(), 2 * app.view.figure.get_size_inches())
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: matrix_recipe("mlp", [[1.0]], [[1.0]]), TypeError, "mlp must be a bpteach MLP"),
+        (lambda: matrix_recipe(bp.MLP([2, 3, 1]), np.ones((3, 4)), np.ones((1, 4))), ValueError, "X has shape"),
+        (lambda: matrix_recipe(bp.MLP([2, 3, 1]), np.ones((2, 4)), None), ValueError, "X and Y must both"),
+        (lambda: matrix_recipe(scale=9), ValueError, "scale must be"),
+    ],
+)
+def test_recipe_bad_arguments_say_what_was_expected(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_recipe_state_rejects_an_input_neuron_and_a_missing_example():
+    mlp, X, Y = _recipe_setup()
+    state = matrix_recipe(mlp, X, Y).state
+    with pytest.raises(ValueError, match=r"a hidden or output neuron, one of \[3, 4, 5, 6, 7\]"):
+        state.choose(neuron=1)
+    with pytest.raises(ValueError, match=r"example must be a column of X, 0\.\.3"):
+        state.choose(example=4)
