@@ -1,0 +1,134 @@
+"""Benchmark: how many submissions per second ``bpteach grade`` handles (not collected by pytest).
+
+    .venv/bin/python tests/benchmarks/bench_grading.py [--n 200] [--jobs 2]
+
+Generates ``n`` submissions of exercise 02 (5 parts): most correct, some with a usual mistake,
+some broken (invalid JSON, a crash, an endless loop, memory exhaustion). Prints submissions per
+second for ``grade`` and, for comparison, the time a fresh Jupyter kernel per notebook takes
+(what nbgrader's autograde does) on a sample, and nbgrader's own autograde when it is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
+NAME = "02_logistic_unit"
+
+
+def submissions(n: int) -> list[bytes]:
+    nb = json.loads((EXERCISES / f"{NAME}.ipynb").read_text())
+
+    def variant(grade_id: str, code: str) -> bytes:
+        copy = json.loads(json.dumps(nb))
+        for cell in copy["cells"]:
+            if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id:
+                cell["source"] = code
+        return json.dumps(copy).encode()
+
+    kinds = [
+        json.dumps(nb).encode(),
+        variant("ex02_unit_gradient", "def unit_gradient(w, x, y):\n    return (sigmoid(w @ x) - y) * x\n"),
+        variant("ex02_batch_gradient", "def batch_gradient(w, X, y):\n    raise RuntimeError('crash')\n"),
+        b'{"cells": [',
+        variant("ex02_sigmoid", "import numpy as np\ndef sigmoid(z):\n    return np.exp(z) / (1 + np.exp(z))\n"),
+    ]
+    out = []
+    for k in range(n):
+        if k % 50 == 7:
+            out.append(variant("ex02_batch_gradient", "def batch_gradient(w, X, y):\n    while True:\n        pass\n"))
+        elif k % 50 == 13:
+            out.append(variant("ex02_batch_gradient", "import numpy as np\ndef batch_gradient(w, X, y):\n"
+                               "    return np.ones(10**11)\n"))
+        else:
+            out.append(kinds[k % 10] if k % 10 < len(kinds) else kinds[0])
+    return out
+
+
+def bench_bpteach(paths: list[Path], jobs: int, out: Path) -> float:
+    from bpteach.grading.grader import grade
+
+    start = time.perf_counter()
+    results = grade(paths, out=out, jobs=jobs, timeout=3.0, force=True)
+    elapsed = time.perf_counter() - start
+    full = sum(r.total == r.max_points for r in results)
+    print(f"bpteach grade: {len(paths)} submissions in {elapsed:.2f} s = {len(paths) / elapsed:.1f} "
+          f"submissions/s with --jobs {jobs} ({full} full marks)")
+    return elapsed
+
+
+def bench_kernel_per_notebook(paths: list[Path], sample: int) -> None:
+    try:
+        import nbformat
+        from nbclient import NotebookClient
+    except ImportError:
+        print("kernel per notebook: nbclient not installed, skipped")
+        return
+    readable = []
+    for p in paths:
+        try:
+            readable.append(nbformat.read(p, as_version=4))
+        except Exception:  # the broken submissions: nothing to execute
+            continue
+    start = time.perf_counter()
+    for nb in readable[:sample]:
+        NotebookClient(nb, timeout=30, allow_errors=True, kernel_name="python3").execute()
+    per = (time.perf_counter() - start) / sample
+    print(f"a fresh Jupyter kernel per notebook (nbclient, as nbgrader autograde runs them): "
+          f"{per:.2f} s per submission = {1 / per:.2f} submissions/s on {sample} samples, one at a time")
+
+
+def bench_nbgrader(paths: list[Path], tmp: Path, sample: int) -> None:
+    try:
+        from nbgrader.apps import NbGraderAPI
+        from traitlets.config import Config
+    except ImportError:
+        print("nbgrader autograde: nbgrader is not installed here, skipped "
+              "(pip install nbgrader to compare)")
+        return
+    course = tmp / "course"
+    (course / "source" / "ps").mkdir(parents=True)
+    (course / "source" / "ps" / f"{NAME}.ipynb").write_bytes((EXERCISES / f"{NAME}.ipynb").read_bytes())
+    config = Config()
+    config.CourseDirectory.root = str(course)
+    api = NbGraderAPI(config=config)
+    api.generate_assignment("ps")
+    students = [f"s{k}" for k in range(sample)]
+    for s, p in zip(students, paths, strict=False):
+        target = course / "submitted" / s / "ps"
+        target.mkdir(parents=True)
+        (target / f"{NAME}.ipynb").write_bytes(p.read_bytes())
+    start = time.perf_counter()
+    for s in students:
+        api.autograde("ps", s, force=True, create=True)
+    per = (time.perf_counter() - start) / sample
+    print(f"nbgrader autograde: {per:.2f} s per submission = {1 / per:.2f} submissions/s on {sample} samples")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--sample", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        paths = []
+        for k, data in enumerate(submissions(args.n)):
+            p = tmp / f"student{k:03d}.ipynb"
+            p.write_bytes(data)
+            paths.append(p)
+        bench_bpteach(paths, args.jobs, tmp / "grades.csv")
+        bench_kernel_per_notebook(paths, args.sample)
+        try:
+            bench_nbgrader(paths, tmp, args.sample)
+        except Exception as exc:
+            print(f"nbgrader autograde: could not run ({type(exc).__name__}: {exc})")
+
+
+if __name__ == "__main__":
+    main()
