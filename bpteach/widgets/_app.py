@@ -10,7 +10,8 @@ and read ``app.state``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 
 import ipywidgets as widgets
 
@@ -93,17 +94,40 @@ class App(widgets.VBox):
             ]
         )
         super().__init__([panel, self.readout, view.image])
+        self._held, self._stale = 0, False
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._changed(name, change["new"]), names="value")
         self.refresh()
 
     def _changed(self, name: str, value: object) -> None:
         self._apply(name, value)
-        self.refresh()
+        if self._held:
+            self._stale = True
+        else:
+            self.refresh()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Set several controls, render once at the end::
+
+            with app.hold():
+                app.controls["w1"].value = 0.5
+                app.controls["b"].value = -1.0
+        """
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._stale:
+                self._stale = False
+                self.refresh()
 
     def refresh(self) -> None:
         """Show the state as it is now: update the artists and the readout, render once."""
-        self._draw()
+        # titles and contours made while drawing take the view's font sizes and colours
+        with self.view.style():
+            self._draw()
         self.view.render()
 
     def _apply(self, name: str, value: object) -> None:

@@ -225,6 +225,8 @@ class DescentExplorer(App):
             self.loss_plain = ax.plot([], [], "-", color=COLORS["positive"])[0]
             self.loss_momentum = ax.plot([], [], "--", color=COLORS["negative"])[0]
             self.status = ax.text(0.97, 0.97, "", transform=ax.transAxes, ha="right", va="top")
+            # fixed margins (fractions, so they hold at every scale): tight_layout costs a full draw
+            view.figure.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.22)
         view.animate(self.path_plain, self.path_momentum, self.start, self.loss_plain, self.loss_momentum,
                      self.status)
         self.contours: object = None
@@ -249,7 +251,6 @@ class DescentExplorer(App):
             self.ax_E.set_ylim(*surface.loss_limits)
         self.ax_E.set_xlim(0, s.steps)
         self._drawn = (s.surface_name, s.steps)
-        self.view.figure.tight_layout()
         self.view.invalidate()
 
     def _draw(self) -> None:

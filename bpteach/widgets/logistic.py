@@ -199,7 +199,8 @@ class LogisticUnit(App):
                                        edgecolors=view.colors["text"], linewidths=0.5)
             self.ring_z = az.plot([], [], **ring)[0]
             self.text = az.text(0.02, 0.97, "", transform=az.transAxes, va="top")
-            view.figure.tight_layout()
+            # fixed margins (fractions, so they hold at every scale): tight_layout costs a full draw
+            view.figure.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.91, wspace=0.18)
         # the image changes with every weight, so everything over it is redrawn after it
         view.animate(self.image, *self.data, self.boundary, self.ring_plane, self.points_z, self.ring_z, self.text)
 

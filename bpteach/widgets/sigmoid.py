@@ -115,6 +115,8 @@ class SigmoidExplorer(App):
             self.point_g = self.ax_g.plot([], [], "o", color=COLORS["negative"], ms=7 * view.scale)[0]
             self.point_dg = self.ax_dg.plot([], [], "o", color=COLORS["negative"], ms=7 * view.scale)[0]
             self.slope_text = self.ax_g.text(0.02, 0.97, "", transform=self.ax_g.transAxes, va="top")
+            # fixed margins (fractions, so they hold at every scale): tight_layout costs a full draw
+            view.figure.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.9, wspace=0.18)
         view.animate(self.tangent, self.point_g, self.point_dg, self.slope_text)
         self._drawn_activation: str | None = None
 
@@ -137,7 +139,6 @@ class SigmoidExplorer(App):
             self.ceiling_text.set_text(_CEILING_LABEL[s.activation])
             self.ax_g.set_title(f"${g.latex.split('=')[0].strip()}$ and its tangent")
             self.ax_dg.set_title(f"${g.derivative_latex.split('=')[0].strip()}$")
-            self.view.figure.tight_layout()  # the titles and tick labels changed width
             self.view.invalidate()
         self.tangent.set_data(s.tangent_z, s.tangent_y)
         self.point_g.set_data([s.z0], [s.value])
