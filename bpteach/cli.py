@@ -11,6 +11,7 @@ Nothing heavy is imported before a subcommand needs it.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -68,18 +69,25 @@ def _grade(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _present(ns: argparse.Namespace) -> int:
-    from bpteach import present  # another engineer's module; imported only when asked for
-
-    return int(present.main(list(ns.args)))
+def _present(args: list[str]) -> int:
+    try:
+        present = importlib.import_module("bpteach.present")  # imported only when asked for
+    except ModuleNotFoundError as exc:
+        if exc.name != "bpteach.present":
+            raise
+        print("bpteach present: error: bpteach.present is not installed in this version", file=sys.stderr)
+        return 2
+    return int(present.main(args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["present"]:  # everything after it, --help included, belongs to bpteach.present
+        return _present(args[1:])
     ns = _parser().parse_args(args)
     try:
-        return {"release": _release, "grade": _grade, "present": _present}[ns.command](ns)
+        return {"release": _release, "grade": _grade}[ns.command](ns)
     except (ValueError, OSError) as exc:
         print(f"bpteach {ns.command}: error: {exc}", file=sys.stderr)
         return 2

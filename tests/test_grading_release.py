@@ -149,3 +149,15 @@ def test_the_grade_command_prints_a_line_per_submission(tmp_path, capsys):
     assert main(["grade", str(sub), "--out", str(tmp_path / "g.csv"), "--jobs", "1", "--seed", "1"]) == 0
     assert f"{sub}: 8/8" in capsys.readouterr().out
     assert (tmp_path / "g.json").exists()
+
+
+def test_present_passes_every_argument_through(monkeypatch):
+    import sys
+    import types
+
+    seen = []
+    fake = types.ModuleType("bpteach.present")
+    fake.main = lambda argv: seen.append(argv) or 0
+    monkeypatch.setitem(sys.modules, "bpteach.present", fake)
+    assert main(["present", "03_two_layer", "--help", "--port", "8888"]) == 0
+    assert seen == [["03_two_layer", "--help", "--port", "8888"]]

@@ -101,6 +101,8 @@ CASES = [
     ("no-metadata", stripped, NONE, "not a bpteach exercise"),
     ("cell-crashes", lambda: with_batch("raise RuntimeError('boom')\n"), BATCH_LOST,
      "the cell 'ex02_batch_gradient' raised RuntimeError: boom"),
+    ("syntax-error", lambda: with_batch("def batch_gradient(w, X, y)\n    return 1\n"), BATCH_LOST,
+     "the cell 'ex02_batch_gradient' raised SyntaxError"),
     ("function-raises", lambda: batch_body("raise ValueError('bad shape')"), BATCH_LOST,
      "an error: ValueError: bad shape"),
     ("endless-loop", lambda: batch_body("while True:\n    pass"), BATCH_LOST, "TimeoutError"),
