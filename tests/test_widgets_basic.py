@@ -23,6 +23,24 @@ A_CHANGE = {
 }
 
 
+_BUILT: dict = {}
+
+
+def _app(name, **values):
+    """App ``name`` with its controls at their defaults, then set to ``values``, rendered once.
+
+    Building an app costs a full draw of its figure; the tests share one of each and reset it.
+    """
+    if name not in _BUILT:
+        app = getattr(widgets, name)()
+        _BUILT[name] = (app, {k: c.value for k, c in app.controls.items()})
+    app, defaults = _BUILT[name]
+    with app.hold():
+        for k, v in {**defaults, **values}.items():
+            app.controls[k].value = v
+    return app
+
+
 def _sigma(z):
     return 1.0 / (1.0 + math.exp(-z))
 
@@ -37,7 +55,7 @@ def _central(f, w, k, h=1e-6):
 # ----------------------------------------------------------------- all four apps
 @pytest.mark.parametrize("name", APPS)
 def test_a_control_change_renders_a_new_png(name):
-    app = getattr(widgets, name)()
+    app = _app(name)
     before, renders = app.view.image.value, app.view.renders
     control, value = A_CHANGE[name]
     app.controls[control].value = value
@@ -48,7 +66,7 @@ def test_a_control_change_renders_a_new_png(name):
 
 @pytest.mark.parametrize("name", APPS)
 def test_scale_two_doubles_the_figure_and_dark_theme_darkens_it(name):
-    small, big = getattr(widgets, name)(), getattr(widgets, name)(scale=2, theme="dark")
+    small, big = _app(name), getattr(widgets, name)(scale=2, theme="dark")
     assert np.allclose(big.view.figure.get_size_inches(), 2 * small.view.figure.get_size_inches())
     assert int(big.view.image.layout.width[:-2]) == 2 * int(small.view.image.layout.width[:-2])
     assert big.view.figure.get_facecolor()[:3] == pytest.approx((0x1E / 255,) * 3)
@@ -67,7 +85,7 @@ def test_bad_scale_and_theme_are_refused(name):
 
 
 def test_hold_renders_once_after_several_changes():
-    app = widgets.logistic_unit()
+    app = _app("logistic_unit")
     renders = app.view.renders
     with app.hold():
         app.controls["w1"].value = 0.5
@@ -80,7 +98,7 @@ def test_hold_renders_once_after_several_changes():
 
 # ----------------------------------------------------------------- 1. sigmoid_explorer
 def test_sigmoid_tangent_at_zero_has_slope_one_quarter():
-    app = widgets.sigmoid_explorer(z0=2.0)
+    app = _app("sigmoid_explorer", z0=2.0)
     app.controls["z0"].value = 0.0
     assert app.state.value == 0.5
     assert app.state.slope == 0.25
@@ -91,7 +109,7 @@ def test_sigmoid_tangent_at_zero_has_slope_one_quarter():
 
 
 def test_sigmoid_at_two_matches_the_formula():
-    app = widgets.sigmoid_explorer()
+    app = _app("sigmoid_explorer")
     app.controls["z0"].value = 2.0
     s = _sigma(2.0)  # 0.8808, slope s (1 - s) = 0.1050
     assert app.state.value == pytest.approx(s, rel=1e-12)
@@ -115,7 +133,7 @@ def test_sigmoid_at_two_matches_the_formula():
     ],
 )
 def test_sigmoid_explorer_compares_other_activations(activation, z0, slope, ceiling):
-    app = widgets.sigmoid_explorer()
+    app = _app("sigmoid_explorer")
     app.controls["activation"].value = activation
     app.controls["z0"].value = z0
     assert app.state.slope == pytest.approx(slope, abs=1e-12)
@@ -150,7 +168,7 @@ def _example_loss(loss, x, y):
 
 @pytest.mark.parametrize("loss", ["half_squared_error", "squared_error", "log_loss"])
 def test_logistic_chain_rule_factors_match_a_finite_difference(loss):
-    app = widgets.logistic_unit()
+    app = _app("logistic_unit")
     with app.hold():  # five controls, one render
         for name, value in (("w1", 0.7), ("w2", -1.3), ("b", 0.4), ("example", 5), ("loss", loss)):
             app.controls[name].value = value
@@ -172,7 +190,7 @@ def test_logistic_chain_rule_factors_match_a_finite_difference(loss):
 
 
 def test_logistic_plane_and_boundary_follow_the_sliders():
-    app = widgets.logistic_unit()
+    app = _app("logistic_unit")
     with app.hold():
         app.controls["w1"].value = 1.5
         app.controls["w2"].value = 0.5
@@ -193,7 +211,7 @@ def test_logistic_plane_and_boundary_follow_the_sliders():
 
 
 def test_logistic_step_output_shows_the_perceptron():
-    app = widgets.logistic_unit(w1=1.0, w2=1.0, b=0.0)
+    app = _app("logistic_unit", w1=1.0, w2=1.0, b=0.0)
     app.controls["output"].value = "step"
     g = app.state.grid
     g1, g2 = np.meshgrid(g, g)
@@ -226,7 +244,7 @@ def _ll(params, x, y):
 
 @pytest.mark.parametrize("y", [1, -1])
 def test_two_layer_hand_backprop_and_finite_difference_agree(y):
-    app = widgets.two_layer_gradient()
+    app = _app("two_layer_gradient")
     values = {"w11[1]": 0.8, "w11[2]": -1.1, "w12[1]": 0.3, "w12[2]": 1.4, "w21[1]": -1.7, "w21[2]": 0.9,
               "x1": 1.2, "x2": -0.6, "y": y}
     with app.hold():
@@ -256,7 +274,7 @@ def test_two_layer_hand_backprop_and_finite_difference_agree(y):
 
 
 def test_two_layer_defaults_are_lecture000s_network():
-    s = widgets.two_layer_gradient().state
+    s = _app("two_layer_gradient").state
     net = bp.datasets.lecture000_network()
     X, Y = bp.datasets.lecture000_data()
     rec = net.backpropagate(X[:, :1], Y[:, :1])
@@ -275,7 +293,7 @@ def test_two_layer_gradient_refuses_bad_arguments():
 
 # ----------------------------------------------------------------- 6. descent_explorer
 def test_descent_first_steps_follow_lecture003s_rule():
-    app = widgets.descent_explorer()
+    app = _app("descent_explorer")
     with app.hold():
         for name, value in (("lr", 0.1), ("momentum", 0.5), ("w1_0", 2.0), ("w2_0", 1.0), ("steps", 5)):
             app.controls[name].value = value
@@ -293,14 +311,14 @@ def test_descent_first_steps_follow_lecture003s_rule():
 
 
 def test_descent_momentum_zero_is_plain_gradient_descent():
-    app = widgets.descent_explorer(surface="rain neuron", lr=0.5, steps=40)
+    app = _app("descent_explorer", surface="rain neuron", lr=0.5, steps=40)
     app.controls["momentum"].value = 0.0
     assert np.array_equal(app.state.with_momentum.w, app.state.plain.w)
     assert np.array_equal(app.path_momentum.get_xdata(), app.path_plain.get_xdata())
 
 
 def test_descent_too_large_a_rate_diverges_on_the_quadratic():
-    app = widgets.descent_explorer(lr=0.1, momentum=0.0, steps=100)
+    app = _app("descent_explorer", lr=0.1, momentum=0.0, steps=100)
     assert app.state.plain.diverged_at is None
     app.controls["lr"].value = 0.25  # |1 - 0.25 * 10| = 1.5 > 1: w2 grows 1.5x a step
     p = app.state.plain

@@ -33,6 +33,7 @@ WEIGHT_RANGE = (-3.0, 3.0)
 X_RANGE = (-3.0, 3.0)
 WEIGHTS = ("w21", "w11", "w12")  # in the order the lecture derives them
 METHODS = ("hand", "backprop", "numeric")
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 # y-limits of the bar charts snap to these, so the axes (the cached background) rarely change
 _LIMITS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -147,7 +148,8 @@ class TwoLayerGradient(App):
 
     def _build(self, view: FigureView) -> None:
         n = len(self.names)
-        ticks = [f"${w[0]}_{{{w[1:3]}}}[{w[4]}]$" for w in self.names]
+        # unicode subscripts, not mathtext: parsing 12 math labels would double the first draw
+        ticks = [f"w{w[1:3].translate(_SUBSCRIPTS)}[{w[4]}]" for w in self.names]
         with view.style():
             self.ax_blame, self.ax_grad = view.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.4]})
             ax = self.ax_blame
