@@ -10,7 +10,7 @@ from matplotlib.colors import to_rgb
 
 import bpteach as bp
 from bpteach import datasets
-from bpteach.widgets import COLORS, backprop_stepper, matrix_recipe
+from bpteach.widgets import COLORS, backprop_stepper, matrix_recipe, vanishing_gradients
 
 
 # --------------------------------------------------------------------- 4. backprop_stepper
@@ -263,3 +263,79 @@ def test_recipe_state_rejects_an_input_neuron_and_a_missing_example():
         state.choose(neuron=1)
     with pytest.raises(ValueError, match=r"example must be a column of X, 0\.\.3"):
         state.choose(example=4)
+
+
+# --------------------------------------------------------------------- 8. vanishing_gradients
+def _core_norms(depth, width, activation, init, seed=0, init_scale=None):
+    """The gradient norms per layer by the core alone, built as the app's docstring says."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((width, 32))
+    Y = rng.uniform(0.0, 1.0, size=(1, 32))
+    mlp = bp.MLP([width] * depth + [1], activation=activation, output_activation="identity",
+                 loss="half_squared_error", seed=seed, init=init, scale=init_scale)
+    rec = mlp.backpropagate(X, Y)
+    return np.array([np.linalg.norm(rec.grad_W[i]) for i in range(1, depth + 1)]), rec
+
+
+def test_vanishing_sigmoid_10_layers_first_gradient_is_smaller_by_the_records_factor():
+    app = vanishing_gradients(depth=10, width=8, activation="sigmoid", init="normal")
+    norms, rec = _core_norms(10, 8, "sigmoid", "normal")
+    ratio = norms[0] / norms[-1]
+    assert app.state.ratio == pytest.approx(ratio, rel=1e-12)
+    assert ratio < 1e-4  # sigmoid: s' <= 1/4 per layer, nine hidden layers
+    assert "vanish" in app.readout.value
+    mantissa, exponent = f"{ratio:.2e}".split("e")
+    assert f"= {mantissa} \\times 10^{{{int(exponent)}}}$" in app.readout.value
+    # the bars are the norms (log axis), layer 1 on the left
+    heights = [b.get_y() + b.get_height() for b in app.bars[:10]]
+    np.testing.assert_allclose(heights, norms, rtol=1e-9)
+    assert [b.get_visible() for b in app.bars] == [True] * 10 + [False] * 20
+    assert app.bars[0].get_x() < app.bars[9].get_x()
+    # the product of the derivative factors mean |s'(z_k)| from layer i to the output
+    s_prime = [np.mean(np.abs(bp.sigmoid.derivative(rec.z[k]))) for k in range(1, 10)]
+    np.testing.assert_allclose(app.product_line.get_ydata()[0], np.prod(s_prime), rtol=1e-9)
+    np.testing.assert_allclose(app.factor_line.get_ydata(), s_prime, rtol=1e-9)
+    assert all(f <= 0.25 for f in app.factor_line.get_ydata())  # lecture 001: sigma' is at most 1/4
+
+
+def test_vanishing_relu_with_he_init_changes_the_ratio_as_the_core_says():
+    app = vanishing_gradients(depth=10, width=8, activation="sigmoid", init="normal")
+    sigmoid_ratio = app.state.ratio
+    app.controls["activation"].value = "relu"
+    app.controls["init"].value = "he"
+    norms, _ = _core_norms(10, 8, "relu", "he", init_scale=1.0)
+    assert app.state.ratio == pytest.approx(norms[0] / norms[-1], rel=1e-12)
+    assert app.state.ratio > 1e3 * sigmoid_ratio
+    assert "keep their size" in app.readout.value
+    assert app.title.get_text().startswith("relu, he init")
+
+
+def test_vanishing_depth_width_seed_and_scale_controls():
+    app = vanishing_gradients()
+    app.controls["depth"].value = 4
+    app.controls["width"].value = 3
+    app.controls["seed"].value = 7
+    app.controls["activation"].value = "tanh"
+    app.controls["init_scale"].value = 3.0  # large weights saturate tanh
+    norms, _ = _core_norms(4, 3, "tanh", "normal", seed=7, init_scale=3.0)
+    np.testing.assert_allclose([app.state.norms[i] for i in range(1, 5)], norms, rtol=1e-12)
+    assert [b.get_visible() for b in app.bars].count(True) == 4
+    assert app.layer_labels.texts[:5] == ["1", "2", "3", "4", ""]
+    big = vanishing_gradients(scale=2)
+    np.testing.assert_allclose(big.view.figure.get_size_inches(), 2 * app.view.figure.get_size_inches())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"depth": 1}, ValueError, "depth .* must be an int from 2 to 30, got 1"),
+        ({"width": 0}, ValueError, "width .* must be an int from 1 to 64"),
+        ({"activation": "softplus"}, ValueError, "unknown activation 'softplus'"),
+        ({"init": "zeros"}, ValueError, "init must be one of"),
+        ({"init_scale": -1.0}, ValueError, "init_scale must be a number > 0"),
+        ({"theme": "sepia"}, ValueError, "theme must be one of"),
+    ],
+)
+def test_vanishing_bad_arguments_say_what_was_expected(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        vanishing_gradients(**kwargs)
