@@ -14,7 +14,7 @@ import numpy as np
 
 from bpteach.grading._sandbox import same
 from bpteach.grading.catalog import find_part
-from bpteach.grading.judge import _live, as_items, judge_part
+from bpteach.grading.judge import as_items, judge_part, live_args
 from bpteach.grading.results import PartResult
 from bpteach.grading.spec import Part
 
@@ -27,7 +27,7 @@ def expected_outputs(part: Part, cases: list[tuple]) -> list:
     """The reference's items for each case (None for a part judged by ``accept``)."""
     if part.accept is not None:
         return [None] * len(cases)
-    return [as_items(part.reference(*_live(args)), part.n_outputs) for args in cases]
+    return [as_items(part.reference(*live_args(args)), part.n_outputs) for args in cases]
 
 
 def _describe(exc: BaseException) -> str:
@@ -48,7 +48,7 @@ def check(part_id: str, func: Callable[..., object]) -> PartResult:
     cases = part.cases(np.random.default_rng(CHECK_SEED))
     outcomes = []
     for args in cases:
-        live = copy.deepcopy(_live(args))
+        live = copy.deepcopy(live_args(args))
         before = copy.deepcopy(live)
         try:
             items = as_items(func(*live), part.n_outputs)

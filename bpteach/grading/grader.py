@@ -208,7 +208,7 @@ class Grader:
                 for entry in rec["cells"]:
                     if isinstance(entry, list) and len(entry) == 2 and all(isinstance(e, str) for e in entry):
                         notes.append(f"the cell {entry[0]!r} raised {entry[1]}")
-            elif isinstance(rec.get("part"), str) and rec["part"] in job_ids(job):
+            elif isinstance(rec.get("part"), str) and rec["part"] in _job_ids(job):
                 records.setdefault(rec["part"], rec)
         trouble = ""
         if answer.get("status") != "ok":
@@ -255,7 +255,7 @@ class Grader:
             yield from pool.map(one, paths)
 
 
-def job_ids(job: dict) -> set[str]:
+def _job_ids(job: dict) -> set[str]:
     return {p["id"] for p in job["parts"]}
 
 

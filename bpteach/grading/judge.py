@@ -17,7 +17,7 @@ import numpy as np
 from bpteach.grading.results import CaseFailure, PartResult
 from bpteach.grading.spec import Part, Source
 
-__all__ = ["Malformed", "as_items", "decode_items", "judge_part"]
+__all__ = ["Malformed", "as_items", "decode_items", "judge_part", "live_args", "show"]
 
 Item = np.ndarray | dict[str, np.ndarray]
 _MAX_DIMS = 8
@@ -182,7 +182,7 @@ def _generic_diagnosis(got: list[Item], exp: list[Item], part: Part) -> str:
 def _diagnose(got: list[Item], exp: list[Item], part: Part, args: tuple) -> str:
     for mistake in part.mistakes:
         try:
-            wrong = as_items(mistake.output(*_live(args)), part.n_outputs)
+            wrong = as_items(mistake.output(*live_args(args)), part.n_outputs)
         except Exception:  # a mistake that does not apply to this input
             continue
         if _all_close(got, wrong, part):
@@ -190,7 +190,8 @@ def _diagnose(got: list[Item], exp: list[Item], part: Part, args: tuple) -> str:
     return _generic_diagnosis(got, exp, part)
 
 
-def _live(args: tuple) -> tuple:
+def live_args(args: tuple) -> tuple:
+    """The arguments with every Source compiled into the function it describes."""
     return tuple(a.compile() if isinstance(a, Source) else a for a in args)
 
 
