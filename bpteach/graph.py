@@ -11,7 +11,10 @@ r"""Node-level back-propagation on a network N = (V, A) (lecture 002, BACKPROPAG
 
 Any DAG works, not only layers: the forward pass visits the neurons in a topological order
 (Kahn's algorithm via ``graphlib``, no recursion) and the backward pass visits them in reverse,
-so every arc is touched a constant number of times: the cost is linear in |V| + |A|.
+so every arc is touched a constant number of times: the cost is linear in |V| + |A|. Each visit
+gathers a neuron's arcs at once (``w[in-arcs of j] @ a[their sources]``), one numpy call per
+neuron rather than one per arc; g and g' are applied once per depth (neurons of one depth never
+feed each other), and a batch rides along as columns.
 A bias is the weight of an arc from a unit whose activation is always 1 (lecture 003).
 """
 
@@ -34,6 +37,9 @@ __all__ = ["Network", "NodeRecord", "Step"]
 
 Neuron = Hashable
 Arc = tuple[Hashable, Hashable]
+# one depth of the network: [(position, in-arc indices, out-arc indices)], hidden positions,
+# output positions, biased positions, their indices into b
+_Level = tuple[list[tuple[int, np.ndarray, np.ndarray]], np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _num(v: float) -> str:
@@ -269,6 +275,11 @@ class Network:
             self._in_arcs[j].append(k)
             self._out_arcs[i].append(k)
         self._is_output = is_output
+        # the same as index arrays, so that a neuron's arcs are gathered in one numpy call
+        self._src = np.array([self._index[i] for i, _ in self.arcs], dtype=np.intp)
+        self._dst = np.array([self._index[j] for _, j in self.arcs], dtype=np.intp)
+        self._in_k = {n: np.array(ks, dtype=np.intp) for n, ks in self._in_arcs.items()}
+        self._out_k = {n: np.array(ks, dtype=np.intp) for n, ks in self._out_arcs.items()}
 
     @classmethod
     def layered(
@@ -353,6 +364,27 @@ class Network:
         )
 
     @cached_property
+    def _plan(self) -> list[_Level]:
+        """Per depth 1, 2, ...: (position, in-arcs, out-arcs) of each neuron, the positions of its
+        hidden and of its output neurons, and its biased neurons' positions and indices into b."""
+        pos, depth = self._index, self.depth
+        bias_index = {j: k for k, j in enumerate(self.bias_neurons)}
+        levels: dict[int, list[Neuron]] = {}
+        for j in self.order[len(self.inputs):]:
+            levels.setdefault(depth[j], []).append(j)
+        plan = []
+        for d in sorted(levels):
+            members = levels[d]
+            plan.append((
+                [(pos[j], self._in_k[j], self._out_k[j]) for j in members],
+                np.array([pos[j] for j in members if j not in self._is_output], dtype=np.intp),
+                np.array([pos[j] for j in members if j in self._is_output], dtype=np.intp),
+                np.array([pos[j] for j in members if j in bias_index], dtype=np.intp),
+                np.array([bias_index[j] for j in members if j in bias_index], dtype=np.intp),
+            ))
+        return plan
+
+    @cached_property
     def _backward_hidden(self) -> list[Neuron]:
         """Hidden neurons from the outputs back: deepest layer first, lecture order within one."""
         return sorted(self.hidden, key=lambda j: (-self.depth[j], self._index[j]))
@@ -421,26 +453,29 @@ class Network:
         check_finite(Y, "y")
         return X, Y, single
 
-    def _forward(self, X: np.ndarray) -> tuple[dict, dict]:
-        in_: dict[Neuron, np.ndarray] = {}
-        a: dict[Neuron, np.ndarray] = {}
-        for r, j in enumerate(self.inputs):
-            a[j] = X[r]
-        bias = dict(zip(self.bias_neurons, self.b, strict=True))
-        w, arcs = self.w, self.arcs
-        for j in self.order[len(self.inputs):]:
-            total = np.full(X.shape[1], bias.get(j, 0.0))
-            for k in self._in_arcs[j]:
-                total = total + w[k] * a[arcs[k][0]]
-            in_[j] = total
-            a[j] = (self.g_out if j in self._is_output else self.g)(total)
-        return in_, a
+    def _forward(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """IN[p] = in_j and A[p] = a_j for the neuron j = order[p], one row per neuron."""
+        n_in, V = len(self.inputs), len(self.order)
+        A = np.empty((V, X.shape[1]))
+        IN = np.zeros((V, X.shape[1]))
+        A[:n_in] = X
+        w, src = self.w, self._src
+        for members, hidden, outputs, biased, b_index in self._plan:
+            for p, ks, _ in members:
+                IN[p] = w[ks] @ A[src[ks]]  # in_j = sum_{i:(i,j) in A} w_ij a_i
+            if len(biased):
+                IN[biased] += self.b[b_index][:, None]
+            if len(hidden):
+                A[hidden] = self.g(IN[hidden])  # a_j = g(in_j)
+            if len(outputs):
+                A[outputs] = self.g_out(IN[outputs])
+        return IN, A
 
     def predict(self, x: object) -> np.ndarray:
         """The outputs a_j of the output neurons: shape (n_outputs,) or (n_outputs, n_examples)."""
         X, _, single = self._examples(x, None)
-        _, a = self._forward(X)
-        out = np.array([a[j] for j in self.outputs])
+        _, A = self._forward(X)
+        out = A[[self._index[j] for j in self.outputs]]
         return out[:, 0] if single else out
 
     def loss(self, x: object, y: object, reduction: str = "mean") -> float:
@@ -463,35 +498,42 @@ class Network:
             raise ValueError(msg)
         X, Y, single = self._examples(x, y)
         n = X.shape[1]
-        in_, a = self._forward(X)
-        per_example = np.zeros(n)
-        for r, j in enumerate(self.outputs):
-            per_example = per_example + self.loss_fn.value(in_[j], a[j], Y[r], self.g_out)
+        IN, A = self._forward(X)
+        pos = self._index
+        out = [pos[j] for j in self.outputs]
+        per_example = self.loss_fn.value(IN[out], A[out], Y, self.g_out).sum(axis=0)
         loss = float(per_example.mean() if reduction == "mean" else per_example.sum())
         scale = 1.0 / n if reduction == "mean" else 1.0
         yd = {j: Y[r] for r, j in enumerate(self.outputs)}
+        in_ = {j: IN[pos[j]] for j in self.order[len(self.inputs):]}
+        a = {j: A[pos[j]] for j in self.order}
         delta: dict[Neuron, np.ndarray] = {}
         grad: dict[Arc, float] = {}
         grad_bias: dict[Neuron, float] = {}
         if _gradient:
-            for j in self.outputs:
-                delta[j] = self.loss_fn.delta(in_[j], a[j], yd[j], self.g_out)
-            w, arcs = self.w, self.arcs
-            for j in self._backward_hidden:
-                total = np.zeros(n)
-                for k in self._out_arcs[j]:
-                    total = total + w[k] * delta[arcs[k][1]]
-                delta[j] = derivative_from_value(self.g, in_[j], a[j]) * total
-            for i, j in arcs:
-                grad[(i, j)] = float(np.dot(delta[j], a[i]) * scale)
-            for j in self.bias_neurons:
-                grad_bias[j] = float(delta[j].sum() * scale)
+            D = np.zeros_like(A)  # D[p] = Delta_j; a neuron that feeds no output keeps 0
+            D[out] = self.loss_fn.delta(IN[out], A[out], Y, self.g_out)
+            w, src, dst = self.w, self._src, self._dst
+            for members, hidden, _, _, _ in reversed(self._plan):
+                if not len(hidden):
+                    continue
+                for p, _, ks in members:
+                    if len(ks):  # outputs have no out-arcs; a dead-end hidden keeps Delta 0
+                        D[p] = w[ks] @ D[dst[ks]]  # sum_{j':(j,j') in A} w_jj' Delta_j'
+                # Delta_j = g'(in_j) times that sum, for the whole depth at once
+                D[hidden] *= derivative_from_value(self.g, IN[hidden], A[hidden])
+            g = np.empty(len(self.arcs))
+            for j in self.order[len(self.inputs):]:
+                ks = self._in_k[j]
+                g[ks] = A[src[ks]] @ D[pos[j]]  # dJ/dw_ij = Delta_j a_i, summed over examples
+            grad = dict(zip(self.arcs, (g * scale).tolist(), strict=True))
+            grad_bias = {j: float(D[pos[j]].sum() * scale) for j in self.bias_neurons}
+            delta = {j: D[pos[j]] for j in self.order[len(self.inputs):]}
         if single:
             in_ = {j: float(v[0]) for j, v in in_.items()}
             a = {j: float(v[0]) for j, v in a.items()}
             delta = {j: float(v[0]) for j, v in delta.items()}
             yd = {j: float(v[0]) for j, v in yd.items()}
-        delta = {j: delta[j] for j in self.order if j in delta}  # lecture order, not visit order
         return NodeRecord(self, in_, a, delta, grad, grad_bias, loss, yd, single)
 
     # ----------------------------------------------------------------- replay
