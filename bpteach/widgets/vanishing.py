@@ -28,6 +28,7 @@ from bpteach.activations import ACTIVATIONS, get_activation
 from bpteach.init import INIT_SCHEMES, default_scale
 from bpteach.matrix import MLP, MatrixRecord
 from bpteach.widgets._base import COLORS, FigureView
+from bpteach.widgets._limits import decade_limits
 from bpteach.widgets._pathtext import PathTexts
 
 __all__ = ["MAX_DEPTH", "MAX_WIDTH", "VanishingGradients", "VanishingState", "vanishing_gradients"]
@@ -183,18 +184,6 @@ class VanishingGradients(widgets.VBox):
         self.state.update(**{name: value})
         self.redraw()
 
-    def _decades(self, low: float, high: float) -> tuple[float, float]:
-        """y limits in whole decades around [low, high] (log10); the old ones while they still fit well.
-
-        Keeping the limits keeps the cached background (axes and log ticks): a redraw then costs a
-        third of a full draw.
-        """
-        if self._ylim is not None:
-            lo, hi = self._ylim
-            if lo <= low - 0.3 and hi >= high + 0.3 and hi - lo <= high - low + 5:
-                return lo, hi
-        return float(np.floor(low - 1)), float(np.ceil(high + 1))
-
     def redraw(self) -> None:
         state = self.state
         m = state.depth
@@ -203,7 +192,7 @@ class VanishingGradients(widgets.VBox):
         factors = np.array([state.factors[i] for i in range(1, m)])
         shown = np.concatenate([norms, products, factors, [0.25, 1.0]])
         shown = shown[np.isfinite(shown) & (shown > 0)]
-        lo, hi = self._decades(np.log10(shown.min()), np.log10(shown.max()))
+        lo, hi = decade_limits(np.log10(shown.min()), np.log10(shown.max()), self._ylim)
         floor = 10.0**lo
         x = (np.arange(1, m + 1) - 0.5) / m
         for k, bar in enumerate(self.bars):
