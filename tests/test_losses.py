@@ -158,3 +158,19 @@ def test_mismatched_shapes_fail_naming_both():
         bp.squared_error(np.zeros(3), np.zeros(2))
     # a scalar y broadcasts, as a lecture's single target does
     np.testing.assert_array_equal(bp.squared_error(np.zeros(3), 1.0), np.ones(3))
+
+
+@pytest.mark.parametrize(("z", "t"), [(50.0, 0.0), (-50.0, 1.0), (-50.0, 0.0)])
+def test_saturated_sigmoid_output_still_learns_in_both_algorithms(z, t):
+    # a single arc with w = z and x = 1: in = z, Delta = a - t, dJ/dw = (a - t) * 1, J = -log p
+    net = bp.Network({(1, 2): z}, [1], [2], output_activation="sigmoid", loss="log_loss")
+    mlp = bp.MLP([1, 1], loss="log_loss", bias=False, W={1: [[z]]})
+    a = math.exp(min(z, 0.0)) / (1 + math.exp(-abs(z)))  # sigma(z) without overflow
+    nrec = net.backpropagate([1.0], t)
+    mrec = mlp.backpropagate([[1.0]], [[t]])
+    for delta, grad, loss in ((nrec.delta[2], nrec.grad[(1, 2)], nrec.loss),
+                              (mrec.delta[1][0, 0], mrec.grad_W[1][0, 0], mrec.loss)):
+        assert delta == pytest.approx(a - t, rel=1e-14) and delta != 0.0
+        assert grad == pytest.approx(a - t, rel=1e-14)
+        expected_loss = math.log1p(math.exp(-abs(z))) + max(z, 0.0) - t * z  # log(1 + e^z) - t z
+        assert loss == pytest.approx(expected_loss, rel=1e-14) and math.isfinite(loss)
