@@ -202,3 +202,16 @@ def test_grade_writes_csv_json_feedback_and_resumes(tmp_path):
     assert [r.submission for r in seen[2:]] == [str(bad)]  # only the changed file
     again = grade([good, bad], out=out, seed=6, force=True, progress=seen.append)
     assert len(seen) == 5 and [r.total for r in again] == [10, 10]
+
+
+def test_a_submission_cannot_write_files(grader, tmp_path):
+    target = tmp_path / "grades.csv"
+    target.write_text("real grades\n")
+    result = grader.grade_bytes("w", batch_body(f"open({str(tmp_path / 'new.txt')!r}, 'w').write('x' * 100)\n"
+                                                f"with open({str(target)!r}, 'a') as f:\n"
+                                                "    f.write('student,10,10')\n"
+                                                "return np.zeros(X.shape[0])"))
+    assert result.total == 8
+    assert "an error: OSError: [Errno 27] File too large" in str(result)
+    assert target.read_text() == "real grades\n"
+    assert (tmp_path / "new.txt").read_text() == ""

@@ -152,6 +152,9 @@ def limit(job):
     cpu = int(job["timeout"]) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # no file can grow: the results go through a pipe, and a submission cannot fill the disk or
+    # write into the grades or feedback files (Python ignores SIGXFSZ, so a write raises OSError)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
 
 
 def child(job, fd):
