@@ -359,3 +359,24 @@ def test_descent_explorer_refuses_bad_arguments():
         widgets.descent_explorer(steps=2.5)
     with pytest.raises(TypeError, match=r"start must be a pair \(w1, w2\)"):
         widgets.descent_explorer(start=1.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "control", "values"),
+    [
+        ("sigmoid_explorer", "activation", ["sigmoid", "tanh", "sigmoid"]),
+        ("logistic_unit", "output", ["sigmoid", "step", "sigmoid"]),
+        ("descent_explorer", "surface", ["quadratic", "rain neuron", "quadratic"]),
+    ],
+)
+def test_a_kept_background_gives_the_same_picture_as_a_fresh_draw(name, control, values):
+    app = _app(name)
+    pictures = []
+    for value in values:
+        app.controls[control].value = value
+        pictures.append(app.view.image.value)
+    assert pictures[0] != pictures[1]
+    assert pictures[2] == pictures[0]  # back to the first choice: its kept background, same pixels
+    app.view.invalidate()  # no key: a full draw
+    app.refresh()
+    assert app.view.image.value == pictures[0]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 
 try:
@@ -44,6 +45,8 @@ COLORS = {
 _CYCLE = ("positive", "negative", "accent", "second", "highlight")
 POSITIVE_STYLE = "-"
 NEGATIVE_STYLE = "--"
+
+KEPT_BACKGROUNDS = 8  # an 800 x 400 background is 1.3 MB
 
 THEMES = {
     "light": {"face": "#ffffff", "text": "#111111", "grid": "#dddddd"},
@@ -116,6 +119,8 @@ class FigureView:
         self.renders = 0
         self._animated: list = []
         self._background = None
+        self._key: Hashable = None
+        self._backgrounds: OrderedDict = OrderedDict()  # key -> pixels, most recent last
 
     @contextmanager
     def style(self) -> Iterator[None]:
@@ -155,18 +160,34 @@ class FigureView:
             artist.set_animated(True)
             self._animated.append(artist)
         self._background = None
+        self._backgrounds.clear()  # drawn with artists that are now animated
 
-    def invalidate(self) -> None:
-        """The static part of the figure changed: the next render draws everything again."""
+    def invalidate(self, key: Hashable = None) -> None:
+        """The static part of the figure changed: the next render draws everything again.
+
+        ``key`` names the static state (e.g. the chosen activation, or the axis limits): the
+        background drawn for it is kept (the last ``KEPT_BACKGROUNDS`` of them) and reused when
+        ``invalidate`` is called with the same key again, so switching back costs no full draw.
+        The caller promises that equal keys mean equal static pixels.
+        """
         self._background = None
+        self._key = key
 
     def _blit_png(self) -> bytes:
         canvas = self.figure.canvas
         if self._background is None:
-            canvas.draw()  # animated artists are left out of a full draw
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-        else:
-            canvas.restore_region(self._background)
+            kept = self._backgrounds.get(self._key) if self._key is not None else None
+            if kept is None:
+                canvas.draw()  # animated artists are left out of a full draw
+                kept = canvas.copy_from_bbox(self.figure.bbox)
+                if self._key is not None:
+                    self._backgrounds[self._key] = kept
+                    while len(self._backgrounds) > KEPT_BACKGROUNDS:
+                        self._backgrounds.popitem(last=False)
+            else:
+                self._backgrounds.move_to_end(self._key)
+            self._background = kept
+        canvas.restore_region(self._background)
         for artist in self._animated:
             self.figure.draw_artist(artist)
         return encode_png(np.asarray(canvas.buffer_rgba()))

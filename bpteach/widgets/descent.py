@@ -32,6 +32,7 @@ EXTENT = (-3.0, 3.0)  # both weights, both surfaces
 MAX_STEPS = 200
 DIVERGENCE_FACTOR = 1e3
 GRID = 121
+_T_AXIS = (10, 20, 50, 100, MAX_STEPS)  # lengths of the t-axis of the loss plot
 
 
 class Surface:
@@ -229,34 +230,37 @@ class DescentExplorer(App):
             view.figure.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.22)
         view.animate(self.path_plain, self.path_momentum, self.start, self.loss_plain, self.loss_momentum,
                      self.status)
-        self.contours: object = None
+        # every surface's contours are computed once, here; a surface change only shows other ones
+        g1, g2 = np.meshgrid(np.linspace(*EXTENT, GRID), np.linspace(*EXTENT, GRID))
+        self.contours = {}
+        with view.style():
+            for name, surface in SURFACES.items():
+                E = surface.loss(np.stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
+                # log-spaced levels: the flat floor of a valley gets as many lines as its steep walls
+                levels = np.geomspace(max(E.min(), 1e-3 * E.max(), 1e-6), E.max(), 14)
+                self.contours[name] = self.ax_w.contour(g1, g2, E, levels=levels, cmap="viridis", linewidths=0.9,
+                                                        zorder=0)
         self._drawn: tuple[str, int] | None = None
-        self._grid = np.meshgrid(np.linspace(*EXTENT, GRID), np.linspace(*EXTENT, GRID))
 
-    def _static(self, s: DescentState) -> None:
-        """The contours, the minimum and the axes' limits: redrawn only for a new surface or step count."""
+    def _static(self, s: DescentState, key: tuple[str, int]) -> None:
+        """The contours, the minimum and the axes' limits: redrawn only for a new surface or t-axis."""
         surface = s.surface
         if self._drawn is None or self._drawn[0] != s.surface_name:
-            if self.contours is not None:
-                self.contours.remove()
-            g1, g2 = self._grid
-            E = surface.loss(np.stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
-            # log-spaced levels: the flat floor of a valley gets as many lines as its steep walls
-            levels = np.geomspace(max(E.min(), 1e-3 * E.max(), 1e-6), E.max(), 14)
-            with self.view.style():
-                self.contours = self.ax_w.contour(g1, g2, E, levels=levels, cmap="viridis", linewidths=0.9,
-                                                  zorder=0)
+            for name, contours in self.contours.items():
+                contours.set_visible(name == s.surface_name)
             self.minimum.set_data([surface.minimum[0]], [surface.minimum[1]])
             self.ax_w.set_title(f"${surface.latex}$", fontsize=9 * self.view.scale)
             self.ax_E.set_ylim(*surface.loss_limits)
-        self.ax_E.set_xlim(0, s.steps)
-        self._drawn = (s.surface_name, s.steps)
-        self.view.invalidate()
+        self.ax_E.set_xlim(0, key[1])
+        self._drawn = key
+        self.view.invalidate(key=key)
 
     def _draw(self) -> None:
         s: DescentState = self.state
-        if self._drawn != (s.surface_name, s.steps):
-            self._static(s)
+        # the t-axis snaps to a few lengths, so dragging the steps slider rarely redraws the axes
+        key = (s.surface_name, next(n for n in _T_AXIS if n >= s.steps))
+        if self._drawn != key:
+            self._static(s, key)
         floor = s.surface.loss_limits[0]
         for path, line, loss in ((s.plain, self.path_plain, self.loss_plain),
                                  (s.with_momentum, self.path_momentum, self.loss_momentum)):

@@ -210,7 +210,7 @@ class LogisticUnit(App):
             self._shown_output = s.output
             shown = "p(y = 1 | x)" if s.output == "sigmoid" else r"perceptron $\hat y = [w^T x + b > 0]$"
             self.ax_plane.set_title(f"{shown} and the boundary $w^T x + b = 0$")
-            self.view.invalidate()
+            self.view.invalidate(key=s.output)
         self.image.set_data(s.p_grid)
         self.boundary.set_data(*s.boundary())
         self.ring_plane.set_data([s.x_i[0]], [s.x_i[1]])

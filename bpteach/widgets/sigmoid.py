@@ -139,7 +139,7 @@ class SigmoidExplorer(App):
             self.ceiling_text.set_text(_CEILING_LABEL[s.activation])
             self.ax_g.set_title(f"${g.latex.split('=')[0].strip()}$ and its tangent")
             self.ax_dg.set_title(f"${g.derivative_latex.split('=')[0].strip()}$")
-            self.view.invalidate()
+            self.view.invalidate(key=s.activation)
         self.tangent.set_data(s.tangent_z, s.tangent_y)
         self.point_g.set_data([s.z0], [s.value])
         self.point_dg.set_data([s.z0], [s.slope])

@@ -206,7 +206,7 @@ class TwoLayerGradient(App):
             self._limits = limits
             self.ax_blame.set_ylim(-limits[0], limits[0])
             self.ax_grad.set_ylim(-limits[1], limits[1])
-            self.view.invalidate()
+            self.view.invalidate(key=limits)
         self.ll_text.set_text(f"ll = log p(y|x) = {fmt(s.ll)}")
         self.readout.value = _gradient_html(s)
 
