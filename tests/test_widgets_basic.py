@@ -380,3 +380,10 @@ def test_a_kept_background_gives_the_same_picture_as_a_fresh_draw(name, control,
     app.view.invalidate()  # no key: a full draw
     app.refresh()
     assert app.view.image.value == pictures[0]
+
+
+def test_states_refuse_unknown_names():
+    with pytest.raises(TypeError, match="LogisticState.set takes w1, w2, b, loss, example, output, got w3"):
+        widgets.logistic.LogisticState().set(w3=1.0)
+    with pytest.raises(TypeError, match="DescentState.set takes .*got rate"):
+        widgets.descent.DescentState().set(rate=0.1)

@@ -17,7 +17,7 @@ import ipywidgets as widgets
 
 from bpteach.widgets._base import FigureView
 
-__all__ = ["App", "check_choice", "check_int", "check_number", "fmt", "slider"]
+__all__ = ["App", "check_choice", "check_int", "check_names", "check_number", "fmt", "slider"]
 
 
 def check_number(value: object, name: str, low: float | None = None, high: float | None = None) -> float:
@@ -49,6 +49,15 @@ def check_choice(value: object, name: str, options: Iterable[object]) -> object:
         msg = f"{name} must be one of {', '.join(map(repr, options))}, got {value!r}"
         raise ValueError(msg)
     return value
+
+
+def check_names(changes: Mapping[str, object], allowed: Iterable[str], where: str) -> None:
+    """Refuse keyword arguments of ``where`` (e.g. "LogisticState.set") that are not in ``allowed``."""
+    allowed = list(allowed)
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        msg = f"{where} takes {', '.join(allowed)}, got {', '.join(unknown)}"
+        raise TypeError(msg)
 
 
 def fmt(x: float, digits: int = 4) -> str:

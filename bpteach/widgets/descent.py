@@ -23,7 +23,7 @@ import numpy as np
 
 from bpteach.activations import sigmoid
 from bpteach.datasets import rain
-from bpteach.widgets._app import App, check_choice, check_int, check_number, fmt, slider
+from bpteach.widgets._app import App, check_choice, check_int, check_names, check_number, fmt, slider
 from bpteach.widgets._base import COLORS, FigureView
 
 __all__ = ["SURFACES", "DescentExplorer", "DescentState", "Path", "Surface", "descend", "descent_explorer"]
@@ -158,10 +158,7 @@ class DescentState:
 
     def set(self, **changes: object) -> None:
         """Change any of surface, lr (eps > 0), momentum (alpha in [0, 1)), steps, w1_0, w2_0."""
-        unknown = set(changes) - {"surface", "lr", "momentum", "steps", "w1_0", "w2_0"}
-        if unknown:
-            msg = f"DescentState.set takes surface, lr, momentum, steps, w1_0, w2_0, got {sorted(unknown)}"
-            raise TypeError(msg)
+        check_names(changes, ("surface", "lr", "momentum", "steps", "w1_0", "w2_0"), "DescentState.set")
         if changes.get("surface") is not None:
             self.surface_name = str(check_choice(changes["surface"], "surface", SURFACES))
         if changes.get("lr") is not None:

@@ -24,7 +24,7 @@ from bpteach._checks import as_float_array, check_finite
 from bpteach.activations import sigmoid
 from bpteach.datasets import blobs
 from bpteach.losses import LOSSES
-from bpteach.widgets._app import App, check_choice, check_int, check_number, fmt, slider
+from bpteach.widgets._app import App, check_choice, check_int, check_names, check_number, fmt, slider
 from bpteach.widgets._base import COLORS, FigureView
 
 __all__ = ["LogisticState", "LogisticUnit", "logistic_unit"]
@@ -94,10 +94,7 @@ class LogisticState:
 
     def set(self, **changes: object) -> None:
         """Change any of w1, w2, b, loss, example (1..n), output ("sigmoid" or "step")."""
-        unknown = set(changes) - {"w1", "w2", "b", "loss", "example", "output"}
-        if unknown:
-            msg = f"LogisticState.set takes w1, w2, b, loss, example, output, got {sorted(unknown)}"
-            raise TypeError(msg)
+        check_names(changes, ("w1", "w2", "b", "loss", "example", "output"), "LogisticState.set")
         for name in ("w1", "w2", "b"):
             if changes.get(name) is not None:
                 setattr(self, name, check_number(changes[name], name, *WEIGHT_RANGE))

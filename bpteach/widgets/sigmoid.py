@@ -120,9 +120,6 @@ class SigmoidExplorer(App):
         view.animate(self.tangent, self.point_g, self.point_dg, self.slope_text)
         self._drawn_activation: str | None = None
 
-    def _apply(self, name: str, value: object) -> None:
-        self.state.set(**{name: value})
-
     def _draw(self) -> None:
         s: SigmoidState = self.state
         g = s.g

@@ -24,7 +24,7 @@ from bpteach.activations import sigmoid
 from bpteach.datasets import lecture000_data, lecture000_network
 from bpteach.gradcheck import numerical_gradient
 from bpteach.matrix import MLP
-from bpteach.widgets._app import App, check_choice, check_number, fmt, slider
+from bpteach.widgets._app import App, check_choice, check_names, check_number, fmt, slider
 from bpteach.widgets._base import COLORS, FigureView
 
 __all__ = ["TwoLayerGradient", "TwoLayerState", "two_layer_gradient"]
@@ -71,10 +71,7 @@ class TwoLayerState:
 
     def set(self, **changes: object) -> None:
         """Change any of w11, w12, w21, x (pairs) and y (+1 or -1); None leaves one as it is."""
-        unknown = set(changes) - {"w11", "w12", "w21", "x", "y"}
-        if unknown:
-            msg = f"TwoLayerState.set takes w11, w12, w21, x, y, got {sorted(unknown)}"
-            raise TypeError(msg)
+        check_names(changes, ("w11", "w12", "w21", "x", "y"), "TwoLayerState.set")
         for name in WEIGHTS:
             if changes.get(name) is not None:
                 setattr(self, name, _pair(changes[name], name, *WEIGHT_RANGE))
