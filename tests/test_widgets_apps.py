@@ -10,7 +10,7 @@ from matplotlib.colors import to_rgb
 
 import bpteach as bp
 from bpteach import datasets
-from bpteach.widgets import COLORS, backprop_stepper, matrix_recipe, vanishing_gradients
+from bpteach.widgets import COLORS, backprop_stepper, matrix_recipe, training_dashboard, vanishing_gradients
 
 
 # --------------------------------------------------------------------- 4. backprop_stepper
@@ -339,3 +339,140 @@ def test_vanishing_depth_width_seed_and_scale_controls():
 def test_vanishing_bad_arguments_say_what_was_expected(kwargs, error, words):
     with pytest.raises(error, match=words):
         vanishing_gradients(**kwargs)
+
+
+# --------------------------------------------------------------------- 7. training_dashboard
+@pytest.fixture(scope="module")
+def dashboard():
+    """One dashboard shared by the tests below (building one costs a full figure draw); reset first."""
+    return training_dashboard(hidden="8, 8", seed=3)
+
+
+def _reference_run(epochs, seed=3, hidden=(8, 8), **train_kwargs):
+    """The same run by the core alone: data, split, MLP and bp.train with the dashboard's defaults."""
+    X, Y = datasets.moons(200, 0.15, seed)
+    X_train, Y_train, _, _ = datasets.split(X, Y, 0.25, seed)
+    mlp = bp.MLP([2, *hidden, 1], activation="tanh", output_activation="sigmoid", loss="log_loss",
+                 bias=True, seed=seed, init="xavier", scale=1.0)
+    kwargs = {"lr": 0.3, "batch_size": 10, "momentum": 0.0, "weight_decay": 0.0, **train_kwargs}
+    return mlp, bp.train(mlp, X_train, Y_train, epochs=epochs, seed=seed, **kwargs)
+
+
+def test_dashboard_step_trains_the_chosen_epochs_like_bp_train(dashboard):
+    app = dashboard
+    app.reset()
+    app.controls["step_epochs"].value = 7
+    app.controls["step"].click()
+    assert app.state.epoch == 7
+    mlp, hist = _reference_run(7)
+    np.testing.assert_allclose(app.state.history.losses, hist.losses, rtol=1e-12)
+    for i in (1, 2, 3):
+        np.testing.assert_allclose(app.state.model.W[i], mlp.W[i], rtol=1e-12)
+    assert "<b>epoch 7</b>" in app.status.value
+    # the plotted curve is the history; the boundary is the model's p(y=1|x) on the grid
+    np.testing.assert_array_equal(app.train_line.get_ydata(), hist.losses)
+    corner = app.grid_x[:, :1]
+    assert app.boundary.get_array()[0, 0] == pytest.approx(mlp.predict(corner)[0, 0], rel=1e-12)
+    app.controls["step_epochs"].value = 1
+
+
+def test_dashboard_batch_momentum_and_decay_controls_reach_the_trainer(dashboard):
+    app = dashboard
+    app.controls["batch_size"].value = None  # all: one batch per epoch (lecture 003)
+    app.controls["momentum"].value = 0.5
+    app.controls["weight_decay"].value = 1e-3
+    assert app.state.epoch == 0  # a new setting starts again
+    app.step(5)
+    _, hist = _reference_run(5, batch_size=None, momentum=0.5, weight_decay=1e-3)
+    np.testing.assert_allclose(app.state.history.losses, hist.losses, rtol=1e-12)
+    assert app.state.history.updates == 5
+    app.controls["batch_size"].value = 10
+    app.controls["momentum"].value = 0.0
+    app.controls["weight_decay"].value = 0.0
+
+
+def test_dashboard_pause_stops_the_epoch_counter(dashboard):
+    app = dashboard
+    app.reset()
+    app.ticker.value += 1  # a tick while paused does nothing
+    assert app.state.epoch == 0
+    app.controls["play"].click()
+    assert app.running and app.ticker.playing
+    app.ticker.value += 1  # the browser's Play ticks: train a little, redraw
+    playing = app.state.epoch
+    assert playing >= 1
+    app.controls["pause"].click()
+    assert not app.running and not app.ticker.playing
+    for _ in range(3):  # ticks already on their way when Pause was pressed
+        app.ticker.value += 1
+        assert app.tick() == 0
+    assert app.state.epoch == playing
+
+
+def test_dashboard_reset_restores_the_initial_weights(dashboard):
+    app = dashboard
+    app.reset()
+    initial = {k: v.copy() for k, v in app.state.model.parameters().items()}
+    app.step(4)
+    assert not np.array_equal(app.state.model.W[1], initial["W1"])
+    app.controls["reset"].click()
+    assert app.state.epoch == 0 and len(app.state.history.losses) == 1
+    for k, v in app.state.model.parameters().items():
+        np.testing.assert_array_equal(v, initial[k])
+    reference, _ = _reference_run(0)
+    np.testing.assert_array_equal(app.state.model.W[1], reference.W[1])
+
+
+def test_dashboard_stops_below_the_loss_threshold(dashboard):
+    app = dashboard
+    app.controls["loss_threshold"].value = 0.3
+    trained = app.step(500)
+    h = app.state.history
+    assert h.stop_reason == "loss_threshold" and trained < 500
+    assert h.losses[-1] < 0.3 <= h.losses[-2]
+    assert "stopped" in app.status.value
+    app.play()  # nothing left to train: Play does not start
+    assert not app.running
+    app.controls["loss_threshold"].value = 0.0
+
+
+def test_dashboard_architecture_and_a_bad_hidden_text(dashboard):
+    app = dashboard
+    app.controls["hidden"].value = "4"
+    assert app.state.model.sizes == [2, 4, 1]
+    assert len(app.drawing.arcs) == 2 * 4 + 4 and len(app.grad_bars) == 2
+    widths = app.drawing.lines.get_linewidths()
+    w = np.concatenate([app.state.model.W[1].ravel(), app.state.model.W[2].ravel()])
+    assert widths[int(np.argmax(np.abs(w)))] == max(widths)
+    app.controls["hidden"].value = "4, x"
+    assert "hidden must be layer sizes separated by commas" in app.message.value
+    assert app.state.model.sizes == [2, 4, 1]
+    app.controls["hidden"].value = "8, 8"
+    assert app.state.model.sizes == [2, 8, 8, 1] and app.message.value == ""
+
+
+def test_dashboard_trains_on_the_users_arrays():
+    X, Y = datasets.blobs(40, 0.3, 1)
+    app = training_dashboard(X, Y, hidden="", lr=1.0, batch_size=None, scale=2)
+    assert app.state.settings["dataset"] == "your data" and app.state.model.sizes == [2, 1]
+    assert app.state.X_train.shape[1] + app.state.X_test.shape[1] == 40
+    app.step(20)
+    assert app.state.history.losses[-1] < app.state.history.losses[0]
+    assert app.view.figure.get_size_inches()[0] == pytest.approx(18.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"X": np.zeros((3, 10)), "Y": np.zeros((1, 10))}, ValueError, r"X must have shape \(2, n_examples\)"),
+        ({"X": np.zeros((2, 10)), "Y": np.full((1, 10), 2.0)}, ValueError, "Y must hold class labels 0 and 1"),
+        ({"X": np.zeros((2, 10))}, ValueError, "X and Y must be given together"),
+        ({"dataset": "iris"}, ValueError, "dataset must be one of"),
+        ({"hidden": "8; x"}, ValueError, "hidden must be layer sizes"),
+        ({"lr": -1.0}, ValueError, "lr"),
+        ({"activation": "softmax"}, ValueError, "activation must be one of"),
+    ],
+)
+def test_dashboard_bad_arguments_say_what_was_expected(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        training_dashboard(**kwargs)

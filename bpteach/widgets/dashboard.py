@@ -1,0 +1,545 @@
+r"""A TensorFlow-Playground-class trainer for 2-D data (lectures 002-004: training).
+
+Every hyper-parameter of ``bp.train`` is a control; the network is ``MLP([2, *hidden, 1])`` with a
+sigmoid output p(y = 1 | x), trained by ``bp.Trainer`` one epoch at a time:
+
+| control | lecture | ``bp.train`` argument |
+|---|---|---|
+| learning rate alpha | 002: w_ij <- w_ij - alpha Delta_j a_i | ``lr`` |
+| batch size (1 = SGD, all = batch) | 002 NEURALNETTRAIN / mini-batch; 003: accumulate over all cases | ``batch_size`` |
+| momentum | 003: dw(t) = -eps dE/dw(t) + alpha dw(t-1) | ``momentum`` |
+| weight decay lambda | 002: w <- w - alpha Delta_j a_i - 2 alpha lambda w | ``weight_decay`` |
+| stop after N epochs / below a loss | 002, 004: termination | ``epochs``, ``loss_threshold`` |
+
+Playing never blocks the kernel: an ``ipywidgets.Play`` ticks in the browser every 100 ms, and each
+tick trains for at most ~70 ms, then redraws once (so at most 10 frames a second); between ticks
+the kernel is free, so Pause and every other control act at once. ``DashboardState`` holds the
+numbers (data, model, trainer, test losses); ``TrainingDashboard`` is the view.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import ClassVar
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.colors import LinearSegmentedColormap
+
+from bpteach import datasets
+from bpteach._checks import as_float_array
+from bpteach.activations import ACTIVATIONS
+from bpteach.init import INIT_SCHEMES, default_scale
+from bpteach.losses import LOSSES
+from bpteach.matrix import MLP
+from bpteach.train import Trainer
+from bpteach.widgets._base import COLORS, FigureView
+from bpteach.widgets._limits import decade_limits, doubling_limit
+from bpteach.widgets._netdraw import NetDrawing, mlp_arcs
+
+__all__ = ["DATASETS", "DashboardState", "TrainingDashboard", "parse_hidden", "training_dashboard"]
+
+# "xor" is the 2-D cloud version (TensorFlow Playground's), not the four corners of datasets.xor()
+DATASETS = {
+    "xor": datasets.xor_clouds,
+    "circles": datasets.circles,
+    "moons": datasets.moons,
+    "spirals": datasets.spirals,
+    "blobs": datasets.blobs,
+}
+CUSTOM = "your data"
+FRAME_SECONDS = 0.1  # at most 10 redraws a second
+TRAIN_SECONDS = 0.05  # training time per frame; the rest of the 100 ms frame draws
+MAX_HIDDEN_LAYERS, MAX_WIDTH = 6, 64
+GRID = 60  # the decision boundary is p(y=1|x) on a GRID x GRID lattice
+
+
+def parse_hidden(hidden: object) -> list[int]:
+    """Hidden layer sizes from "8, 8" (or a list of ints); "" means no hidden layer (logistic regression)."""
+    if isinstance(hidden, str):
+        parts = [p.strip() for p in hidden.replace(";", ",").split(",") if p.strip()]
+        if not all(p.isdigit() for p in parts):
+            msg = f"hidden must be layer sizes separated by commas, like '8, 8', got {hidden!r}"
+            raise ValueError(msg)
+        sizes = [int(p) for p in parts]
+    elif isinstance(hidden, Sequence) and all(isinstance(h, (int, np.integer)) and not isinstance(h, bool)
+                                              for h in hidden):
+        sizes = [int(h) for h in hidden]
+    else:
+        msg = f"hidden must be a list of layer sizes like [8, 8] or a string '8, 8', got {hidden!r}"
+        raise TypeError(msg)
+    if len(sizes) > MAX_HIDDEN_LAYERS or any(not 1 <= s <= MAX_WIDTH for s in sizes):
+        msg = (f"hidden must list at most {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_WIDTH} neurons each, "
+               f"got {hidden!r}")
+        raise ValueError(msg)
+    return sizes
+
+
+def _user_data(X: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
+    X_ = as_float_array(X, "X")
+    Y_ = as_float_array(Y, "Y")
+    if X_.ndim != 2 or X_.shape[0] != 2 or X_.shape[1] < 2:
+        msg = (f"X must have shape (2, n_examples), n_examples >= 2 (examples as columns; the dashboard "
+               f"draws the plane of the two inputs), got shape {X_.shape}")
+        raise ValueError(msg)
+    n = X_.shape[1]
+    if Y_.shape == (n,):
+        Y_ = Y_.reshape(1, n)
+    if Y_.shape != (1, n):
+        msg = f"Y must have shape (1, {n}), one label per column of X, got shape {Y_.shape}"
+        raise ValueError(msg)
+    if not np.all((Y_ == 0) | (Y_ == 1)):
+        msg = f"Y must hold class labels 0 and 1, got values {np.unique(Y_)[:6]}"
+        raise ValueError(msg)
+    if not np.all(np.isfinite(X_)):
+        msg = "X must hold finite numbers"
+        raise ValueError(msg)
+    return X_, Y_
+
+
+class DashboardState:
+    """Data, split, model and trainer for one set of settings; ``step``, ``reset``, ``configure``.
+
+    The run is exactly ``bp.train(MLP([2, *hidden, 1], activation, "sigmoid", loss, bias=True,
+    seed=seed, init=init, scale=init_scale), X_train, Y_train, lr, epochs, batch_size, momentum,
+    weight_decay, seed=seed, loss_threshold=...)`` on ``datasets.split(X, Y, test_fraction, seed)``
+    of ``datasets.<dataset>(n, noise, seed)`` (or the user's X, Y), one epoch per ``step``.
+    """
+
+    DEFAULTS: ClassVar[dict[str, object]] = {
+        "dataset": "moons", "n": 200, "noise": 0.15, "test_fraction": 0.25, "hidden": (8, 8),
+        "activation": "tanh", "loss": "log_loss", "lr": 0.3, "batch_size": 10, "momentum": 0.0,
+        "weight_decay": 0.0, "init": "xavier", "init_scale": None, "seed": 0, "epochs": 1000,
+        "loss_threshold": None,
+    }
+
+    def __init__(self, X: object = None, Y: object = None, **settings: object) -> None:
+        if (X is None) != (Y is None):
+            msg = "X and Y must be given together (your own data) or both left out, got only " + (
+                "X" if Y is None else "Y")
+            raise ValueError(msg)
+        self.user_data = None if X is None else _user_data(X, Y)
+        self.settings: dict[str, object] = dict(self.DEFAULTS)
+        if self.user_data is not None:
+            self.settings["dataset"] = CUSTOM
+        self.configure(**settings)
+
+    # ------------------------------------------------------------------ settings
+    def configure(self, **settings: object) -> None:
+        """Change settings (checked), then start again from the initial weights of the new run."""
+        unknown = set(settings) - set(self.DEFAULTS)
+        if unknown:
+            msg = f"unknown setting(s) {sorted(unknown)}: the settings are {', '.join(self.DEFAULTS)}"
+            raise TypeError(msg)
+        new = {**self.settings, **settings}
+        new["hidden"] = tuple(parse_hidden(new["hidden"]))
+        names = [*DATASETS, CUSTOM] if self.user_data is not None else list(DATASETS)
+        if new["dataset"] not in names:
+            msg = f"dataset must be one of {', '.join(map(repr, names))}, got {new['dataset']!r}"
+            raise ValueError(msg)
+        for key, registry in (("activation", ACTIVATIONS), ("loss", LOSSES), ("init", INIT_SCHEMES)):
+            if new[key] not in registry:
+                msg = f"{key} must be one of {', '.join(map(repr, registry))}, got {new[key]!r}"
+                raise ValueError(msg)
+        if new["loss_threshold"] == 0:
+            new["loss_threshold"] = None  # 0 in the box means "no threshold"
+        previous = self.settings
+        self.settings = new
+        try:
+            self._build()
+        except (TypeError, ValueError):
+            # a bad value leaves the last good run in place
+            self.settings = previous
+            if hasattr(self, "trainer"):
+                self._build()
+            raise
+
+    def _build(self) -> None:
+        s = self.settings
+        if s["dataset"] == CUSTOM:
+            X, Y = self.user_data  # type: ignore[misc]
+        else:
+            X, Y = DATASETS[s["dataset"]](s["n"], s["noise"], s["seed"])  # type: ignore[operator]
+        self.X, self.Y = X, Y
+        self.X_train, self.Y_train, self.X_test, self.Y_test = datasets.split(X, Y, s["test_fraction"], s["seed"])
+        scale = default_scale(s["init"]) if s["init_scale"] is None else s["init_scale"]  # type: ignore[arg-type]
+        self.model = MLP([2, *s["hidden"], 1], activation=s["activation"], output_activation="sigmoid",  # type: ignore[misc]
+                         loss=s["loss"], bias=True, seed=s["seed"], init=s["init"], scale=scale)
+        self.initial = {k: v.copy() for k, v in self.model.parameters().items()}
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the initial weights (the same seed's draw) and epoch 0."""
+        s = self.settings
+        for k, v in self.model.parameters().items():
+            v[...] = self.initial[k]
+        batch = s["batch_size"]
+        if batch is not None and batch > self.X_train.shape[1]:  # type: ignore[operator]
+            batch = None  # more than the training set: the whole set, one batch
+        self.trainer = Trainer(
+            self.model, self.X_train, self.Y_train, lr=s["lr"], epochs=s["epochs"], batch_size=batch,
+            momentum=s["momentum"], weight_decay=s["weight_decay"], seed=s["seed"],
+            loss_threshold=s["loss_threshold"], record_grad_norms=True,
+            callback=self._after_epoch,
+        )
+        self.test_losses = [self.model.loss(self.X_test, self.Y_test)]
+
+    def _after_epoch(self, _: object) -> None:
+        self.test_losses.append(self.model.loss(self.X_test, self.Y_test))
+
+    # ------------------------------------------------------------------ training
+    @property
+    def epoch(self) -> int:
+        return self.trainer.history.epochs
+
+    @property
+    def done(self) -> bool:
+        return self.trainer.done
+
+    @property
+    def history(self) -> object:
+        return self.trainer.history
+
+    def step(self, epochs: int = 1) -> int:
+        """Train ``epochs`` more epochs (fewer if a stopping rule fires); the number trained."""
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            msg = f"epochs must be an int >= 0, got {epochs!r}"
+            raise ValueError(msg)
+        start = self.epoch
+        for _ in range(int(epochs)):
+            if self.done:
+                break
+            self.trainer.epoch()
+        return self.epoch - start
+
+    def train_for(self, seconds: float, max_epochs: int = 1000) -> int:
+        """Train whole epochs until ``seconds`` have passed (at least one); the number trained."""
+        start, t0 = self.epoch, time.perf_counter()
+        while not self.done and self.epoch - start < max_epochs:
+            self.trainer.epoch()
+            if time.perf_counter() - t0 >= seconds:
+                break
+        return self.epoch - start
+
+    def accuracy(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """The fraction of examples on the right side of p(y=1|x) = 1/2."""
+        return float(np.mean((self.model.predict(X) >= 0.5) == (Y >= 0.5)))
+
+
+class _Group(Artist):
+    """Animated artists that a new run replaces: the view animates the group once, not each member."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.members: list[Artist] = []
+
+    def replace(self, artists: Sequence[Artist]) -> None:
+        for artist in artists:
+            artist.set_animated(True)  # left out of the full draw of the background
+        self.members = list(artists)
+
+    def draw(self, renderer: object) -> None:
+        for artist in self.members:
+            artist.draw(renderer)
+
+
+class TrainingDashboard(widgets.VBox):
+    """The view: settings, Play / Pause / Step / Reset, and four panels redrawn at most 10 times a second."""
+
+    def __init__(self, state: DashboardState, scale: float = 1.0, theme: str = "light") -> None:
+        self.state = state
+        self.view = FigureView(figsize=(9.0, 6.4), scale=scale, theme=theme)
+        c = self.view.colors
+        k = self.view.scale
+        fig = self.view.figure
+        with self.view.style():
+            grid = fig.add_gridspec(2, 2, left=0.07, right=0.98, bottom=0.08, top=0.94, hspace=0.35, wspace=0.18)
+            self.ax_data = fig.add_subplot(grid[0, 0])
+            self.ax_net = fig.add_subplot(grid[0, 1])
+            self.ax_loss = fig.add_subplot(grid[1, 0])
+            self.ax_grad = fig.add_subplot(grid[1, 1])
+            cmap = LinearSegmentedColormap.from_list("classes", [COLORS["negative"], c["face"], COLORS["positive"]])
+            self.boundary = self.ax_data.imshow(np.full((GRID, GRID), 0.5), origin="lower", cmap=cmap, vmin=0,
+                                                vmax=1, alpha=0.75, aspect="auto", interpolation="bilinear")
+            # class by hue and by marker; test points hollow
+            self.points = {
+                (cls, part): self.ax_data.scatter([], [], s=14 * k**2, marker="s" if cls == 0 else "o",
+                                                  facecolors=color if part == "train" else "none",
+                                                  edgecolors=color if part == "train" else c["text"],
+                                                  linewidths=0.8 * k, zorder=3)
+                for cls, color in ((0, COLORS["negative"]), (1, COLORS["positive"]))
+                for part in ("train", "test")
+            }
+            self.ax_data.set_title("p(y=1 | x): filled train, hollow test")
+            (self.train_line,) = self.ax_loss.plot([], [], color=COLORS["positive"], label="train")
+            (self.test_line,) = self.ax_loss.plot([], [], color=COLORS["negative"], ls="--", label="test")
+            self.ax_loss.set_yscale("log")
+            self.ax_loss.set_xlabel("epoch")
+            self.ax_loss.set_title("loss J")
+            self.ax_loss.legend(loc="upper right")
+            self.ax_grad.set_yscale("log")
+            self.ax_grad.set_title(r"gradient norm $\|\nabla_{W_i} J\|$ per layer")
+            self.ax_grad.set_xlabel("layer $i$")
+            self.ax_net.set_title("weights: blue solid > 0, vermillion dashed < 0")
+        self._limits: dict[str, object] = {}
+        self._per_run = _Group()
+        # drawn in this order over the cached background: the data over the boundary, nodes over arcs
+        self.view.animate(self.boundary, *self.points.values(), self.train_line, self.test_line, self._per_run)
+        self._build_model_artists()
+
+        self.controls = self._make_controls(state)
+        self.ticker = self.controls["ticker"]
+        self.status = widgets.HTML()
+        self.message = widgets.HTML()
+        self._last_frame = 0.0
+        c_ = self.controls
+        self.ticker.observe(self._on_tick, names="value")
+        self.ticker.observe(self._on_playing, names="playing")
+        c_["play"].on_click(lambda _: self.play())
+        c_["pause"].on_click(lambda _: self.pause())
+        c_["step"].on_click(lambda _: self.step())
+        c_["reset"].on_click(lambda _: self.reset())
+        for name in DashboardState.DEFAULTS:
+            if name in c_:
+                c_[name].observe(self._on_setting, names="value")
+        super().__init__([
+            widgets.HBox([c_["play"], c_["pause"], c_["step"], c_["step_epochs"], c_["reset"], self.ticker]),
+            widgets.HBox([c_["dataset"], c_["n"], c_["noise"], c_["test_fraction"]]),
+            widgets.HBox([c_["hidden"], c_["activation"], c_["loss"], c_["init"], c_["init_scale"]]),
+            widgets.HBox([c_["lr"], c_["batch_size"], c_["momentum"], c_["weight_decay"]]),
+            widgets.HBox([c_["epochs"], c_["loss_threshold"], c_["seed"]]),
+            self.message,
+            self.view.image,
+            self.status,
+        ])
+        self.redraw()
+
+    # ------------------------------------------------------------------ construction
+    @staticmethod
+    def _make_controls(state: DashboardState) -> dict[str, widgets.Widget]:
+        s = state.settings
+        short = widgets.Layout(width="200px")
+        datasets_ = [*DATASETS, CUSTOM] if state.user_data is not None else list(DATASETS)
+        custom = state.user_data is not None and s["dataset"] == CUSTOM
+        return {
+            "play": widgets.Button(description="Play", icon="play", layout=widgets.Layout(width="90px")),
+            "pause": widgets.Button(description="Pause", icon="pause", layout=widgets.Layout(width="90px")),
+            "step": widgets.Button(description="Step", icon="step-forward", layout=widgets.Layout(width="90px")),
+            "step_epochs": widgets.BoundedIntText(value=1, min=1, max=10_000, description="epochs/step",
+                                                  layout=short),
+            "reset": widgets.Button(description="Reset", icon="undo", layout=widgets.Layout(width="90px")),
+            # the browser-side clock: each tick trains a little and redraws once
+            "ticker": widgets.Play(value=0, min=0, max=10**9, interval=int(FRAME_SECONDS * 1000), show_repeat=False),
+            "dataset": widgets.Dropdown(options=datasets_, value=s["dataset"], description="data", layout=short),
+            "n": widgets.IntSlider(value=s["n"], min=20, max=1000, step=10, description="points", disabled=custom),
+            "noise": widgets.FloatSlider(value=s["noise"], min=0.0, max=0.5, step=0.05, description="noise",
+                                         disabled=custom),
+            "test_fraction": widgets.FloatSlider(value=s["test_fraction"], min=0.1, max=0.9, step=0.05,
+                                                 description="test part"),
+            "hidden": widgets.Text(value=", ".join(map(str, s["hidden"])), description="hidden",
+                                   placeholder="8, 8", continuous_update=False, layout=short),
+            "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=s["activation"], description="g",
+                                           layout=short),
+            "loss": widgets.Dropdown(options=list(LOSSES), value=s["loss"], description="loss", layout=short),
+            "init": widgets.Dropdown(options=list(INIT_SCHEMES), value=s["init"], description="init", layout=short),
+            "init_scale": widgets.FloatSlider(value=default_scale(s["init"]) if s["init_scale"] is None
+                                              else s["init_scale"], min=0.05, max=4.0, step=0.05,
+                                              description="init scale"),
+            "lr": widgets.Dropdown(options=[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], value=s["lr"],
+                                   description="rate α", layout=short),
+            "batch_size": widgets.Dropdown(
+                options=[("1 (SGD)", 1), ("2", 2), ("5", 5), ("10", 10), ("25", 25), ("50", 50), ("all (batch)", None)],
+                value=s["batch_size"], description="batch", layout=short),
+            "momentum": widgets.FloatSlider(value=s["momentum"], min=0.0, max=0.99, step=0.01, description="momentum"),
+            "weight_decay": widgets.Dropdown(options=[0.0, 1e-4, 1e-3, 1e-2, 1e-1], value=s["weight_decay"],
+                                             description="decay λ", layout=short),
+            "epochs": widgets.BoundedIntText(value=s["epochs"], min=1, max=1_000_000, description="stop after",
+                                             layout=short),
+            "loss_threshold": widgets.BoundedFloatText(value=s["loss_threshold"] or 0.0, min=0.0, max=100.0,
+                                                       step=0.01, description="or loss <", layout=short),
+            "seed": widgets.BoundedIntText(value=s["seed"], min=0, max=2**31 - 1, description="seed", layout=short),
+        }
+
+    def _build_model_artists(self) -> None:
+        """Artists whose number depends on the data or the architecture: made again on a new run."""
+        state = self.state
+        k = self.view.scale
+        for artist in getattr(self, "_model_artists", []):
+            artist.remove()
+        X = state.X
+        pad = 0.15 * (X.max(axis=1) - X.min(axis=1)) + 1e-9
+        lo, hi = X.min(axis=1) - pad, X.max(axis=1) + pad
+        self.grid_x = np.stack(np.meshgrid(np.linspace(lo[0], hi[0], GRID), np.linspace(lo[1], hi[1], GRID)))
+        self.grid_x = self.grid_x.reshape(2, -1)
+        self.boundary.set_extent((lo[0], hi[0], lo[1], hi[1]))
+        self.ax_data.set_xlim(lo[0], hi[0])
+        self.ax_data.set_ylim(lo[1], hi[1])
+        for (cls, part), scatter in self.points.items():
+            Xp, Yp = (state.X_train, state.Y_train) if part == "train" else (state.X_test, state.Y_test)
+            scatter.set_offsets(Xp[:, Yp[0] == cls].T)
+        self.ax_net.clear()
+        self.ax_net.set_title("weights: blue solid > 0, vermillion dashed < 0", fontsize=11 * k)
+        ids = state.model.neuron_ids()
+        net = state.model.to_network()
+        with self.view.style():
+            self.drawing = NetDrawing(self.ax_net, net.layout(), mlp_arcs(ids), ids[0], ids[-1], self.view.colors,
+                                      0.8 * k, labels=False)
+            m = state.model.m
+            self.grad_bars = self.ax_grad.bar(np.arange(1, m + 1), np.ones(m), bottom=1e-300, width=0.6,
+                                              color=COLORS["positive"])
+        self.ax_grad.set_xlim(0.4, m + 0.6)
+        self.ax_grad.set_xticks(np.arange(1, m + 1))
+        self._model_artists = list(self.grad_bars)
+        self._per_run.replace([self.drawing.lines, self.drawing.nodes, *self.grad_bars])
+        # wide fixed ranges that grow only when the data leave them: every change of limits costs
+        # a full draw of the figure (tick labels), ten times the cost of a frame
+        self._limits = {"loss": (-4.0, 1.0), "grad": (-6.0, 1.0)}
+        self._set_limits(0, np.array([]), np.array([]), force=True)
+        self.view.invalidate()
+
+    # ------------------------------------------------------------------ the public controls
+    def play(self) -> None:
+        """Start the ticker: the browser sends a tick every 100 ms, each tick trains and redraws."""
+        self.ticker.playing = True
+
+    def pause(self) -> None:
+        """Stop training at once; ticks already on their way are ignored."""
+        self.ticker.playing = False
+
+    @property
+    def running(self) -> bool:
+        return bool(self.ticker.playing)
+
+    def step(self, epochs: int | None = None) -> int:
+        """Train the number of epochs in the "epochs/step" box (or ``epochs``), then redraw."""
+        trained = self.state.step(self.controls["step_epochs"].value if epochs is None else epochs)
+        self.redraw()
+        return trained
+
+    def reset(self) -> None:
+        """Back to the initial weights and epoch 0 (playing stops)."""
+        self.pause()
+        self.state.reset()
+        self.redraw()
+
+    def tick(self) -> int:
+        """One frame while playing: train for up to 70 ms, redraw once; nothing when paused or too soon."""
+        now = time.perf_counter()
+        if not self.running or now - self._last_frame < FRAME_SECONDS * 0.9:
+            return 0
+        self._last_frame = now
+        trained = self.state.train_for(TRAIN_SECONDS)
+        if self.state.done:
+            self.pause()
+        self.redraw()
+        return trained
+
+    # ------------------------------------------------------------------ observers
+    def _on_tick(self, _: dict) -> None:
+        self.tick()
+
+    def _on_playing(self, change: dict) -> None:
+        if change["new"] and self.state.done:
+            self.ticker.playing = False  # nothing left to train: Reset first
+            self.message.value = "Training has stopped (see below): press Reset to train again."
+
+    def _on_setting(self, _: dict) -> None:
+        c = self.controls
+        settings = {name: c[name].value for name in DashboardState.DEFAULTS if name in c}
+        settings["loss_threshold"] = settings["loss_threshold"] or None
+        try:
+            self.state.configure(**settings)
+        except (TypeError, ValueError) as exc:
+            self.message.value = f"<span style='color:{COLORS['negative']}'>{exc}</span>"
+            return
+        self.message.value = ""
+        self._build_model_artists()
+        self.redraw()
+
+    # ------------------------------------------------------------------ drawing
+    def redraw(self) -> None:
+        state, h = self.state, self.state.history
+        model = state.model
+        p = model.predict(self.grid_x).reshape(GRID, GRID)
+        self.boundary.set_data(p)
+        self.drawing.set_weights(np.concatenate([model.W[i].ravel() for i in range(1, model.m + 1)]))
+        epochs = np.arange(len(h.losses))
+        self.train_line.set_data(epochs, h.losses)
+        self.test_line.set_data(epochs, state.test_losses)
+        norms = np.array([h.grad_norms[-1].get(i, 0.0) for i in range(1, model.m + 1)])
+        losses = np.concatenate([h.losses, state.test_losses])
+        changed = self._set_limits(len(h.losses) - 1, losses, norms)
+        floor = 10.0 ** self._limits["grad"][0]
+        for bar, v in zip(self.grad_bars, norms, strict=True):
+            bar.set_y(floor)
+            bar.set_height(max(v, floor) - floor)
+        if changed:
+            self.view.invalidate()
+        train_acc = state.accuracy(state.X_train, state.Y_train)
+        test_acc = state.accuracy(state.X_test, state.Y_test)
+        status = (f"<b>epoch {state.epoch}</b> &nbsp; train loss {h.losses[-1]:.4f} (accuracy {train_acc:.0%}) "
+                  f"&nbsp; test loss {state.test_losses[-1]:.4f} (accuracy {test_acc:.0%}) &nbsp; "
+                  f"{h.updates} weight updates")
+        if h.stop_reason is not None:
+            status += f"<br>stopped: {h.message}"
+        self.status.value = status
+        self.view.render()
+
+    def _set_limits(self, epoch: int, losses: np.ndarray, norms: np.ndarray, force: bool = False) -> bool:
+        """Move the loss and gradient axes' limits in coarse jumps; True when they moved."""
+        old = dict(self._limits)
+        self._limits["epochs"] = doubling_limit(epoch, self._limits.get("epochs", 0), 50)  # type: ignore[arg-type]
+        for key, values in (("loss", losses), ("grad", norms)):
+            positive = values[np.isfinite(values) & (values > 0)]
+            if positive.size:
+                self._limits[key] = decade_limits(np.log10(positive.min()), np.log10(positive.max()),
+                                                  self._limits[key], slack=100)  # type: ignore[arg-type]
+        if self._limits == old and not force:
+            return False
+        self.ax_loss.set_xlim(0, self._limits["epochs"])
+        lo, hi = self._limits["loss"]  # type: ignore[misc]
+        self.ax_loss.set_ylim(10.0**lo, 10.0**hi)
+        lo, hi = self._limits["grad"]  # type: ignore[misc]
+        self.ax_grad.set_ylim(10.0**lo, 10.0**hi)
+        return True
+
+
+def training_dashboard(
+    X: object = None,
+    Y: object = None,
+    dataset: str = "moons",
+    hidden: Sequence[int] | str = (8, 8),
+    activation: str = "tanh",
+    loss: str = "log_loss",
+    lr: float = 0.3,
+    batch_size: int | None = 10,
+    momentum: float = 0.0,
+    weight_decay: float = 0.0,
+    init: str = "xavier",
+    init_scale: float | None = None,
+    seed: int = 0,
+    epochs: int = 1000,
+    loss_threshold: float | None = None,
+    n: int = 200,
+    noise: float = 0.15,
+    test_fraction: float = 0.25,
+    scale: float = 1.0,
+    theme: str = "light",
+) -> TrainingDashboard:
+    r"""Train an MLP([2, *hidden, 1]) on 2-D data live, with every setting of ``bp.train`` as a control.
+
+    Each update is Delta w(t) = -lr (dJ/dw + 2 lambda w) + momentum Delta w(t-1) (lectures 002, 003).
+    ``X`` (2, n) and ``Y`` (1, n) in {0, 1} train on your own data instead of ``dataset`` (xor,
+    circles, moons, spirals, blobs). Returns the widget: ``app.state`` (``DashboardState``, with
+    ``app.state.epoch``), ``app.play()``, ``app.pause()``, ``app.step()``, ``app.reset()``,
+    ``app.tick()`` (one frame), ``app.controls`` and ``app.view``.
+    """
+    state = DashboardState(
+        X, Y, dataset=CUSTOM if X is not None and dataset == "moons" else dataset, hidden=hidden,
+        activation=activation, loss=loss, lr=lr, batch_size=batch_size, momentum=momentum,
+        weight_decay=weight_decay, init=init, init_scale=init_scale, seed=seed, epochs=epochs,
+        loss_threshold=loss_threshold, n=n, noise=noise, test_fraction=test_fraction,
+    )
+    return TrainingDashboard(state, scale=scale, theme=theme)
