@@ -4,14 +4,6 @@ import numpy as np
 import pytest
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # pyproject's norecursedirs replaces pytest's defaults, so the hypothesis plugin warns about
-    # its own .hypothesis cache in the rootdir, and warnings are errors: silence that one notice
-    config.addinivalue_line(
-        "filterwarnings", "ignore:Skipping collection of '.hypothesis' directory:UserWarning"
-    )
-
-
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A fresh, seeded generator: tests never touch numpy's global random state."""
