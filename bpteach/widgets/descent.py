@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import ipywidgets as widgets
+import matplotlib as mpl
 import numpy as np
+from matplotlib.colors import ListedColormap
 
 from bpteach.activations import sigmoid
 from bpteach.datasets import rain
@@ -230,12 +232,15 @@ class DescentExplorer(App):
         # every surface's contours are computed once, here; a surface change only shows other ones
         g1, g2 = np.meshgrid(np.linspace(*EXTENT, GRID), np.linspace(*EXTENT, GRID))
         self.contours = {}
+        # viridis without its end that would vanish into the page: yellow on white, purple on black
+        lo, hi = (0.0, 0.85) if view.theme == "light" else (0.3, 1.0)
+        cmap = ListedColormap(mpl.colormaps["viridis"](np.linspace(lo, hi, 256)))
         with view.style():
             for name, surface in SURFACES.items():
                 E = surface.loss(np.stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
                 # log-spaced levels: the flat floor of a valley gets as many lines as its steep walls
                 levels = np.geomspace(max(E.min(), 1e-3 * E.max(), 1e-6), E.max(), 14)
-                self.contours[name] = self.ax_w.contour(g1, g2, E, levels=levels, cmap="viridis", linewidths=0.9,
+                self.contours[name] = self.ax_w.contour(g1, g2, E, levels=levels, cmap=cmap, linewidths=0.9,
                                                         zorder=0)
         self._drawn: tuple[str, int] | None = None
 
