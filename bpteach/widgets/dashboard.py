@@ -282,7 +282,6 @@ class TrainingDashboard(widgets.VBox):
             self.ax_grad.set_yscale("log")
             self.ax_grad.set_title(r"gradient norm $\|\nabla_{W_i} J\|$ per layer")
             self.ax_grad.set_xlabel("layer $i$")
-            self.ax_net.set_title("weights: blue solid > 0, vermillion dashed < 0")
         self._limits: dict[str, object] = {}
         self._per_run = _Group()
         # drawn in this order over the cached background: the data over the boundary, nodes over arcs
@@ -301,6 +300,7 @@ class TrainingDashboard(widgets.VBox):
         c_["pause"].on_click(lambda _: self.pause())
         c_["step"].on_click(lambda _: self.step())
         c_["reset"].on_click(lambda _: self.reset())
+        # every setting starts a new run, so the sliders report on release, not while dragging
         for name in DashboardState.DEFAULTS:
             if name in c_:
                 c_[name].observe(self._on_setting, names="value")
@@ -333,11 +333,12 @@ class TrainingDashboard(widgets.VBox):
             # the browser-side clock: each tick trains a little and redraws once
             "ticker": widgets.Play(value=0, min=0, max=10**9, interval=int(FRAME_SECONDS * 1000), show_repeat=False),
             "dataset": widgets.Dropdown(options=datasets_, value=s["dataset"], description="data", layout=short),
-            "n": widgets.IntSlider(value=s["n"], min=20, max=1000, step=10, description="points", disabled=custom),
+            "n": widgets.IntSlider(value=s["n"], min=20, max=1000, step=10, description="points", disabled=custom,
+                                   continuous_update=False),
             "noise": widgets.FloatSlider(value=s["noise"], min=0.0, max=0.5, step=0.05, description="noise",
-                                         disabled=custom),
+                                         disabled=custom, continuous_update=False),
             "test_fraction": widgets.FloatSlider(value=s["test_fraction"], min=0.1, max=0.9, step=0.05,
-                                                 description="test part"),
+                                                 description="test part", continuous_update=False),
             "hidden": widgets.Text(value=", ".join(map(str, s["hidden"])), description="hidden",
                                    placeholder="8, 8", continuous_update=False, layout=short),
             "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=s["activation"], description="g",
@@ -346,13 +347,14 @@ class TrainingDashboard(widgets.VBox):
             "init": widgets.Dropdown(options=list(INIT_SCHEMES), value=s["init"], description="init", layout=short),
             "init_scale": widgets.FloatSlider(value=default_scale(s["init"]) if s["init_scale"] is None
                                               else s["init_scale"], min=0.05, max=4.0, step=0.05,
-                                              description="init scale"),
+                                              description="init scale", continuous_update=False),
             "lr": widgets.Dropdown(options=[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], value=s["lr"],
                                    description="rate α", layout=short),
             "batch_size": widgets.Dropdown(
                 options=[("1 (SGD)", 1), ("2", 2), ("5", 5), ("10", 10), ("25", 25), ("50", 50), ("all (batch)", None)],
                 value=s["batch_size"], description="batch", layout=short),
-            "momentum": widgets.FloatSlider(value=s["momentum"], min=0.0, max=0.99, step=0.01, description="momentum"),
+            "momentum": widgets.FloatSlider(value=s["momentum"], min=0.0, max=0.99, step=0.01, description="momentum",
+                                            continuous_update=False),
             "weight_decay": widgets.Dropdown(options=[0.0, 1e-4, 1e-3, 1e-2, 1e-1], value=s["weight_decay"],
                                              description="decay λ", layout=short),
             "epochs": widgets.BoundedIntText(value=s["epochs"], min=1, max=1_000_000, description="stop after",
@@ -379,11 +381,11 @@ class TrainingDashboard(widgets.VBox):
         for (cls, part), scatter in self.points.items():
             Xp, Yp = (state.X_train, state.Y_train) if part == "train" else (state.X_test, state.Y_test)
             scatter.set_offsets(Xp[:, Yp[0] == cls].T)
-        self.ax_net.clear()
-        self.ax_net.set_title("weights: blue solid > 0, vermillion dashed < 0", fontsize=11 * k)
         ids = state.model.neuron_ids()
         net = state.model.to_network()
         with self.view.style():
+            self.ax_net.clear()  # a new architecture: a new diagram
+            self.ax_net.set_title("weights: blue solid > 0, vermillion dashed < 0")
             self.drawing = NetDrawing(self.ax_net, net.layout(), mlp_arcs(ids), ids[0], ids[-1], self.view.colors,
                                       0.8 * k, labels=False)
             m = state.model.m
