@@ -383,7 +383,17 @@ def test_a_kept_background_gives_the_same_picture_as_a_fresh_draw(name, control,
 
 
 def test_states_refuse_unknown_names():
-    with pytest.raises(TypeError, match="LogisticState.set takes w1, w2, b, loss, example, output, got w3"):
+    with pytest.raises(TypeError, match=r"LogisticState\.set takes w1, w2, b, loss, example, output, got w3"):
         widgets.logistic.LogisticState().set(w3=1.0)
-    with pytest.raises(TypeError, match="DescentState.set takes .*got rate"):
+    with pytest.raises(TypeError, match=r"DescentState\.set takes .*got rate"):
         widgets.descent.DescentState().set(rate=0.1)
+
+
+def test_descend_side_by_side_equals_one_at_a_time():
+    surface = widgets.descent.SURFACES["quadratic"]
+    # eps = 0.25: plain GD diverges (|1 - 2.5| > 1), momentum 0.5 does not (2.5 < 2 (1 + 0.5))
+    plain, heavy = widgets.descent.descend(surface, (2.0, 1.0), 0.25, [0.0, 0.5], 60)
+    alone = widgets.descent.descend(surface, (2.0, 1.0), 0.25, 0.5, 60)
+    assert plain.diverged_at is not None and heavy.diverged_at is None and heavy.steps == 60
+    assert np.array_equal(heavy.w, alone.w) and np.array_equal(heavy.E, alone.E)
+    assert np.array_equal(plain.w, widgets.descent.descend(surface, (2.0, 1.0), 0.25, 0.0, 60).w)

@@ -52,6 +52,10 @@ class Surface:
     def gradient(self, W: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def loss_and_gradient(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Both at once (a surface may share the work)."""
+        return self.loss(W), self.gradient(W)
+
 
 class Quadratic(Surface):
     """E = 1/2 (w_1^2 + kappa w_2^2): curvature 1 along w_1, kappa along w_2."""
@@ -90,9 +94,12 @@ class RainNeuron(Surface):
         return 0.5 * np.sum((self.y - self._outputs(W)) ** 2, axis=1)
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
+        return self.loss_and_gradient(W)[1]
+
+    def loss_and_gradient(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a = self._outputs(W)
         delta = (a - self.y) * a * (1 - a)  # lecture 003: delta = (a - y) * sigma'(z)
-        return (delta @ self.X.T).T
+        return 0.5 * np.sum((self.y - a) ** 2, axis=1), (delta @ self.X.T).T
 
 
 SURFACES: dict[str, Surface] = {s.name: s for s in (Quadratic(), RainNeuron())}
@@ -113,29 +120,42 @@ class Path:
         return len(self.E) - 1
 
 
-def descend(surface: Surface, start: np.ndarray, eps: float, alpha: float, steps: int) -> Path:
+def descend(
+    surface: Surface, start: np.ndarray, eps: float, alpha: float | list[float], steps: int
+) -> Path | list[Path]:
     """Lecture 003's rule from w(0) = start: dw(t) = -eps dE/dw(t) + alpha dw(t - 1), dw(-1) = 0.
 
-    Stops early when the loss passes ``DIVERGENCE_FACTOR * max(E(w(0)), 1)``.
+    A path stops early when its loss passes ``DIVERGENCE_FACTOR * max(E(w(0)), 1)``. Given a list
+    of alphas, the paths for all of them are run side by side (one surface evaluation a step for
+    all) and returned as a list.
     """
-    w = np.array(start, dtype=np.float64).reshape(2, 1)
-    dw = np.zeros((2, 1))
-    E0 = float(surface.loss(w)[0])
-    bound = DIVERGENCE_FACTOR * max(E0, 1.0)
-    ws, Es, diverged = [w[:, 0]], [E0], None
-    # a diverging path is stopped below the bound, so nothing overflows; errstate is a guard only
+    alphas = np.atleast_1d(np.asarray(alpha, dtype=np.float64))
+    k = len(alphas)
+    w = np.repeat(np.asarray(start, dtype=np.float64).reshape(2, 1), k, axis=1)  # one column a path
+    dw = np.zeros((2, k))
+    loss_t, g = surface.loss_and_gradient(w)
+    bound = DIVERGENCE_FACTOR * max(float(loss_t[0]), 1.0)
+    ws, losses = [w], [loss_t]
+    ends, diverged = np.full(k, steps), [None] * k
+    moving = np.ones(k, dtype=bool)
+    # a diverging path stops below the bound, so nothing overflows; errstate is only a guard
     with np.errstate(all="ignore"):
         for t in range(steps):
-            dw = -eps * surface.gradient(w) + alpha * dw
+            dw = np.where(moving, -eps * g + alphas * dw, 0.0)
             w = w + dw
-            E = float(surface.loss(w)[0])
-            ws.append(w[:, 0])
-            Es.append(E)
-            if not np.isfinite(E) or bound < E:
-                diverged = t + 1
+            loss_t, g = surface.loss_and_gradient(w)
+            ws.append(w)
+            losses.append(loss_t)
+            for j in np.flatnonzero(moving & ~(loss_t <= bound)):  # also True for a NaN loss
+                diverged[j], ends[j], moving[j] = t + 1, t + 1, False
+            if not moving.any():
                 break
-    E_arr = np.array(Es)
-    return Path(np.array(ws), E_arr, diverged, int(np.sum(np.diff(E_arr) > 0)))
+    W, E_all = np.stack(ws), np.stack(losses)  # (T + 1, 2, k), (T + 1, k)
+    paths = []
+    for j in range(k):
+        E_j = E_all[: ends[j] + 1, j]
+        paths.append(Path(W[: ends[j] + 1, :, j], E_j, diverged[j], int(np.sum(np.diff(E_j) > 0))))
+    return paths if np.ndim(alpha) else paths[0]
 
 
 class DescentState:
@@ -173,8 +193,7 @@ class DescentState:
             if changes.get(name) is not None:
                 setattr(self, name, check_number(changes[name], name, *EXTENT))
         start = np.array([self.w1_0, self.w2_0])
-        self.plain = descend(self.surface, start, self.lr, 0.0, self.steps)
-        self.with_momentum = descend(self.surface, start, self.lr, self.momentum, self.steps)
+        self.plain, self.with_momentum = descend(self.surface, start, self.lr, [0.0, self.momentum], self.steps)
 
     @property
     def surface(self) -> Surface:
