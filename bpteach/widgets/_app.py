@@ -1,10 +1,11 @@
 """What the lecture apps share: argument checks, sliders, number formatting and the app box.
 
-An app is ``App(state, view, controls, readout)``: a ``VBox`` of the controls, a readout
-(``HTMLMath``) and one ``FigureView``. A control change calls ``app._apply(name, value)`` (which
-updates the pure state), then ``app._draw()`` (which updates the existing artists and the
-readout), then ``view.render()`` once. Tests and lectures drive it through ``app.controls[name]``
-and read ``app.state``.
+An app is ``App(state, view, controls)``: a ``VBox`` of the controls, a readout (``HTMLMath``,
+``app.readout``) and one ``FigureView`` (``app.view``). A control change calls
+``app._apply(name, value)`` (which updates the pure state), then ``app._draw()`` (which updates the
+existing artists and the readout), then ``view.render()`` once. Tests and lectures drive it
+through ``app.controls[name].value = ...`` and read ``app.state``; ``with app.hold(): ...`` sets
+several controls and renders once at the end.
 """
 
 from __future__ import annotations

@@ -47,9 +47,14 @@ def _substituted(name: str, value: float) -> str:
     }[name]
 
 
+def _lhs(latex: str) -> str:
+    """'\\sigma(z) = ...' -> '\\sigma(z)': the left-hand side of a formula."""
+    return latex.split("=")[0].strip()
+
+
 def _at_z0(latex: str) -> str:
     """'\\sigma(z) = ...' -> '\\sigma(z_0)': the left-hand side, evaluated at z0."""
-    return latex.split("=")[0].strip().replace("(z)", "(z_0)")
+    return _lhs(latex).replace("(z)", "(z_0)")
 
 
 class SigmoidState:
@@ -134,8 +139,8 @@ class SigmoidExplorer(App):
             self.ceiling_line.set_ydata([top, top])
             self.ceiling_point.set_data([] if where is None else [where], [] if where is None else [top])
             self.ceiling_text.set_text(_CEILING_LABEL[s.activation])
-            self.ax_g.set_title(f"${g.latex.split('=')[0].strip()}$ and its tangent")
-            self.ax_dg.set_title(f"${g.derivative_latex.split('=')[0].strip()}$")
+            self.ax_g.set_title(f"${_lhs(g.latex)}$ and its tangent")
+            self.ax_dg.set_title(f"${_lhs(g.derivative_latex)}$")
             self.view.invalidate(key=s.activation)
         self.tangent.set_data(s.tangent_z, s.tangent_y)
         self.point_g.set_data([s.z0], [s.value])
