@@ -36,7 +36,7 @@ from bpteach.losses import LOSSES
 from bpteach.matrix import MLP
 from bpteach.train import Trainer
 from bpteach.widgets._base import COLORS, FigureView
-from bpteach.widgets._limits import decade_limits, doubling_limit
+from bpteach.widgets._limits import decade_limits, doubling_limit, unicode_log_labels
 from bpteach.widgets._netdraw import NetDrawing, mlp_arcs
 
 __all__ = ["DATASETS", "DashboardState", "TrainingDashboard", "parse_hidden", "training_dashboard"]
@@ -276,10 +276,12 @@ class TrainingDashboard(widgets.VBox):
             (self.train_line,) = self.ax_loss.plot([], [], color=COLORS["positive"], label="train")
             (self.test_line,) = self.ax_loss.plot([], [], color=COLORS["negative"], ls="--", label="test")
             self.ax_loss.set_yscale("log")
+            unicode_log_labels(self.ax_loss)
             self.ax_loss.set_xlabel("epoch")
             self.ax_loss.set_title("loss J")
             self.ax_loss.legend(loc="upper right")
             self.ax_grad.set_yscale("log")
+            unicode_log_labels(self.ax_grad)
             self.ax_grad.set_title(r"gradient norm $\|\nabla_{W_i} J\|$ per layer")
             self.ax_grad.set_xlabel("layer $i$")
         self._limits: dict[str, object] = {}
@@ -368,38 +370,43 @@ class TrainingDashboard(widgets.VBox):
         """Artists whose number depends on the data or the architecture: made again on a new run."""
         state = self.state
         k = self.view.scale
-        for artist in getattr(self, "_model_artists", []):
-            artist.remove()
         X = state.X
+        # limits on a quarter-unit lattice: a little more noise or another seed keeps the same axes
         pad = 0.15 * (X.max(axis=1) - X.min(axis=1)) + 1e-9
-        lo, hi = X.min(axis=1) - pad, X.max(axis=1) + pad
+        lo = np.floor(4 * (X.min(axis=1) - pad)) / 4
+        hi = np.ceil(4 * (X.max(axis=1) + pad)) / 4
         self.grid_x = np.stack(np.meshgrid(np.linspace(lo[0], hi[0], GRID), np.linspace(lo[1], hi[1], GRID)))
         self.grid_x = self.grid_x.reshape(2, -1)
         self.boundary.set_extent((lo[0], hi[0], lo[1], hi[1]))
         self.ax_data.set_xlim(lo[0], hi[0])
         self.ax_data.set_ylim(lo[1], hi[1])
+        self._data_box = (*lo, *hi)
         for (cls, part), scatter in self.points.items():
             Xp, Yp = (state.X_train, state.Y_train) if part == "train" else (state.X_test, state.Y_test)
             scatter.set_offsets(Xp[:, Yp[0] == cls].T)
-        ids = state.model.neuron_ids()
-        net = state.model.to_network()
-        with self.view.style():
-            self.ax_net.clear()  # a new architecture: a new diagram
-            self.ax_net.set_title("weights: blue solid > 0, vermillion dashed < 0")
-            self.drawing = NetDrawing(self.ax_net, net.layout(), mlp_arcs(ids), ids[0], ids[-1], self.view.colors,
-                                      0.8 * k, labels=False)
+        sizes = tuple(state.model.sizes)
+        if sizes != getattr(self, "_sizes", None):  # a new architecture: a new diagram and new bars
+            self._sizes = sizes
+            for artist in getattr(self, "_model_artists", []):
+                artist.remove()
+            ids = state.model.neuron_ids()
+            net = state.model.to_network()
             m = state.model.m
-            self.grad_bars = self.ax_grad.bar(np.arange(1, m + 1), np.ones(m), bottom=1e-300, width=0.6,
-                                              color=COLORS["positive"])
-        self.ax_grad.set_xlim(0.4, m + 0.6)
-        self.ax_grad.set_xticks(np.arange(1, m + 1))
-        self._model_artists = list(self.grad_bars)
-        self._per_run.replace([self.drawing.lines, self.drawing.nodes, *self.grad_bars])
+            with self.view.style():
+                self.ax_net.clear()
+                self.ax_net.set_title("weights: blue solid > 0, vermillion dashed < 0")
+                self.drawing = NetDrawing(self.ax_net, net.layout(), mlp_arcs(ids), ids[0], ids[-1],
+                                          self.view.colors, 0.8 * k, labels=False)
+                self.grad_bars = self.ax_grad.bar(np.arange(1, m + 1), np.ones(m), bottom=1e-300, width=0.6,
+                                                  color=COLORS["positive"])
+            self.ax_grad.set_xlim(0.4, m + 0.6)
+            self.ax_grad.set_xticks(np.arange(1, m + 1))
+            self._model_artists = list(self.grad_bars)
+            self._per_run.replace([self.drawing.lines, self.drawing.nodes, *self.grad_bars])
         # wide fixed ranges that grow only when the data leave them: every change of limits costs
         # a full draw of the figure (tick labels), ten times the cost of a frame
         self._limits = {"loss": (-4.0, 1.0), "grad": (-6.0, 1.0)}
         self._set_limits(0, np.array([]), np.array([]), force=True)
-        self.view.invalidate()
 
     # ------------------------------------------------------------------ the public controls
     def play(self) -> None:
@@ -472,13 +479,11 @@ class TrainingDashboard(widgets.VBox):
         self.test_line.set_data(epochs, state.test_losses)
         norms = np.array([h.grad_norms[-1].get(i, 0.0) for i in range(1, model.m + 1)])
         losses = np.concatenate([h.losses, state.test_losses])
-        changed = self._set_limits(len(h.losses) - 1, losses, norms)
+        self._set_limits(len(h.losses) - 1, losses, norms)
         floor = 10.0 ** self._limits["grad"][0]
         for bar, v in zip(self.grad_bars, norms, strict=True):
             bar.set_y(floor)
             bar.set_height(max(v, floor) - floor)
-        if changed:
-            self.view.invalidate()
         train_acc = state.accuracy(state.X_train, state.Y_train)
         test_acc = state.accuracy(state.X_test, state.Y_test)
         status = (f"<b>epoch {state.epoch}</b> &nbsp; train loss {h.losses[-1]:.4f} (accuracy {train_acc:.0%}) "
@@ -505,6 +510,8 @@ class TrainingDashboard(widgets.VBox):
         self.ax_loss.set_ylim(10.0**lo, 10.0**hi)
         lo, hi = self._limits["grad"]  # type: ignore[misc]
         self.ax_grad.set_ylim(10.0**lo, 10.0**hi)
+        # everything else of the background is fixed by the data's box and the architecture
+        self.view.invalidate(key=(tuple(sorted(self._limits.items())), self._data_box, self._sizes))
         return True
 
 

@@ -28,7 +28,7 @@ from bpteach.activations import ACTIVATIONS, get_activation
 from bpteach.init import INIT_SCHEMES, default_scale
 from bpteach.matrix import MLP, MatrixRecord
 from bpteach.widgets._base import COLORS, FigureView
-from bpteach.widgets._limits import decade_limits
+from bpteach.widgets._limits import unicode_log_labels, window_limits
 from bpteach.widgets._pathtext import PathTexts
 
 __all__ = ["MAX_DEPTH", "MAX_WIDTH", "VanishingGradients", "VanishingState", "vanishing_gradients"]
@@ -135,6 +135,7 @@ class VanishingGradients(widgets.VBox):
             # cached background (axes, log ticks, legend) stays valid and only the data are redrawn
             ax = self.ax = fig.add_axes((0.1, 0.1, 0.87, 0.66))
             ax.set_yscale("log")
+            unicode_log_labels(ax)
             ax.set_xlim(0.0, 1.0)
             ax.set_xticks([])
             self.bars = ax.bar(np.zeros(MAX_DEPTH), np.ones(MAX_DEPTH), color=COLORS["positive"], width=0.02,
@@ -192,7 +193,7 @@ class VanishingGradients(widgets.VBox):
         factors = np.array([state.factors[i] for i in range(1, m)])
         shown = np.concatenate([norms, products, factors, [0.25, 1.0]])
         shown = shown[np.isfinite(shown) & (shown > 0)]
-        lo, hi = decade_limits(np.log10(shown.min()), np.log10(shown.max()), self._ylim)
+        lo, hi = window_limits(np.log10(shown.min()), np.log10(shown.max()), step=12)
         floor = 10.0**lo
         x = (np.arange(1, m + 1) - 0.5) / m
         for k, bar in enumerate(self.bars):
@@ -207,12 +208,14 @@ class VanishingGradients(widgets.VBox):
         self.factor_line.set_data(x[:-1], factors)
         every = 1 if m <= 15 else 2
         self.layer_labels.set_positions(np.column_stack([np.resize(x, MAX_DEPTH), np.full(MAX_DEPTH, floor)]))
-        self.layer_labels.set_texts([str(k + 1) if k < m and (k % every == 0 or k == m - 1) else ""
+        # counted from layer m, which is always labelled, so that the last two labels never collide
+        self.layer_labels.set_texts([str(k + 1) if k < m and (m - 1 - k) % every == 0 else ""
                                      for k in range(MAX_DEPTH)])
         if (lo, hi) != self._ylim:
             self._ylim = (lo, hi)
             self.ax.set_ylim(floor, 10.0**hi)
-            self.view.invalidate()
+            # the background (axes, log ticks, legend) depends on the window alone: one kept per window
+            self.view.invalidate(key=(lo, hi))
         self.title.set_text(f"{state.activation}, {state.init} init (scale {state.init_scale:g}), "
                             f"{m} layers of width {state.width}")
         self.readout.value = (
