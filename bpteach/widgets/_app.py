@@ -1,7 +1,10 @@
 """What the lecture apps share: argument checks, sliders, number formatting and the app box.
 
-An app is ``App(state, view, controls)``: a ``VBox`` of the controls, a readout (``HTMLMath``,
-``app.readout``) and one ``FigureView`` (``app.view``). A control change calls
+An app is ``App(state, view, controls)``: a ``VBox`` of the controls, the formulas
+(``HTMLMath``, ``app.formulas``), a readout of their numbers (plain ``HTML``, ``app.readout``) and
+one ``FigureView`` (``app.view``). The numbers stay out of the typeset formulas because the browser
+re-typesets a whole ``HTMLMath`` whenever its value changes, which a slider drag does every few ms;
+the formulas change only with a dropdown. A control change calls
 ``app._apply(name, value)`` (which updates the pure state), then ``app._draw()`` (which updates the
 existing artists and the readout), then ``view.render()`` once. Tests and lectures drive it
 through ``app.controls[name].value = ...`` and read ``app.state``; ``with app.hold(): ...`` sets
@@ -18,7 +21,7 @@ import ipywidgets as widgets
 
 from bpteach.widgets._base import FigureView
 
-__all__ = ["App", "check_choice", "check_int", "check_names", "check_number", "fmt", "slider"]
+__all__ = ["SUBSCRIPTS", "App", "check_choice", "check_int", "check_names", "check_number", "fmt", "slider"]
 
 
 def check_number(value: object, name: str, low: float | None = None, high: float | None = None) -> float:
@@ -61,6 +64,9 @@ def check_names(changes: Mapping[str, object], allowed: Iterable[str], where: st
         raise TypeError(msg)
 
 
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
 def fmt(x: float, digits: int = 4) -> str:
     """A fixed-point number for a readout; -0.0000 reads 0.0000 (the sign would only confuse)."""
     text = f"{x:.{digits}f}"
@@ -81,7 +87,8 @@ class App(widgets.VBox):
     """The controls, the readout and the figure of one app, wired to its state.
 
     ``app.state`` is the pure state object, ``app.controls`` maps names to widgets,
-    ``app.readout`` is the ``HTMLMath`` readout and ``app.view`` the ``FigureView``.
+    ``app.formulas`` the ``HTMLMath`` of the formulas, ``app.readout`` the ``HTML`` of their numbers
+    and ``app.view`` the ``FigureView``.
     """
 
     def __init__(
@@ -94,7 +101,9 @@ class App(widgets.VBox):
         self.state = state
         self.view = view
         self.controls = dict(controls)
-        self.readout = widgets.HTMLMath(style={"font_size": f"{round(14 * view.scale)}px"})
+        font = {"font_size": f"{round(14 * view.scale)}px"}
+        self.formulas = widgets.HTMLMath(style=font)
+        self.readout = widgets.HTML(style=font)
         items = list(self.controls.values())
         per_column = math.ceil(len(items) / columns)
         panel = widgets.HBox(
@@ -103,7 +112,7 @@ class App(widgets.VBox):
                 for k in range(0, len(items), per_column)
             ]
         )
-        super().__init__([panel, self.readout, view.image])
+        super().__init__([panel, self.formulas, self.readout, view.image])
         self._held, self._stale = 0, False
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._changed(name, change["new"]), names="value")

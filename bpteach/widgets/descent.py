@@ -291,6 +291,7 @@ class DescentExplorer(App):
         self.start.set_data([s.w1_0], [s.w2_0])
         self.status.set_text("\n".join(f"{name}: {_verdict(p)}" for name, p in
                                        (("plain", s.plain), ("momentum", s.with_momentum))))
+        self.formulas.value = _descent_latex(s)  # unchanged text: nothing is sent, nothing re-typeset
         self.readout.value = _descent_html(s)
 
 
@@ -300,17 +301,23 @@ def _verdict(path: Path) -> str:
     return f"E = {path.E[-1]:.3g}"
 
 
+def _descent_latex(s: DescentState) -> str:
+    """The surface and lecture 003's rule, typeset: it changes only with the surface."""
+    return (
+        f"${s.surface.latex}$; &nbsp; $\\Delta w(t) = -\\varepsilon\\,\\frac{{\\partial E}}{{\\partial w}}(t) "
+        f"+ \\alpha\\,\\Delta w(t-1)$, $w(t+1) = w(t) + \\Delta w(t)$, $\\Delta w(-1) = 0$"
+    )
+
+
 def _descent_html(s: DescentState) -> str:
+    """The numbers, in plain HTML: the first step by hand and each path's outcome."""
     g = s.surface.gradient(np.array([[s.w1_0], [s.w2_0]]))[:, 0]
     step = -s.lr * g
     lines = [
-        f"${s.surface.latex}$; &nbsp; $\\Delta w(t) = -\\varepsilon\\,\\frac{{\\partial E}}{{\\partial w}}(t) "
-        f"+ \\alpha\\,\\Delta w(t-1)$, $w(t+1) = w(t) + \\Delta w(t)$ with $\\varepsilon = {fmt(s.lr, 3)}$, "
-        f"$\\alpha = {fmt(s.momentum, 2)}$",
-        f"first step (both paths, $\\Delta w(-1) = 0$): $\\Delta w(0) = -{fmt(s.lr, 3)} \\times "
-        f"({fmt(g[0])}, {fmt(g[1])}) = ({fmt(step[0])}, {fmt(step[1])})$",
+        f"ε = {fmt(s.lr, 3)}, α = {fmt(s.momentum, 2)}; first step (both paths): Δw(0) = −ε ∂E/∂w(0) = "
+        f"-{fmt(s.lr, 3)} × ({fmt(g[0])}, {fmt(g[1])}) = ({fmt(step[0])}, {fmt(step[1])})",
     ]
-    for name, p in (("plain gradient descent ($\\alpha = 0$)", s.plain), ("with momentum", s.with_momentum)):
+    for name, p in (("plain gradient descent (α = 0)", s.plain), ("with momentum", s.with_momentum)):
         if p.diverged_at is not None:
             verdict = (f"<b>diverged</b> at step {p.diverged_at}: E passed "
                        f"{DIVERGENCE_FACTOR:g} × max(E(w(0)), 1) = {DIVERGENCE_FACTOR * max(p.E[0], 1.0):.4g}")
@@ -340,6 +347,7 @@ def descent_explorer(
     Sliders: learning rate eps (0.001 to 3.16), momentum alpha, the number of steps (1 to 200) and
     the start point. A readout says "diverged" when a path's loss passes 1000 max(E(w(0)), 1).
     The widget exposes ``.state`` (a ``DescentState``: ``.plain``, ``.with_momentum`` paths),
-    ``.controls`` ("surface", "lr", "momentum", "steps", "w1_0", "w2_0"), ``.readout`` and ``.view``.
+    ``.controls`` ("surface", "lr", "momentum", "steps", "w1_0", "w2_0"), ``.formulas``,
+    ``.readout`` and ``.view``.
     """
     return DescentExplorer(DescentState(surface, lr, momentum, steps, start), scale=scale, theme=theme)

@@ -215,6 +215,7 @@ class LogisticUnit(App):
         self.points_z.set_offsets(np.column_stack([shown, s.f]))
         self.ring_z.set_data([np.clip(s.z_i, -Z_SHOWN, Z_SHOWN)], [s.f_i])
         self.text.set_text(f"J = {fmt(s.J)}\naccuracy = {fmt(100 * s.accuracy, 0)}%")
+        self.formulas.value = _chain_rule_latex(s)  # unchanged text: nothing is sent, nothing re-typeset
         self.readout.value = _chain_rule_html(s)
 
 
@@ -225,27 +226,35 @@ def _pale(name: str, view: FigureView) -> ListedColormap:
     return ListedColormap(0.45 * mpl.colormaps[name](np.linspace(0, 1, 256)) + 0.55 * face)
 
 
-def _chain_rule_html(s: LogisticState) -> str:
-    """Lecture 001's chain rule for example i, each factor's value substituted."""
-    i = s.example
-    head = (
-        f"example $i = {i}$: $x = ({fmt(s.x_i[0], 2)}, {fmt(s.x_i[1], 2)})$, $y = {s.y_i:g}$, "
-        f"$z = w_1 x_1 + w_2 x_2 + b = {fmt(s.z_i)}$, $f = \\sigma(z) = {fmt(s.f_i)}$, "
-        f"$d = {_D_LATEX[s.loss]} = {fmt(s.d_i)}$; mean loss over the {s.n} examples $J = {fmt(s.J)}$"
+def _chain_rule_latex(s: LogisticState) -> str:
+    """Lecture 001's chain rule for the chosen loss: typeset, it changes only with the loss."""
+    text = (
+        f"$z = w_1 x_1 + w_2 x_2 + b$, $f = \\sigma(z)$, $d = {_D_LATEX[s.loss]}$; &nbsp; "
+        f"$\\frac{{\\partial d}}{{\\partial w}} = \\frac{{\\partial d}}{{\\partial f}} \\cdot "
+        f"\\frac{{\\partial f}}{{\\partial z}} \\cdot \\frac{{\\partial z}}{{\\partial w}} "
+        f"= {_DD_DF_LATEX[s.loss]} \\cdot \\sigma'(z) \\cdot x$ (and $\\partial z / \\partial b = 1$)"
     )
     if s.output == "step":
-        head += (
+        text += (
             "<br>shown: the perceptron's step $\\hat y = [w^T x + b > 0]$; its derivative is 0 wherever it "
-            "exists, so the gradient below is the sigmoid unit's"
+            "exists, so the gradient is the sigmoid unit's"
         )
+    return text
+
+
+def _chain_rule_html(s: LogisticState) -> str:
+    """The numbers of the chain rule for example i, each factor's value substituted (plain HTML)."""
+    head = (
+        f"example i = {s.example}: x = ({fmt(s.x_i[0], 2)}, {fmt(s.x_i[1], 2)}), y = {s.y_i:g}, "
+        f"z = {fmt(s.z_i)}, f = σ(z) = {fmt(s.f_i)}, d = {fmt(s.d_i)}; "
+        f"mean loss over the {s.n} examples J = {fmt(s.J)}"
+    )
     rows = []
-    for k, (w, x) in enumerate((("w_1", "x_1"), ("w_2", "x_2"), ("b", "1"))):
+    for k, (w, x) in enumerate((("w₁", "x₁"), ("w₂", "x₂"), ("b", "1"))):
         rows.append(
-            f"<tr><td>$\\frac{{\\partial d}}{{\\partial {w}}} = \\frac{{\\partial d}}{{\\partial f}} \\cdot "
-            f"\\frac{{\\partial f}}{{\\partial z}} \\cdot \\frac{{\\partial z}}{{\\partial {w}}}"
-            f" = {_DD_DF_LATEX[s.loss]} \\cdot \\sigma'(z) \\cdot {x}$</td>"
-            f"<td>$= ({fmt(s.dd_df)}) \\cdot ({fmt(s.df_dz)}) \\cdot ({fmt(s.dz_dw[k], 2)})$</td>"
-            f"<td>$= {fmt(s.grad[k])}$</td></tr>"
+            f"<tr><td>∂d/∂{w} = ∂d/∂f · ∂f/∂z · {x}</td>"
+            f"<td>= ({fmt(s.dd_df)}) · ({fmt(s.df_dz)}) · ({fmt(s.dz_dw[k], 2)})</td>"
+            f"<td>= {fmt(s.grad[k])}</td></tr>"
         )
     return f"{head}<table>{''.join(rows)}</table>"
 
@@ -271,6 +280,6 @@ def logistic_unit(
     ``X`` (2, n) and ``Y`` (1, n) with labels in {0, 1} default to a fixed set of 24 points in two
     blobs. ``output="step"`` shows the perceptron's step [w^T x + b > 0] over the plane instead.
     The widget exposes ``.state`` (a ``LogisticState``), ``.controls`` ("w1", "w2", "b", "example",
-    "loss", "output"), ``.readout`` and ``.view``.
+    "loss", "output"), ``.formulas`` (typeset), ``.readout`` (the numbers) and ``.view``.
     """
     return LogisticUnit(LogisticState(w1, w2, b, X, Y, loss, example, output), scale=scale, theme=theme)

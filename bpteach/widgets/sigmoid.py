@@ -36,13 +36,17 @@ _CEILING_LABEL = {
 _G_LIMITS = {"sigmoid": (-0.1, 1.1), "tanh": (-1.2, 1.2), "relu": (-0.5, 6.0), "identity": (-6.0, 6.0)}
 
 
+# g as the plain-text readout writes it (no typesetting: it changes with every drag)
+_NAME = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "identity": "g"}
+
+
 def _substituted(name: str, value: float) -> str:
     """g'(z0) written with the number g(z0) put in, as the lecture's formula reads."""
     v = fmt(value)
     return {
-        "sigmoid": rf"{v} \times (1 - {v})",
-        "tanh": rf"1 - {v}^2",
-        "relu": r"[z_0 > 0]",
+        "sigmoid": f"{v} × (1 − {v})",
+        "tanh": f"1 − {v}²",
+        "relu": "[z₀ > 0]",
         "identity": "1",
     }[name]
 
@@ -50,11 +54,6 @@ def _substituted(name: str, value: float) -> str:
 def _lhs(latex: str) -> str:
     """'\\sigma(z) = ...' -> '\\sigma(z)': the left-hand side of a formula."""
     return latex.split("=")[0].strip()
-
-
-def _at_z0(latex: str) -> str:
-    """'\\sigma(z) = ...' -> '\\sigma(z_0)': the left-hand side, evaluated at z0."""
-    return _lhs(latex).replace("(z)", "(z_0)")
 
 
 class SigmoidState:
@@ -146,12 +145,15 @@ class SigmoidExplorer(App):
         self.point_g.set_data([s.z0], [s.value])
         self.point_dg.set_data([s.z0], [s.slope])
         self.slope_text.set_text(f"z0 = {fmt(s.z0, 2)}\nslope = {fmt(s.slope)}")
-        g0, dg0 = _at_z0(g.latex), _at_z0(g.derivative_latex)
+        g_, dg_ = _lhs(g.latex)[:-3], _lhs(g.derivative_latex)[:-3]  # without "(z)"
+        self.formulas.value = (
+            f"${g.latex}$, &nbsp; ${g.derivative_latex}$; &nbsp; the tangent at $z_0$: "
+            f"$y = {g_}(z_0) + {dg_}(z_0)\\,(z - z_0)$"
+        )
+        name = _NAME[s.activation]
         self.readout.value = (
-            f"${g.latex}$, &nbsp; ${g.derivative_latex}$<br>"
-            f"at $z_0 = {fmt(s.z0, 2)}$: &nbsp; ${g0} = {fmt(s.value)}$, &nbsp; "
-            f"${dg0} = {_substituted(s.activation, s.value)} = {fmt(s.slope)}$"
-            f" (the slope of the tangent $y = {g0} + {dg0}\\,(z - z_0)$)"
+            f"at z₀ = {fmt(s.z0, 2)}: &nbsp; {name}(z₀) = {fmt(s.value)}, &nbsp; "
+            f"{name}'(z₀) = {_substituted(s.activation, s.value)} = {fmt(s.slope)} (the slope of the tangent)"
         )
 
 
@@ -170,6 +172,6 @@ def sigmoid_explorer(
     dropdown compares tanh (tanh' = 1 - tanh^2, ceiling 1), relu and identity.
     ``scale`` enlarges the figure and fonts for a projector; ``theme`` is "light" or "dark".
     The returned widget exposes ``.state`` (a ``SigmoidState``), ``.controls`` ("z0",
-    "activation"), ``.readout`` and ``.view``.
+    "activation"), ``.formulas`` (typeset), ``.readout`` (the numbers) and ``.view``.
     """
     return SigmoidExplorer(SigmoidState(z0, activation), scale=scale, theme=theme)

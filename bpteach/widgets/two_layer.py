@@ -24,7 +24,7 @@ from bpteach.activations import sigmoid
 from bpteach.datasets import lecture000_data, lecture000_network
 from bpteach.gradcheck import numerical_gradient
 from bpteach.matrix import MLP
-from bpteach.widgets._app import App, check_choice, check_names, check_number, fmt, slider
+from bpteach.widgets._app import SUBSCRIPTS, App, check_choice, check_names, check_number, fmt, slider
 from bpteach.widgets._base import COLORS, FigureView
 
 __all__ = ["TwoLayerGradient", "TwoLayerState", "two_layer_gradient"]
@@ -33,7 +33,6 @@ WEIGHT_RANGE = (-3.0, 3.0)
 X_RANGE = (-3.0, 3.0)
 WEIGHTS = ("w21", "w11", "w12")  # in the order the lecture derives them
 METHODS = ("hand", "backprop", "numeric")
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 # y-limits of the bar charts snap to these, so the axes (the cached background) rarely change
 _LIMITS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -146,7 +145,7 @@ class TwoLayerGradient(App):
     def _build(self, view: FigureView) -> None:
         n = len(self.names)
         # unicode subscripts, not mathtext: parsing 12 math labels would double the first draw
-        ticks = [f"w{w[1:3].translate(_SUBSCRIPTS)}[{w[4]}]" for w in self.names]
+        ticks = [f"w{w[1:3].translate(SUBSCRIPTS)}[{w[4]}]" for w in self.names]
         with view.style():
             self.ax_blame, self.ax_grad = view.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.4]})
             ax = self.ax_blame
@@ -205,32 +204,42 @@ class TwoLayerGradient(App):
             self.ax_grad.set_ylim(-limits[1], limits[1])
             self.view.invalidate(key=limits)
         self.ll_text.set_text(f"ll = log p(y|x) = {fmt(s.ll)}")
+        self.formulas.value = _FORMULAS  # the same text every time: sent and typeset once
         self.readout.value = _gradient_html(s)
 
 
-_BLAME_LATEX = {
+_FORMULAS = (
+    r"$h = [\sigma(w_{11}^\top x), \sigma(w_{12}^\top x)]$, $p(y = +1 \mid x) = \sigma(w_{21}^\top h)$, "
+    r"$\mathrm{ll} = \log \sigma(y\, w_{21}^\top h)$<br>"
+    r"$\nabla_{w_{21}} \mathrm{ll} = \underbrace{(I(y = 1) - \sigma(w_{21}^\top h))}_{\text{raw error}}"
+    r"\; \underbrace{h}_{\text{blame}}$, &nbsp; "
+    r"$\nabla_{w_{11}} \mathrm{ll} = (I(y = 1) - \sigma(w_{21}^\top h))\;"
+    r"\underbrace{w_{21}[1]\, \sigma(w_{11}^\top x)(1 - \sigma(w_{11}^\top x))\, x}_{\text{blame}}$, "
+    r"&nbsp; $w_{12}$ alike with $w_{21}[2]$; back-propagation minimises $J = -\mathrm{ll}$"
+)
+# the blame column in plain text (the readout is not typeset: it changes with every drag)
+_BLAME_TEXT = {
     "w21": "h[{k}]",
-    "w11": r"w_{{21}}[1]\,\sigma(w_{{11}}^\top x)(1 - \sigma(w_{{11}}^\top x))\,x[{k}]",
-    "w12": r"w_{{21}}[2]\,\sigma(w_{{12}}^\top x)(1 - \sigma(w_{{12}}^\top x))\,x[{k}]",
+    "w11": "w₂₁[1] σ(w₁₁ᵀx)(1 − σ(w₁₁ᵀx)) x[{k}]",
+    "w12": "w₂₁[2] σ(w₁₂ᵀx)(1 − σ(w₁₂ᵀx)) x[{k}]",
 }
 
 
 def _gradient_html(s: TwoLayerState) -> str:
     head = (
-        f"$h = [\\sigma(w_{{11}}^\\top x), \\sigma(w_{{12}}^\\top x)] = ({fmt(s.h[0])}, {fmt(s.h[1])})$, "
-        f"$p(y = +1 \\mid x) = \\sigma(w_{{21}}^\\top h) = {fmt(s.p)}$, $y = {s.y:+g}$; "
-        f"raw error $I(y = 1) - \\sigma(w_{{21}}^\\top h) = {fmt(s.raw)}$"
+        f"h = ({fmt(s.h[0])}, {fmt(s.h[1])}), p(y = +1 | x) = {fmt(s.p)}, y = {s.y:+g}, "
+        f"ll = {fmt(s.ll)}; raw error I(y = 1) − σ(w₂₁ᵀh) = {fmt(s.raw)}"
     )
     cells = "".join(f"<th style='padding: 0 0.6em'>{c}</th>" for c in (
-        "weight", "blame for error", "raw error × blame", "back-propagation −∂J/∂w", "finite difference"))
+        "gradient", "blame for error", "raw error × blame", "back-propagation −∂J/∂w", "finite difference"))
     rows = []
     for w in WEIGHTS:
         for k in (1, 2):
-            lhs = f"\\nabla_{{{w[0]}_{{{w[1:]}}}[{k}]}}\\,\\mathrm{{ll}}"
             rows.append(
-                f"<tr><td>${lhs}$</td><td>${_BLAME_LATEX[w].format(k=k)} = {fmt(s.blame[w][k - 1])}$</td>"
-                f"<td>${fmt(s.raw)} \\times {fmt(s.blame[w][k - 1])} = {fmt(s.hand[w][k - 1], 6)}$</td>"
-                f"<td>${fmt(s.backprop[w][k - 1], 6)}$</td><td>${fmt(s.numeric[w][k - 1], 6)}$</td></tr>"
+                f"<tr><td>∇ll for {w[0]}{w[1:].translate(SUBSCRIPTS)}[{k}]</td>"
+                f"<td>{_BLAME_TEXT[w].format(k=k)} = {fmt(s.blame[w][k - 1])}</td>"
+                f"<td>{fmt(s.raw)} × {fmt(s.blame[w][k - 1])} = {fmt(s.hand[w][k - 1], 6)}</td>"
+                f"<td>{fmt(s.backprop[w][k - 1], 6)}</td><td>{fmt(s.numeric[w][k - 1], 6)}</td></tr>"
             )
     return f"{head}<table><tr>{cells}</tr>{''.join(rows)}</table>"
 
@@ -252,7 +261,7 @@ def two_layer_gradient(
     for w_11), is shown beside back-propagation's -grad J (J = -ll) and a central finite
     difference. Defaults: ``bp.datasets.lecture000_network()`` and the first example of
     ``lecture000_data()``. The widget exposes ``.state`` (a ``TwoLayerState``), ``.controls``
-    ("w11[1]", "w11[2]", "w12[1]", "w12[2]", "w21[1]", "w21[2]", "x1", "x2", "y"), ``.readout``
-    and ``.view``.
+    ("w11[1]", "w11[2]", "w12[1]", "w12[2]", "w21[1]", "w21[2]", "x1", "x2", "y"), ``.formulas``,
+    ``.readout`` and ``.view``.
     """
     return TwoLayerGradient(TwoLayerState(w11, w12, w21, x, y), scale=scale, theme=theme)
