@@ -1,12 +1,16 @@
 """Milliseconds from a control change to the updated PNG, for every app in ``bpteach.widgets``.
 
-Run: ``.venv/bin/python tests/benchmarks/bench_widgets.py [--changes 40]``. Not collected by pytest
-(timing is not a test). Each app is built with its defaults; then its controls are set through
-the widget API, round-robin, ``--changes`` times: sliders get values sweeping their range,
-dropdowns and toggles the next option, buttons a click (a Play, which only drives the step
-slider, is left alone). A change runs the app's observer, which updates the state and the artists
-and renders the PNG (``view.render()``) before the assignment returns, so the time of the
-assignment is the time to the new picture. Two rows per app:
+Run: ``.venv/bin/python tests/benchmarks/bench_widgets.py [--changes 40] [--kernel]``. Not
+collected by pytest (timing is not a test). With ``--kernel`` the same measurement runs inside a
+real IPython kernel (started with jupyter_client), where every widget has a live comm and each
+new PNG is serialised and sent on the kernel's iopub socket, as in JupyterLab or Voila.
+
+Each app is built with its defaults; then its controls are set through the widget API,
+round-robin, ``--changes`` times: sliders get values sweeping their range, dropdowns and toggles
+the next option, buttons a click (a Play, which only drives the step slider, is left alone). A
+change runs the app's observer, which updates the state and the artists and renders the PNG
+(``view.render()``) before the assignment returns, so the time of the assignment is the time to
+the new picture. Two rows per app:
 
 - ``sliders``: float and int sliders only, what a student's drag produces (the goal's case);
 - ``all``: every control, including the dropdowns and buttons that redraw the static background.
@@ -141,11 +145,42 @@ def _row(name: str, kind: str, wall: np.ndarray, cpu: np.ndarray, rendered: int,
             f"{float(np.percentile(cpu, 95)):>9.1f}  {ok}")
 
 
+def _in_kernel(argv: list[str]) -> None:
+    """Run this script's measurement in a fresh IPython kernel and print what it prints."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        code = (
+            "import runpy, sys\n"
+            f"sys.argv = {[__file__, *argv]!r}\n"
+            f"runpy.run_path({__file__!r}, run_name='__main__')\n"
+        )
+        reply = kc.execute_interactive(code, timeout=900, output_hook=_print_stream)
+        if reply["content"]["status"] != "ok":
+            print("the kernel failed:", reply["content"].get("ename"), reply["content"].get("evalue"))
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def _print_stream(msg: dict) -> None:
+    if msg["msg_type"] == "stream":
+        print(msg["content"]["text"], end="", flush=True)
+    elif msg["msg_type"] == "error":
+        print("\n".join(msg["content"]["traceback"]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--changes", type=int, default=40, help="control changes timed per app and row (>= 30)")
     parser.add_argument("--apps", nargs="*", default=APPS, help="only these apps")
+    parser.add_argument("--kernel", action="store_true", help="measure inside a real IPython kernel")
     args = parser.parse_args()
+    if args.kernel:
+        print("in a real IPython kernel (live comms, PNG sent on iopub):")
+        _in_kernel(["--changes", str(args.changes), "--apps", *args.apps])
+        return
     module = importlib.import_module("bpteach.widgets")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
           f"goals: median < {GOAL_MEDIAN:g} ms, p95 < {GOAL_P95:g} ms")
