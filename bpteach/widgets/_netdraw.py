@@ -88,19 +88,41 @@ class NetDrawing:
         self.labels = PathTexts(ax, xy, size, theme["text"], zorder=5)
         if labels:
             self.labels.set_texts([str(n) for n in self.neurons])
-        # one text above (forward values) and one below (Delta) each neuron, empty until asked
-        offset = self.diameter * 0.62 + 2 * scale
-        self.above = PathTexts(ax, xy, 7.5 * scale, theme["text"], va="bottom", offset=(0, offset), zorder=6,
-                               halo=theme["face"])
-        self.below = PathTexts(ax, xy, 7.5 * scale, theme["text"], va="top", offset=(0, -offset), zorder=6,
-                               halo=theme["face"])
         xs, ys = xy[:, 0], xy[:, 1]
         padx = 0.35 * max(np.ptp(xs), 1.0) / max(len(column_sizes), 1) + 0.25
         pady = 0.18 * max(np.ptp(ys), 1.0) + 0.25
         ax.set_xlim(xs.min() - padx, xs.max() + padx)
         ax.set_ylim(ys.min() - pady, ys.max() + pady)
         ax.set_axis_off()
+        # notes go above (forward values) and below (Delta) each neuron; where a column is too crowded
+        # for three lines between neighbours, one line to the right of the neuron instead
+        note_size = 7.5 * scale
+        self.side_notes = self._gap_points(xy) < self.diameter + 3 * 1.25 * note_size + 8 * scale
+        offset = self.diameter * 0.62 + 2 * scale
+        if self.side_notes:
+            # room on the right for the last column's notes
+            spacing = np.ptp(xs) / max(len(column_sizes) - 1, 1) if len(column_sizes) > 1 else 1.0
+            ax.set_xlim(xs.min() - padx, xs.max() + padx + 0.8 * spacing)
+            self.above = PathTexts(ax, xy, 0.85 * note_size, theme["text"], ha="left", va="center",
+                                   offset=(self.diameter / 2 + 3 * scale, 0), zorder=6, halo=theme["face"])
+        else:
+            self.above = PathTexts(ax, xy, note_size, theme["text"], va="bottom", offset=(0, offset), zorder=6,
+                                   halo=theme["face"])
+        self.below = PathTexts(ax, xy, note_size, theme["text"], va="top", offset=(0, -offset), zorder=6,
+                               halo=theme["face"])
+        self._notes: tuple[dict, dict] = ({}, {})
         self._weights: np.ndarray | None = None
+
+    def _gap_points(self, xy: np.ndarray) -> float:
+        """The smallest vertical distance, in points, between two neurons of one column."""
+        gaps = [np.diff(np.sort(xy[np.isclose(xy[:, 0], x), 1])) for x in np.unique(xy[:, 0])]
+        gaps = [g.min() for g in gaps if g.size]
+        if not gaps:
+            return np.inf
+        fig = self.ax.figure
+        height = self.ax.get_position().height * fig.get_size_inches()[1] * 72
+        y0, y1 = self.ax.get_ylim()
+        return float(min(gaps) * height / abs(y1 - y0))
 
     def set_weights(self, w: Sequence[float] | np.ndarray) -> None:
         """Restyle every arc from its weight (aligned with ``arcs``); skipped when nothing changed."""
@@ -111,7 +133,8 @@ class NetDrawing:
         if self._weights is not None and np.array_equal(w, self._weights):
             return
         self._weights = w.copy()
-        colors, styles, widths = arc_style(w, self.scale)
+        # thinner lines when there are many, so that a dense diagram stays legible
+        colors, styles, widths = arc_style(w, self.scale, float(np.clip(4 * np.sqrt(24 / max(len(w), 1)), 1.5, 4)))
         self.lines.set_color(colors)
         self.lines.set_linestyle(styles)
         self.lines.set_linewidth(widths)
@@ -134,10 +157,18 @@ class NetDrawing:
 
     def set_notes(self, above: Mapping[Neuron, str], below: Mapping[Neuron, str]) -> None:
         """Write ``above[j]`` over neuron j and ``below[j]`` under it; neurons not named get no note."""
+        self._notes = (dict(above), dict(below))
+        if self.side_notes:
+            self.above.set_texts(["  ".join(t for t in (above.get(n, "").replace("\n", "  "), below.get(n, "")) if t)
+                                  for n in self.neurons])
+            return
         self.above.set_texts([above.get(n, "") for n in self.neurons])
         self.below.set_texts([below.get(n, "") for n in self.neurons])
 
+    def note_artists(self) -> list:
+        """The collections that draw the notes (for a view that redraws only what moves)."""
+        return [c for texts in (self.above, self.below) for c in (texts.halo, texts.collection) if c is not None]
+
     def notes(self, j: Neuron) -> tuple[str, str]:
         """The notes (above, below) neuron ``j`` now shows."""
-        r = self.neurons.index(j)
-        return self.above.texts[r], self.below.texts[r]
+        return self._notes[0].get(j, ""), self._notes[1].get(j, "")

@@ -219,8 +219,7 @@ class MatrixRecipe(widgets.VBox):
                                         fontsize=10 * self.view.scale, color=c["text"])
         # titles, axes and arcs stay: only the moving artists are redrawn over a cached background
         moving = [a for hm in self.maps.values() for a in (hm.image, hm.cells.collection, hm.frame)]
-        moving += [*self.boxes.values(), self.drawing.node_ring, self.drawing.below.halo,
-                   self.drawing.below.collection, self.current]
+        moving += [*self.boxes.values(), self.drawing.node_ring, *self.drawing.note_artists(), self.current]
         for key, heat in self.maps.items():
             heat.show(state.matrix(*key))  # lays out every number once, so that stepping is fast
         self.view.animate(*moving)

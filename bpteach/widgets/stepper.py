@@ -141,7 +141,9 @@ class BackpropStepper(widgets.VBox):
         pos = net.layout()
         columns = len({round(p[0], 6) for p in pos.values()})
         rows = max(sum(1 for q in pos.values() if round(q[0], 6) == round(p[0], 6)) for p in pos.values())
-        self.view = FigureView(figsize=(min(2.0 + 1.6 * columns, 10.0), min(2.2 + 0.75 * rows, 7.0)),
+        # a crowded column gets its numbers on one line to the right of each neuron: wider columns
+        per_column = 1.6 if rows <= 6 else 2.9
+        self.view = FigureView(figsize=(min(2.0 + per_column * columns, 14.0), min(2.2 + 0.75 * rows, 7.0)),
                                scale=scale, theme=theme)
         fig = self.view.figure
         with self.view.style():
