@@ -140,6 +140,11 @@ def test_stepper_replays_any_dag_of_29_neurons_with_a_skip_arc():
     assert f"= {last.value:.6g}$" in app.substituted.value
     for j in net.order[3:]:
         assert app.drawing.notes(j)[1].endswith(f"={rec.delta[j]:.4g}")
+    # eight neurons a column leave no room for three lines: one line beside each neuron instead
+    assert app.drawing.side_notes
+    row = app.drawing.neurons.index(12)
+    assert app.drawing.above.texts[row].endswith(f"$\\Delta_{{12}}$={rec.delta[12]:.4g}")
+    assert f"$a_{{12}}$={rec.a[12]:.4g}" in app.drawing.above.texts[row]
 
 
 def test_stepper_scale_enlarges_the_figure_and_its_image():
@@ -476,3 +481,27 @@ def test_dashboard_trains_on_the_users_arrays():
 def test_dashboard_bad_arguments_say_what_was_expected(kwargs, error, words):
     with pytest.raises(error, match=words):
         training_dashboard(**kwargs)
+
+
+# --------------------------------------------------------------------- all four: one persistent figure
+@pytest.mark.parametrize(
+    ("make", "change"),
+    [
+        (lambda **kw: backprop_stepper(**kw), lambda app: app.controls["forward"].click()),
+        (lambda **kw: matrix_recipe(**kw), lambda app: app.controls["forward"].click()),
+        (lambda **kw: vanishing_gradients(**kw), lambda app: setattr(app.controls["depth"], "value", 5)),
+        (lambda **kw: training_dashboard(**kw), lambda app: app.step(2)),
+    ],
+    ids=["stepper", "recipe", "vanishing", "dashboard"],
+)
+def test_apps_update_one_figure_in_place_in_either_theme(make, change):
+    app = make(theme="dark")
+    figure, image = app.view.figure, app.view.image
+    artists = [len(ax.get_children()) for ax in figure.axes]
+    renders, before = app.view.renders, image.value
+    change(app)
+    assert app.view.figure is figure and app.view.image is image
+    assert [len(ax.get_children()) for ax in figure.axes] == artists  # updated, not added
+    assert app.view.renders == renders + 1 and image.value != before
+    assert bytes(image.value[:8]) == b"\x89PNG\r\n\x1a\n"
+    assert figure.get_facecolor()[:3] == pytest.approx(to_rgb("#1e1e1e"))
