@@ -34,7 +34,7 @@ from bpteach.activations import ACTIVATIONS
 from bpteach.init import INIT_SCHEMES, default_scale
 from bpteach.losses import LOSSES
 from bpteach.matrix import MLP
-from bpteach.train import Trainer
+from bpteach.train import History, Trainer
 from bpteach.widgets._base import COLORS, FigureView
 from bpteach.widgets._limits import decade_limits, doubling_limit, unicode_log_labels
 from bpteach.widgets._netdraw import NetDrawing, mlp_arcs
@@ -199,7 +199,7 @@ class DashboardState:
         return self.trainer.done
 
     @property
-    def history(self) -> object:
+    def history(self) -> History:
         return self.trainer.history
 
     def step(self, epochs: int = 1) -> int:
@@ -431,6 +431,7 @@ class TrainingDashboard(widgets.VBox):
         """Back to the initial weights and epoch 0 (playing stops)."""
         self.pause()
         self.state.reset()
+        self.message.value = ""
         self.redraw()
 
     def tick(self) -> int:
@@ -464,6 +465,7 @@ class TrainingDashboard(widgets.VBox):
             self.message.value = f"<span style='color:{COLORS['negative']}'>{exc}</span>"
             return
         self.message.value = ""
+        c["n"].disabled = c["noise"].disabled = settings["dataset"] == CUSTOM  # the user's points are fixed
         self._build_model_artists()
         self.redraw()
 
