@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Rectangle
 
+from bpteach import datasets
 from bpteach.graph import NodeRecord
 from bpteach.matrix import MLP, MatrixRecord
 from bpteach.widgets._base import COLORS, FigureView
@@ -299,8 +300,6 @@ def matrix_recipe(
     last, play, step, neuron, example), ``app.view`` (the ``FigureView``), ``app.maps`` the heat maps.
     """
     if mlp is None and X is None and Y is None:
-        from bpteach import datasets
-
         mlp = datasets.rain_network()
         X, Y = datasets.rain()
     if X is None or Y is None:

@@ -15,11 +15,12 @@ The replay walks ``record.steps`` in the procedure's order:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import numpy as np
 
+from bpteach import datasets
 from bpteach._checks import as_float_array
 from bpteach.graph import Network, NodeRecord, Step
 from bpteach.widgets._base import FigureView
@@ -187,9 +188,9 @@ class BackpropStepper(widgets.VBox):
         self.state.go(change["new"])
         self.redraw()
 
-    def _edit(self, apply: object) -> None:
+    def _edit(self, apply: Callable[[], None]) -> None:
         try:
-            apply()  # type: ignore[operator]
+            apply()
         except ValueError as exc:
             self.message.value = f"<span style='color:#D55E00'>{exc}</span>"
             return
@@ -256,8 +257,6 @@ def backprop_stepper(
     boxes, arc dropdown and weight box, ``app.view`` the ``FigureView``.
     """
     if network is None:
-        from bpteach import datasets
-
         network = datasets.lecture002_network()
         if x is None and y is None:
             x, y = datasets.lecture002_example()
