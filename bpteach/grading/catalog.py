@@ -7,6 +7,7 @@ from bpteach.grading import (
     ex03_two_layer_gradient,
     ex04_node_level,
     ex05_matrix_form,
+    ex06_blocks,
     ex07_training,
     ex08_challenges,
 )
@@ -17,7 +18,7 @@ __all__ = ["EXERCISES", "find_exercise", "find_part"]
 EXERCISES: dict[str, Exercise] = {
     m.EXERCISE.name: m.EXERCISE
     for m in (ex02_logistic_unit, ex03_two_layer_gradient, ex04_node_level, ex05_matrix_form,
-              ex07_training, ex08_challenges)
+              ex06_blocks, ex07_training, ex08_challenges)
 }
 _PARTS: dict[str, tuple[Exercise, Part]] = {
     p.grade_id: (ex, p) for ex in EXERCISES.values() for p in ex.parts

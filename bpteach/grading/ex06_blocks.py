@@ -1,0 +1,134 @@
+r"""Exercise 06, back-propagation as a chain of blocks (lecture 004): sigmoid phi, Loss = (GT - P)^2.
+
+Arrays keep the lectures' orientation: one example per column, x of shape (n_in, n).
+
+| part | the student writes | reference |
+|---|---|---|
+| ex06_linear_forward | y = W x | ``Linear.forward`` |
+| ex06_linear_backward | (dL/dx = W^T dL/dy, dL/dW = dL/dy x^T) | ``Linear.backward`` |
+| ex06_sigmoid_backward | dL/dx = dL/dy * phi'(x), phi' = phi (1 - phi) | ``ActivationBlock.backward`` |
+| ex06_chain_gradients | (dL/dW, dL/dw') of lecture 004's 3-4-1 network | ``Chain.backpropagate`` |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from bpteach.activations import sigmoid
+from bpteach.blocks import ActivationBlock, Chain, Linear, LossBlock
+from bpteach.datasets import lecture004_network
+from bpteach.grading.ex04_node_level import PREAMBLE
+from bpteach.grading.spec import Exercise, Mistake, Part
+
+__all__ = ["EXERCISE"]
+
+# (n_out, n_in, n): the middle case is square, so W instead of W^T runs without a shape error
+_SHAPES = ((4, 3, 1), (3, 3, 2), (2, 5, 4))
+
+
+def _forward_cases(rng: np.random.Generator) -> list[tuple]:
+    return [(rng.normal(0.0, 1.0, (n_out, n_in)), rng.normal(0.0, 1.0, (n_in, n))) for n_out, n_in, n in _SHAPES]
+
+
+def _backward_cases(rng: np.random.Generator) -> list[tuple]:
+    return [(W, x, rng.normal(0.0, 0.5, (W.shape[0], x.shape[1]))) for W, x in _forward_cases(rng)]
+
+
+def _sigmoid_cases(rng: np.random.Generator) -> list[tuple]:
+    return [(rng.normal(0.0, 2.0, shape), rng.normal(0.0, 1.0, shape)) for shape in ((4, 1), (1, 1), (3, 5))]
+
+
+def _chain_cases(rng: np.random.Generator) -> list[tuple]:
+    """Lecture 004's own weights first, then random ones; always a fresh x (3, 1) and GT (1, 1)."""
+    mlp = lecture004_network()
+    weights = [(mlp.W[1].copy(), mlp.W[2].copy())]
+    weights += [(rng.uniform(-1.0, 1.0, (4, 3)), rng.uniform(-1.0, 1.0, (1, 4))) for _ in range(2)]
+    return [(W, w_prime, rng.normal(0.0, 1.0, (3, 1)), rng.uniform(0.0, 1.0, (1, 1))) for W, w_prime in weights]
+
+
+def _linear_backward(W: np.ndarray, x: np.ndarray, dL_dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    block = Linear(W)
+    block.forward(x)
+    dL_dx = block.backward(dL_dy)
+    return dL_dx, block.dL_dW
+
+
+def _sigmoid_backward(x: np.ndarray, dL_dy: np.ndarray) -> np.ndarray:
+    block = ActivationBlock("sigmoid")
+    block.forward(x)
+    return block.backward(dL_dy)
+
+
+def _chain_gradients(W: np.ndarray, w_prime: np.ndarray, x: np.ndarray, GT: np.ndarray) -> tuple:
+    chain = Chain([Linear(W), ActivationBlock("sigmoid"), Linear(w_prime), ActivationBlock("sigmoid")],
+                  loss=LossBlock("squared_error"))
+    grads = chain.backpropagate(x, GT).gradients()
+    return grads["W1"], grads["W2"]
+
+
+def _by_hand_with(W: np.ndarray, w_prime: np.ndarray, x: np.ndarray, GT: np.ndarray, slip: str) -> tuple:
+    """Lecture 004's backward pass with one slip: "half", "sign", "output g'" or "hidden g'"."""
+    z = W @ x
+    y = sigmoid(z)
+    O = w_prime @ y
+    P = sigmoid(O)
+    dL_dP = {"half": P - GT, "sign": 2.0 * (GT - P)}.get(slip, 2.0 * (P - GT))
+    dL_dO = dL_dP if slip == "output g'" else dL_dP * sigmoid.derivative(O)
+    dL_dy = w_prime.T @ dL_dO
+    dL_dz = dL_dy if slip == "hidden g'" else dL_dy * sigmoid.derivative(z)
+    return dL_dz @ x.T, dL_dO @ y.T
+
+
+def _slip(name: str) -> Callable[..., tuple]:
+    return lambda W, w_prime, x, GT: _by_hand_with(W, w_prime, x, GT, name)
+
+
+EXERCISE = Exercise(
+    "06_blocks",
+    "Back-propagation as a chain of blocks: lecture 004's 3-4-1 network",
+    [
+        Part("ex06_linear_forward", "linear_forward", "linear_forward(W, x)", 1, _forward_cases,
+             lambda W, x: Linear(W).forward(x),
+             "return W @ x, shape (n_out, n)",
+             [Mistake("W^T", "you multiplied by W^T: the forward rule is y = W x with W of shape (n_out, n_in)",
+                      lambda W, x: W.T @ x)]),
+        Part("ex06_linear_backward", "linear_backward", "linear_backward(W, x, dL_dy)", 3, _backward_cases,
+             _linear_backward,
+             "return (W.T @ dL_dy, dL_dy @ x.T): dL/dx has the shape of x, dL/dW the shape of W",
+             [Mistake("no T", "you forgot to transpose W: dL/dx = W^T dL/dy (the blame flows backwards "
+                      "through the block)", lambda W, x, d: (W @ d, d @ x.T)),
+              Mistake("dW transposed", "dL/dW is transposed: dL/dW = dL/dy x^T has the shape of W, "
+                      "(n_out, n_in); x dL/dy^T is its transpose", lambda W, x, d: (W.T @ d, x @ d.T)),
+              Mistake("mean", "you divided dL/dW by the number of examples n: the 1/n of the mean is "
+                      "already in dL/dy (the loss block's backward divides by n), so the block sums "
+                      "over the columns: dL/dW = dL/dy x^T", lambda W, x, d: (W.T @ d, d @ x.T / x.shape[1])),
+              Mistake("swapped", "the two outputs are swapped: return (dL_dx, dL_dW) in this order",
+                      lambda W, x, d: (d @ x.T, W.T @ d))],
+             n_outputs=2),
+        Part("ex06_sigmoid_backward", "sigmoid_backward", "sigmoid_backward(x, dL_dy)", 2, _sigmoid_cases,
+             _sigmoid_backward,
+             "return dL_dy * phi(x) * (1 - phi(x)), elementwise",
+             [Mistake("no g'", "the factor phi'(x) is missing: the block hands back dL/dx = dL/dy * phi'(x)",
+                      lambda x, d: d),
+              Mistake("phi not phi'", "you multiplied by phi(x), the block's output y, instead of its "
+                      "derivative phi'(x) = phi(x)(1 - phi(x))", lambda x, d: d * sigmoid(x)),
+              Mistake("a(1-a) of x", "you applied a(1 - a) to x itself: phi'(x) = phi(x)(1 - phi(x)) "
+                      "needs a = phi(x) first", lambda x, d: d * x * (1.0 - x))]),
+        Part("ex06_chain_gradients", "chain_gradients", "chain_gradients(W, w_prime, x, GT)", 4, _chain_cases,
+             _chain_gradients,
+             "forward: z = W x, y = phi(z), O = w' y, P = phi(O); backward from dL/dP = -2 (GT - P) "
+             "through the four blocks in reverse; return (dL/dW, dL/dw')",
+             [Mistake("half", "the factor 2 is missing: the derivative of Loss = (GT - P)^2 is "
+                      "dL/dP = -2 (GT - P) (-(GT - P) is the derivative of 1/2 (GT - P)^2)", _slip("half")),
+              Mistake("sign", "wrong sign: dL/dP = -2 (GT - P) = 2 (P - GT), you started from 2 (GT - P)",
+                      _slip("sign")),
+              Mistake("output g'", "the factor phi'(O) is missing: the sigmoid block O -> P hands back "
+                      "dL/dO = dL/dP * phi'(O)", _slip("output g'")),
+              Mistake("hidden g'", "the factor phi'(z) is missing: the sigmoid block z -> y hands back "
+                      "dL/dz = dL/dy * phi'(z), elementwise", _slip("hidden g'"))],
+             n_outputs=2),
+    ],
+    preamble=PREAMBLE,
+)
