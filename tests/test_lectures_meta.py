@@ -32,6 +32,7 @@ PLANNED_EXERCISES = {
         "03_two_layer_gradient",
         "04_node_level",
         "05_matrix_form",
+        "06_blocks",
         "07_training",
         "08_challenges",
     )
