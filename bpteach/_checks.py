@@ -6,19 +6,68 @@ passes the wrong shape learns the fix from the error alone.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
 
 
 def as_float_array(value: object, name: str) -> np.ndarray:
-    """``value`` as a float64 array, or a TypeError naming ``name``."""
+    """``value`` as a float64 array, or a TypeError naming ``name``.
+
+    None and True/False are refused: numpy would turn them into NaN and 1.0 without a word.
+    """
+    if value is None or isinstance(value, (bool, np.bool_)):
+        msg = f"{name} must be numbers (an array of floats), got {value!r}"
+        raise TypeError(msg)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         msg = f"{name} must be numbers (an array of floats), got {type(value).__name__}: {exc}"
         raise TypeError(msg) from None
     return arr
+
+
+def number(value: object, name: str, low: float, *, low_open: bool = False,
+           high: float | None = None) -> float:
+    """``value`` as a finite float in [low, high) ((low, high) when ``low_open``), or an error naming ``name``."""
+    bad_type = isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+    if bad_type:
+        msg = f"{name} must be a number, got {type(value).__name__}: {value!r}"
+        raise TypeError(msg)
+    v = float(value)  # type: ignore[arg-type]
+    too_low = v <= low if low_open else v < low
+    too_high = high is not None and v >= high
+    if not math.isfinite(v) or too_low or too_high:
+        lower = f"> {low}" if low_open else f">= {low}"
+        upper = f" and < {high}" if high is not None else ""
+        msg = f"{name} must be a finite number {lower}{upper}, got {value!r}"
+        raise ValueError(msg)
+    return v
+
+
+def count(value: object, name: str, low: int) -> int:
+    """``value`` as an int >= ``low`` (True and False are not counts), or an error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        msg = f"{name} must be an int >= {low}, got {value!r}"
+        raise ValueError(msg)
+    return int(value)
+
+
+def flag(value: object, name: str) -> bool:
+    """``value`` when it is True or False: bool("no") is True, so a string must not pass."""
+    if not isinstance(value, (bool, np.bool_)):
+        msg = f"{name} must be True or False, got {type(value).__name__}: {value!r}"
+        raise TypeError(msg)
+    return bool(value)
+
+
+def reduction_of(value: object) -> str:
+    """``value`` when it is "mean" or "sum" (how a batch's losses and gradients combine)."""
+    if not isinstance(value, str) or value not in ("mean", "sum"):
+        msg = f"reduction must be 'mean' or 'sum', got {value!r}"
+        raise ValueError(msg)
+    return value  # type: ignore[return-value]
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:

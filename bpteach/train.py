@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bpteach._checks import as_float_array
+from bpteach._checks import as_float_array, count, flag, number, reduction_of
 from bpteach.init import rng_from
 
 __all__ = ["STOP_REASONS", "EpochState", "History", "Trainer", "train"]
@@ -90,30 +90,6 @@ def _is_bias(name: str) -> bool:
     return name.startswith("b")
 
 
-def _number(value: object, name: str, low: float, *, low_open: bool = False,
-            high: float | None = None) -> float:
-    bad_type = isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
-    if bad_type:
-        msg = f"{name} must be a number, got {type(value).__name__}: {value!r}"
-        raise TypeError(msg)
-    v = float(value)  # type: ignore[arg-type]
-    too_low = v <= low if low_open else v < low
-    too_high = high is not None and v >= high
-    if not math.isfinite(v) or too_low or too_high:
-        lower = f"> {low}" if low_open else f">= {low}"
-        upper = f" and < {high}" if high is not None else ""
-        msg = f"{name} must be a finite number {lower}{upper}, got {value!r}"
-        raise ValueError(msg)
-    return v
-
-
-def _count(value: object, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        msg = f"{name} must be an int >= {low}, got {value!r}"
-        raise ValueError(msg)
-    return int(value)
-
-
 def _examples(X: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
     X_ = as_float_array(X, "X")
     Y_ = as_float_array(Y, "Y")
@@ -128,6 +104,8 @@ def _examples(X: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
             f"Y must have shape (n_outputs, {n}), one column per example of X (shape {X_.shape}), "
             f"got shape {Y_.shape}"
         )
+        if Y_.ndim in (1, 2) and Y_.shape[-1] == X_.shape[0]:
+            msg += " (X looks transposed: examples are columns here, pass X.T)"
         raise ValueError(msg)
     if n < 1:
         msg = f"X must hold at least one example (column), got shape {X_.shape}"
@@ -171,25 +149,22 @@ class Trainer:
         self.model = model
         self.X, self.Y = _examples(X, Y)
         n = self.X.shape[1]
-        self.lr = _number(lr, "lr (the learning rate alpha)", 0.0, low_open=True)
-        self.epochs = _count(epochs, "epochs", 0)
+        self.lr = number(lr, "lr (the learning rate alpha)", 0.0, low_open=True)
+        self.epochs = count(epochs, "epochs", 0)
         if batch_size is not None:
-            batch_size = _count(batch_size, "batch_size", 1)
+            batch_size = count(batch_size, "batch_size", 1)
             if batch_size > n:
                 msg = f"batch_size must be at most the number of examples, {n}, got {batch_size}"
                 raise ValueError(msg)
         self.batch_size = batch_size
-        self.momentum = _number(momentum, "momentum (alpha of lecture 003)", 0.0, high=1.0)
-        self.weight_decay = _number(weight_decay, "weight_decay (lambda)", 0.0)
-        self.decay_bias = bool(decay_bias)
-        self.tol = None if tol is None else _number(tol, "tol", 0.0)
+        self.momentum = number(momentum, "momentum (alpha of lecture 003)", 0.0, high=1.0)
+        self.weight_decay = number(weight_decay, "weight_decay (lambda)", 0.0)
+        self.decay_bias = flag(decay_bias, "decay_bias")
+        self.tol = None if tol is None else number(tol, "tol", 0.0)
         self.loss_threshold = (
-            None if loss_threshold is None else _number(loss_threshold, "loss_threshold", -math.inf)
+            None if loss_threshold is None else number(loss_threshold, "loss_threshold", -math.inf)
         )
-        if reduction not in ("mean", "sum"):
-            msg = f"reduction must be 'mean' or 'sum', got {reduction!r}"
-            raise ValueError(msg)
-        self.reduction = reduction
+        self.reduction = reduction_of(reduction)
         if callback is not None and not callable(callback):
             msg = f"callback must be a function of an EpochState, got {type(callback).__name__}"
             raise TypeError(msg)
@@ -198,7 +173,7 @@ class Trainer:
         params = model.parameters()  # type: ignore[attr-defined]
         self._velocity = {k: np.zeros_like(v) for k, v in params.items()}
         self._layers = model.parameter_layers()  # type: ignore[attr-defined]
-        self.history = History(grad_norms=[] if record_grad_norms else None)
+        self.history = History(grad_norms=[] if flag(record_grad_norms, "record_grad_norms") else None)
         loss, norms = self._measure()
         if not math.isfinite(loss):
             msg = f"the initial loss is {loss}: check the initial weights and the data"
@@ -260,7 +235,7 @@ class Trainer:
 
     def run(self, epochs: int | None = None) -> History:
         """Run up to ``epochs`` more epochs (None: until a stopping rule fires); the history."""
-        k = None if epochs is None else _count(epochs, "epochs", 0)
+        k = None if epochs is None else count(epochs, "epochs", 0)
         ran = 0
         while not self.done and (k is None or ran < k):
             self.epoch()
