@@ -26,9 +26,12 @@ def rng_from(seed: int | np.random.Generator | None) -> np.random.Generator:
     """A numpy Generator from a seed (or the Generator itself)."""
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is not None and not isinstance(seed, (int, np.integer)):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         msg = f"seed must be an int, a numpy Generator or None, got {seed!r}"
         raise TypeError(msg)
+    if seed is not None and seed < 0:
+        msg = f"seed must be an int >= 0 (numpy's rule), got {seed!r}"
+        raise ValueError(msg)
     return np.random.default_rng(seed)
 
 
@@ -45,7 +48,12 @@ def draw_weights(
 ) -> np.ndarray:
     """Initial W_i of shape (n_i, n_{i-1}): n_i neurons each with n_{i-1} incoming weights."""
     scheme = choose("init", scheme, INIT_SCHEMES, "initialisation")  # type: ignore[assignment]
-    scale = default_scale(scheme) if scale is None else float(scale)
+    if scale is None:
+        scale = default_scale(scheme)
+    elif isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
+        msg = f"scale (the spread of the initial weights) must be a number, got {scale!r}"
+        raise TypeError(msg)
+    scale = float(scale)
     if not np.isfinite(scale) or scale < 0:
         msg = f"scale must be a finite number >= 0, got {scale}"
         raise ValueError(msg)
