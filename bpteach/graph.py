@@ -28,7 +28,7 @@ from functools import cached_property
 
 import numpy as np
 
-from bpteach._checks import as_float_array, check_finite, format_ids
+from bpteach._checks import as_float_array, check_finite, flag, format_ids, reduction_of
 from bpteach.activations import Activation, derivative_from_value, get_activation
 from bpteach.init import draw_weights, rng_from
 from bpteach.losses import Loss, get_loss
@@ -163,7 +163,7 @@ class Network:
         self.w = as_float_array([edges[arc] for arc in self.arcs], "edges' weights").reshape(-1)
         self._check_weights(self.w, self.arcs, "edges", "arc")
         self._build(hidden)
-        bias = {} if bias is None else dict(bias)
+        bias = {} if bias is None else dict(self._mapping(bias, "bias", "{j: b_j}"))
         for j in bias:
             if j not in self._index or j in self._is_input:
                 msg = (
@@ -174,15 +174,42 @@ class Network:
         self.bias_neurons: list[Neuron] = [j for j in self.order if j in bias]
         self.b = as_float_array([bias[j] for j in self.bias_neurons], "bias").reshape(-1)
         self._check_weights(self.b, self.bias_neurons, "bias", "neuron")
-        self._layout = None if layout is None else dict(layout)
+        self._layout = None if layout is None else self._checked_layout(layout)
 
     # ----------------------------------------------------------------- construction
+    @staticmethod
+    def _mapping(value: object, name: str, form: str) -> Mapping:
+        if not isinstance(value, Mapping):
+            msg = f"{name} must be a mapping {form}, got {type(value).__name__}: {value!r}"
+            raise TypeError(msg)
+        return value
+
+    def _checked_layout(self, layout: object) -> dict[Neuron, tuple[float, float]]:
+        layout = self._mapping(layout, "layout", "{neuron: (x, y)}")
+        missing = [n for n in self.order if n not in layout]
+        if missing:
+            msg = f"layout must give a position (x, y) to every neuron, got none for {format_ids(missing)}"
+            raise ValueError(msg)
+        out = {}
+        for n, point in layout.items():
+            xy = as_float_array(point, f"layout[{n!r}]")
+            if xy.shape != (2,):
+                msg = f"layout[{n!r}] must be a point (x, y), got {point!r}"
+                raise ValueError(msg)
+            check_finite(xy, f"layout[{n!r}]")
+            out[n] = (float(xy[0]), float(xy[1]))
+        return out
+
     @staticmethod
     def _neuron_list(ids: Iterable[Neuron], name: str) -> list[Neuron]:
         if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
             msg = f"{name} must be a list of neuron ids, got {ids!r}"
             raise TypeError(msg)
         ids = list(ids)
+        unhashable = [i for i in ids if not isinstance(i, Hashable)]
+        if unhashable:
+            msg = f"{name} must be neuron ids (numbers or strings), got the unhashable {unhashable[0]!r}"
+            raise TypeError(msg)
         if not ids:
             msg = f"{name} must name at least one neuron, got an empty list"
             raise ValueError(msg)
@@ -203,7 +230,16 @@ class Network:
         is_output = set(self.outputs)
         known: set[Neuron] | None = None
         if hidden is not None:
-            hidden = self._neuron_list(hidden, "hidden") if list(hidden) else []
+            if isinstance(hidden, Iterable) and not isinstance(hidden, (str, bytes)):
+                hidden = list(hidden)  # an empty list is allowed here: a network without hidden neurons
+            hidden = self._neuron_list(hidden, "hidden") if hidden != [] else []
+            both = [j for j in hidden if j in self._is_input or j in is_output]
+            if both:
+                msg = (
+                    f"hidden lists {format_ids(both)}, which are inputs or outputs: "
+                    "a neuron is an input, a hidden or an output, one of the three"
+                )
+                raise ValueError(msg)
             known = self._is_input | is_output | set(hidden)
         preds: dict[Neuron, list[Neuron]] = {j: [] for j in [*self.inputs, *(hidden or []), *self.outputs]}
         seen: set[Arc] = set()
@@ -299,6 +335,7 @@ class Network:
         3, 4 then 5, 6; output 7. Weights are drawn by ``init`` (RAND(-eps, eps) by default).
         """
         ids = layer_ids(sizes)
+        bias = flag(bias, "bias")
         rng = rng_from(seed)
         edges: dict[Arc, float] = {}
         for l in range(1, len(ids)):
@@ -331,6 +368,9 @@ class Network:
 
     def set_weight(self, i: Neuron, j: Neuron, value: float) -> None:
         """Set w_ij (in place)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            msg = f"the weight w_({i!r}, {j!r}) must be a number, got {type(value).__name__}: {value!r}"
+            raise TypeError(msg)
         v = float(value)
         if not np.isfinite(v):
             msg = f"the weight w_({i!r}, {j!r}) must be finite, got {value!r}"
@@ -420,7 +460,7 @@ class Network:
         )
 
     # ----------------------------------------------------------------- the algorithm
-    def _examples(self, x: object, y: object | None) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    def _examples(self, x: object, y: object, *, targets: bool = True) -> tuple[np.ndarray, np.ndarray | None, bool]:
         n_in, n_out = len(self.inputs), len(self.outputs)
         X = as_float_array(x, "x")
         single = X.ndim == 1
@@ -433,7 +473,10 @@ class Network:
             raise ValueError(msg)
         check_finite(X, "x")
         X = X.reshape(n_in, -1)
-        if y is None:
+        if X.shape[1] < 1:
+            msg = f"x must hold at least one example (column), got shape {X.shape}"
+            raise ValueError(msg)
+        if not targets:
             return X, None, single
         Y = as_float_array(y, "y")
         n = X.shape[1]
@@ -473,7 +516,7 @@ class Network:
 
     def predict(self, x: object) -> np.ndarray:
         """The outputs a_j of the output neurons: shape (n_outputs,) or (n_outputs, n_examples)."""
-        X, _, single = self._examples(x, None)
+        X, _, single = self._examples(x, None, targets=False)
         _, A = self._forward(X)
         out = A[[self._index[j] for j in self.outputs]]
         return out[:, 0] if single else out
@@ -493,9 +536,7 @@ class Network:
         Delta_j = g'(in_j) sum_{j':(j,j') in A} w_{j,j'} Delta_{j'} at a hidden neuron. Then
         dJ/dw_ij = Delta_j a_i for every arc (averaged over a batch unless reduction="sum").
         """
-        if reduction not in ("mean", "sum"):
-            msg = f"reduction must be 'mean' or 'sum', got {reduction!r}"
-            raise ValueError(msg)
+        reduction = reduction_of(reduction)
         X, Y, single = self._examples(x, y)
         n = X.shape[1]
         IN, A = self._forward(X)
@@ -602,6 +643,8 @@ class Network:
 
 def layer_ids(sizes: Sequence[int]) -> list[list[int]]:
     """Neuron ids 1.. layer by layer, as lecture 002 numbers them: [[1, 2], [3, 4], ...]."""
+    if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+        sizes = sizes.tolist()
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
         msg = f"sizes must list at least two layer sizes (inputs and outputs), got {sizes!r}"
         raise ValueError(msg)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bpteach._checks import as_float_array, check_finite
+from bpteach._checks import as_float_array, check_finite, flag, reduction_of
 from bpteach.activations import Activation, derivative_from_value, get_activation
 from bpteach.graph import Network, layer_ids
 from bpteach.init import draw_weights, rng_from
@@ -95,7 +95,7 @@ class MLP:
             output_activation, "output_activation"
         )
         self.loss_fn = get_loss(loss, "loss")
-        self.bias = bool(bias)
+        self.bias = flag(bias, "bias")
         rng = rng_from(seed)
         self.W = _LayerDict()
         self.b = _LayerDict()
@@ -120,13 +120,14 @@ class MLP:
             return None
         if isinstance(value, dict):
             layers = dict(value)
-        elif isinstance(value, Sequence):
+        elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
             layers = {i + 1: v for i, v in enumerate(value)}
         else:
             msg = f"{name} must be a dict {{layer i: array}} with i = 1..{self.m}, got {type(value).__name__}"
             raise TypeError(msg)
-        if sorted(layers) != list(range(1, self.m + 1)):
-            msg = f"{name} must give layers 1..{self.m} (layers count from 1), got layers {sorted(layers)}"
+        if set(layers) != set(range(1, self.m + 1)):
+            got = sorted(layers, key=repr)
+            msg = f"{name} must give layers 1..{self.m} (layers count from 1), got layers {got}"
             raise ValueError(msg)
         return layers
 
@@ -167,7 +168,7 @@ class MLP:
         )
 
     # ----------------------------------------------------------------- the recipe
-    def _examples(self, X: object, Y: object | None) -> tuple[np.ndarray, np.ndarray | None]:
+    def _examples(self, X: object, Y: object, *, targets: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         n0, nm = self.sizes[0], self.sizes[-1]
         X_ = as_float_array(X, "X")
         if X_.ndim == 1 and X_.shape == (n0,):
@@ -182,9 +183,12 @@ class MLP:
             )
             raise ValueError(msg)
         check_finite(X_, "X")
-        if Y is None:
-            return X_, None
         n = X_.shape[1]
+        if n < 1:
+            msg = f"X must hold at least one example (column), got shape {X_.shape}"
+            raise ValueError(msg)
+        if not targets:
+            return X_, None
         Y_ = as_float_array(Y, "Y")
         if Y_.ndim <= 1 and Y_.size == nm * n:
             Y_ = Y_.reshape(nm, n) if nm == 1 or n == 1 else Y_
@@ -210,11 +214,12 @@ class MLP:
 
     def predict(self, X: object) -> np.ndarray:
         """f(x, W) = h_m, shape (n_m, n_examples)."""
-        X_, _ = self._examples(X, None)
+        X_, _ = self._examples(X, None, targets=False)
         return self._forward(X_)[1][-1]
 
     def loss(self, X: object, Y: object, reduction: str = "mean") -> float:
         """J: the loss summed over the outputs, averaged (or summed) over the examples."""
+        reduction = reduction_of(reduction)
         X_, Y_ = self._examples(X, Y)
         z, h = self._forward(X_)
         return self._loss(z, h, Y_, reduction)
@@ -230,9 +235,7 @@ class MLP:
         delta_m = l'(h_m) * s'(z_m), delta_i = (W_{i+1}^T delta_{i+1}) ⊙ s'(z_i),
         grad W_i = delta_i h_{i-1}^T / n (the mean; the sum when reduction="sum").
         """
-        if reduction not in ("mean", "sum"):
-            msg = f"reduction must be 'mean' or 'sum', got {reduction!r}"
-            raise ValueError(msg)
+        reduction = reduction_of(reduction)
         X_, Y_ = self._examples(X, Y)
         z, h = self._forward(X_)
         loss = self._loss(z, h, Y_, reduction)
