@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bpteach._checks import as_float_array, choose
-from bpteach.activations import Activation, derivative_from_value, sigmoid
+from bpteach.activations import Activation, derivative_from_value, get_activation, sigmoid
 
 __all__ = ["LOSSES", "Loss", "get_loss", "half_squared_error", "log_loss", "squared_error"]
 
@@ -66,12 +66,31 @@ class Loss:
         """True when the output signal has a closed form that skips g'(in) (never underflows)."""
         return False
 
-    def delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
-        """The output error signal Delta_j = l'(a_j) g'(in_j) (delta_m of lecture 000)."""
+    def delta(self, z: object, a: object, y: object, g: str | Activation) -> np.ndarray:
+        """The output error signal Delta_j = l'(a_j) g'(in_j) (lecture 002; delta_m of lecture 000).
+
+        z = in_j (the pre-activation), a = g(z) and y share one shape (y may be a scalar).
+        """
+        return self._delta(*self._signal_args(z, a, y, g))
+
+    def value(self, z: object, a: object, y: object, g: str | Activation) -> np.ndarray:
+        """l(a, y) computed as stably as the output activation g allows (from z when it can)."""
+        return self._stable_value(*self._signal_args(z, a, y, g))
+
+    @staticmethod
+    def _signal_args(z: object, a: object, y: object, g: object) -> tuple:
+        # no finite check: a diverging run must reach the trainer as a NaN loss, not an error here
+        z_ = as_float_array(z, "z")
+        a_, y_ = _pair(a, y)
+        if z_.shape != a_.shape:
+            msg = f"z has shape {z_.shape} but a has shape {a_.shape}: a must be g(z), of the shape of z"
+            raise ValueError(msg)
+        return z_, a_, y_, get_activation(g, "g")  # type: ignore[arg-type]
+
+    def _delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
         return self._derivative(a, self.targets(y)) * derivative_from_value(g, z, a)
 
-    def value(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
-        """l(a, y) computed as stably as the output activation allows."""
+    def _stable_value(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
         return self._value(a, self.targets(y))
 
 
@@ -92,16 +111,35 @@ class _LogLoss(Loss):
     def fused(self, activation: Activation) -> bool:
         return activation is sigmoid
 
-    def delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
+    def __call__(self, a: object, y: object) -> np.ndarray:
+        return super().__call__(_probability(a), y)
+
+    def derivative(self, a: object, y: object) -> np.ndarray:
+        return super().derivative(_probability(a), y)
+
+    def _delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
         if self.fused(g):
             return a - self.targets(y)
-        return super().delta(z, a, y, g)
+        return super()._delta(z, a, y, g)
 
-    def value(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
+    def _stable_value(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, g: Activation) -> np.ndarray:
         if self.fused(g):
             t = self.targets(y)
             return np.logaddexp(0.0, z) - t * z
-        return super().value(z, a, y, g)
+        return super()._stable_value(z, a, y, g)
+
+
+def _probability(a: object) -> np.ndarray:
+    """a for log_loss: a probability p(y = 1 given x) in [0, 1], else -log a is no likelihood."""
+    a_ = as_float_array(a, "a")
+    bad = ~((a_ >= 0) & (a_ <= 1))
+    if np.any(bad):
+        msg = (
+            "a for log_loss must be a probability in [0, 1] (a sigmoid output), "
+            f"got {a_[bad].ravel()[:5]}"
+        )
+        raise ValueError(msg)
+    return a_
 
 
 def _log_loss_value(a: np.ndarray, t: np.ndarray) -> np.ndarray:
