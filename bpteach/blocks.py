@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bpteach._checks import as_float_array, check_finite
+from bpteach._checks import as_float_array, check_finite, reduction_of
 from bpteach.activations import Activation, derivative_from_value, get_activation
 from bpteach.losses import Loss, get_loss
 
@@ -45,14 +45,16 @@ class Linear:
 
     def __init__(self, W: object, b: object | None = None) -> None:
         self.W = as_float_array(W, "W")
-        if self.W.ndim != 2:
-            msg = f"W must be a matrix of shape (n_out, n_in), got shape {self.W.shape}"
+        if self.W.ndim != 2 or 0 in self.W.shape:
+            msg = f"W must be a matrix of shape (n_out, n_in), got shape {self.W.shape} (n_out, n_in >= 1)"
             raise ValueError(msg)
         check_finite(self.W, "W")
         self.b = None if b is None else as_float_array(b, "b")
         if self.b is not None and self.b.shape != (self.W.shape[0],):
             msg = f"b has shape {self.b.shape} but W has {self.W.shape[0]} rows: pass b with shape ({self.W.shape[0]},)"
             raise ValueError(msg)
+        if self.b is not None:
+            check_finite(self.b, "b")
         self.x: np.ndarray | None = None
         self.dL_dW: np.ndarray | None = None
         self.dL_db: np.ndarray | None = None
@@ -64,6 +66,7 @@ class Linear:
             n_in = self.W.shape[1]
             msg = f"x has shape {x_.shape} but W has {n_in} columns: pass x with shape ({n_in}, n_examples)"
             raise ValueError(msg)
+        check_finite(x_, "x")
         self.x = x_
         y = self.W @ x_
         return y if self.b is None else y + self.b[:, None]
@@ -95,7 +98,9 @@ class ActivationBlock:
 
     def forward(self, x: object) -> np.ndarray:
         """y = phi(x), elementwise; keeps x and y (phi'(x) is cheapest written with y)."""
-        self.x = as_float_array(x, "x")
+        x_ = as_float_array(x, "x")
+        check_finite(x_, "x")
+        self.x = x_
         self.y = self.phi(self.x)
         return self.y
 
@@ -116,23 +121,26 @@ class LossBlock:
 
     def __init__(self, loss: str | Loss = "squared_error", reduction: str = "mean") -> None:
         self.loss_fn = get_loss(loss)
-        if reduction not in ("mean", "sum"):
-            msg = f"reduction must be 'mean' or 'sum', got {reduction!r}"
-            raise ValueError(msg)
-        self.reduction = reduction
+        self.reduction = reduction_of(reduction)
         self.a: np.ndarray | None = None
         self.y: np.ndarray | None = None
 
     def forward(self, a: object, y: object) -> float:
         """The loss L of the prediction a against the target y (both (n_out, n))."""
-        self.a = as_float_array(a, "a")
-        self.y = as_float_array(y, "y")
-        if self.a.shape != self.y.shape:
+        a_ = as_float_array(a, "a")
+        y_ = as_float_array(y, "y")
+        if a_.ndim != 2 or a_.shape[1] < 1:
+            msg = f"a must have shape (n_out, n_examples) with n_examples >= 1, got shape {a_.shape}"
+            raise ValueError(msg)
+        if y_.shape != a_.shape:
             msg = (
-                f"y has shape {self.y.shape} but the prediction has shape {self.a.shape}: "
-                f"pass y with shape {self.a.shape}"
+                f"y has shape {y_.shape} but the prediction has shape {a_.shape}: "
+                f"pass y with shape {a_.shape}"
             )
             raise ValueError(msg)
+        check_finite(a_, "a")
+        check_finite(y_, "y")
+        self.a, self.y = a_, y_
         total = float(self.loss_fn(self.a, self.y).sum())
         return total / self.a.shape[1] if self.reduction == "mean" else total
 
@@ -151,6 +159,9 @@ class Chain:
     def __init__(
         self, blocks: Sequence[Linear | ActivationBlock], loss: str | Loss | LossBlock = "squared_error"
     ) -> None:
+        if isinstance(blocks, (str, bytes)) or not isinstance(blocks, Sequence):
+            msg = f"blocks must be a list of Linear and ActivationBlock blocks, got {type(blocks).__name__}"
+            raise TypeError(msg)
         self.blocks = list(blocks)
         if not self.blocks:
             msg = "blocks must hold at least one block, got an empty list"
@@ -165,6 +176,11 @@ class Chain:
     @classmethod
     def from_mlp(cls, mlp: MLP) -> Chain:
         """Linear, activation, Linear, activation, ... sharing the MLP's W_i and b_i arrays."""
+        from bpteach.matrix import MLP
+
+        if not isinstance(mlp, MLP):
+            msg = f"mlp must be a bpteach MLP (e.g. bp.MLP([2, 3, 1])), got {type(mlp).__name__}"
+            raise TypeError(msg)
         blocks: list[Linear | ActivationBlock] = []
         for i in range(1, mlp.m + 1):
             lin = Linear.__new__(Linear)

@@ -11,8 +11,7 @@ import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
-
+from bpteach._checks import as_float_array, check_finite
 from bpteach.matrix import MLP
 
 __all__ = ["SideBySide", "SideBySideRow", "side_by_side"]
@@ -77,12 +76,13 @@ def side_by_side(mlp: MLP, x: object, y: object) -> SideBySide:
     if not isinstance(mlp, MLP):
         msg = f"mlp must be an MLP (build one with bp.MLP(sizes)), got {type(mlp).__name__}"
         raise TypeError(msg)
-    x_ = np.asarray(x, dtype=np.float64)
+    x_ = as_float_array(x, "x")
     if x_.shape not in ((mlp.sizes[0],), (mlp.sizes[0], 1)):
         msg = f"x has shape {x_.shape} but side_by_side takes one example: pass x with shape ({mlp.sizes[0]},)"
         raise ValueError(msg)
+    check_finite(x_, "x")
     x_ = x_.reshape(-1)
-    y_ = np.asarray(y, dtype=np.float64)
+    y_ = as_float_array(y, "y")
     n_out = mlp.sizes[-1]
     if y_.size != n_out or y_.ndim > 2:
         msg = (
@@ -90,6 +90,7 @@ def side_by_side(mlp: MLP, x: object, y: object) -> SideBySide:
             f"pass y with shape ({n_out},)"
         )
         raise ValueError(msg)
+    check_finite(y_, "y")
     y_ = y_.reshape(-1)
     mrec = mlp.backpropagate(x_[:, None], y_[:, None])
     net = mlp.to_network()

@@ -60,7 +60,7 @@ def _label(model: object, name: str, idx: tuple[int, ...]) -> str:
 
 def numerical_gradient(model: object, X: object, Y: object, eps: float = 1e-5) -> dict[str, np.ndarray]:
     """Central differences of the model's loss for every entry of ``model.parameters()``."""
-    if not (isinstance(eps, (int, float)) and 0 < eps < 1):
+    if isinstance(eps, bool) or not (isinstance(eps, (int, float, np.floating)) and 0 < eps < 1):
         msg = f"eps must be a small positive number (1e-5 is usual), got {eps!r}"
         raise ValueError(msg)
     params = _parameters(model)
@@ -93,6 +93,10 @@ def gradcheck(model: object, X: object, Y: object, eps: float = 1e-5, floor: flo
     the two values there. float64 and eps = 1e-5 give errors near 1e-9 for a correct gradient.
     """
     _parameters(model)  # a clear TypeError before anything else touches the model
+    # the floor keeps 0 / 0 out of the ratio where both gradients vanish
+    if isinstance(floor, bool) or not (isinstance(floor, (int, float, np.floating)) and 0 < floor < 1):
+        msg = f"floor must be a small positive number (1e-8 is usual), got {floor!r}"
+        raise ValueError(msg)
     _, grads = _loss_and_grads(model, X, Y)
     numeric = numerical_gradient(model, X, Y, eps)
     worst = (-1.0, "", 0.0, 0.0)
