@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from bpteach._checks import as_float_array
+from bpteach._checks import as_float_array, check_finite
 from bpteach.graph import Network
 from bpteach.init import rng_from
 from bpteach.matrix import MLP
@@ -59,6 +59,8 @@ def _check_n(n: object, minimum: int = 1) -> int:
 
 def _check_noise(noise: object) -> float:
     try:
+        if isinstance(noise, bool):
+            raise TypeError  # float(True) is 1.0: a flag is not a standard deviation
         value = float(noise)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         msg = f"noise (the standard deviation of the jitter) must be a number >= 0, got {noise!r}"
@@ -67,6 +69,16 @@ def _check_noise(noise: object) -> float:
         msg = f"noise (the standard deviation of the jitter) must be finite and >= 0, got {noise!r}"
         raise ValueError(msg)
     return value
+
+
+def _fraction(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        msg = f"{name} must be a number strictly between 0 and 1, got {type(value).__name__}: {value!r}"
+        raise TypeError(msg)
+    if not 0.0 < value < 1.0:
+        msg = f"{name} must be strictly between 0 and 1, got {value!r}"
+        raise ValueError(msg)
+    return float(value)
 
 
 def _finish(points: list[np.ndarray], n: int, noise: float, rng: np.random.Generator) -> tuple:
@@ -163,10 +175,7 @@ def circles(
     make_circles).
     """
     n, noise, rng = _check_n(n), _check_noise(noise), rng_from(seed)
-    f = float(factor)
-    if not 0.0 < f < 1.0:
-        msg = f"factor (inner radius / outer radius) must be strictly between 0 and 1, got {factor!r}"
-        raise ValueError(msg)
+    f = _fraction(factor, "factor (inner radius / outer radius)")
     n0, n1 = _class_sizes(n, 2)
     # endpoint=False: 0 and 2 pi are the same point
     t0 = np.linspace(0.0, 2 * np.pi, n0, endpoint=False)
@@ -239,10 +248,9 @@ def split(
     if Y_.shape[1] != n:
         msg = f"X holds {n} examples but Y holds {Y_.shape[1]}: got X {X_.shape}, Y {Y_.shape}"
         raise ValueError(msg)
-    frac = float(test_fraction)
-    if not 0.0 < frac < 1.0:
-        msg = f"test_fraction must be strictly between 0 and 1, got {test_fraction!r}"
-        raise ValueError(msg)
+    check_finite(X_, "X")
+    check_finite(Y_, "Y")
+    frac = _fraction(test_fraction, "test_fraction")
     if n < 2:
         msg = f"split needs at least 2 examples (one to train, one to test), got X {X_.shape}"
         raise ValueError(msg)
