@@ -19,6 +19,7 @@ numbers (data, model, trainer, test losses); ``TrainingDashboard`` is the view.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from typing import ClassVar
@@ -228,6 +229,18 @@ class DashboardState:
         return float(np.mean((self.model.predict(X) >= 0.5) == (Y >= 0.5)))
 
 
+def _with(options: list, value: object) -> list:
+    """A dropdown's options with ``value`` added: the state accepts any valid number, the menu offers a few."""
+    def number(option: object) -> float:
+        v = option[1] if isinstance(option, tuple) else option
+        return math.inf if v is None else v  # "all (batch)" goes last
+
+    if any(number(o) == number(value) for o in options):
+        return options
+    extra = (str(value), value) if isinstance(options[0], tuple) else value
+    return sorted([*options, extra], key=number)
+
+
 class _Group(Artist):
     """Animated artists that a new run replaces: the view animates the group once, not each member."""
 
@@ -350,14 +363,16 @@ class TrainingDashboard(widgets.VBox):
             "init_scale": widgets.FloatSlider(value=default_scale(s["init"]) if s["init_scale"] is None
                                               else s["init_scale"], min=0.05, max=4.0, step=0.05,
                                               description="init scale", continuous_update=False),
-            "lr": widgets.Dropdown(options=[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], value=s["lr"],
-                                   description="rate α", layout=short),
+            "lr": widgets.Dropdown(options=_with([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], s["lr"]),
+                                   value=s["lr"], description="rate α", layout=short),
             "batch_size": widgets.Dropdown(
-                options=[("1 (SGD)", 1), ("2", 2), ("5", 5), ("10", 10), ("25", 25), ("50", 50), ("all (batch)", None)],
+                options=_with([("1 (SGD)", 1), ("2", 2), ("5", 5), ("10", 10), ("25", 25), ("50", 50),
+                               ("all (batch)", None)], s["batch_size"]),
                 value=s["batch_size"], description="batch", layout=short),
             "momentum": widgets.FloatSlider(value=s["momentum"], min=0.0, max=0.99, step=0.01, description="momentum",
                                             continuous_update=False),
-            "weight_decay": widgets.Dropdown(options=[0.0, 1e-4, 1e-3, 1e-2, 1e-1], value=s["weight_decay"],
+            "weight_decay": widgets.Dropdown(options=_with([0.0, 1e-4, 1e-3, 1e-2, 1e-1], s["weight_decay"]),
+                                             value=s["weight_decay"],
                                              description="decay λ", layout=short),
             "epochs": widgets.BoundedIntText(value=s["epochs"], min=1, max=1_000_000, description="stop after",
                                              layout=short),

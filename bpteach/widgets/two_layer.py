@@ -77,7 +77,11 @@ class TwoLayerState:
         if changes.get("x") is not None:
             self.x = _pair(changes["x"], "x", *X_RANGE)
         if changes.get("y") is not None:
-            self.y = float(check_choice(changes["y"], "y (labels are -1 and +1, as in lecture 000)", (1, -1)))
+            y, name = changes["y"], "y (labels are -1 and +1, as in lecture 000)"
+            if isinstance(y, bool):  # True == 1 in Python, but a flag is not a label
+                msg = f"{name} must be 1 or -1, got {y!r}"
+                raise TypeError(msg)
+            self.y = float(check_choice(y, name, (1, -1)))
         self._compute()
 
     def mlp(self) -> MLP:
