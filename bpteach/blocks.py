@@ -245,6 +245,7 @@ class ChainRecord:
         self._grads = grads
 
     def gradients(self) -> dict[str, np.ndarray]:
+        """dL/dW_k = dL/dy x^T of each Linear block (lecture 004, eq. 2), aligned with ``parameters()``."""
         return dict(self._grads)
 
     def __repr__(self) -> str:

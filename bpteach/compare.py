@@ -28,6 +28,7 @@ class SideBySideRow:
 
     @property
     def difference(self) -> float:
+        """|node value - matrix value|: 0 up to rounding, since Delta_j = delta_i[k]."""
         return abs(self.node_value - self.matrix_value)
 
 
@@ -39,6 +40,7 @@ class SideBySide:
 
     @property
     def max_difference(self) -> float:
+        """The largest |Delta_j - delta_i[k]| (or gradient difference) over all rows."""
         return max((r.difference for r in self.rows), default=0.0)
 
     def __len__(self) -> int:

@@ -47,9 +47,11 @@ class Surface:
     loss_limits = (1e-8, 1e5)  # the y-limits of the loss-per-step plot (log scale)
 
     def loss(self, W: np.ndarray) -> np.ndarray:
+        """E(w) for each column w = (w_1, w_2) of W (shape (2, k)), shape (k,)."""
         raise NotImplementedError
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
+        """dE/dw for each column of W, shape (2, k): the step of lecture 003 is -eps dE/dw."""
         raise NotImplementedError
 
     def loss_and_gradient(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -68,9 +70,11 @@ class Quadratic(Surface):
         self.latex = rf"E = \frac{{1}}{{2}}(w_1^2 + {kappa:g}\,w_2^2)"
 
     def loss(self, W: np.ndarray) -> np.ndarray:
+        """E = 1/2 (w_1^2 + kappa w_2^2)."""
         return 0.5 * (W[0] ** 2 + self.kappa * W[1] ** 2)
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
+        """dE/dw = (w_1, kappa w_2)."""
         return np.stack([W[0], self.kappa * W[1]])
 
 
@@ -91,9 +95,11 @@ class RainNeuron(Surface):
         return sigmoid(W.T @ self.X)  # (k, cases)
 
     def loss(self, W: np.ndarray) -> np.ndarray:
+        """E = 1/2 sum_c (y_c - sigma(w^T x_c))^2 over lecture 003's three days."""
         return 0.5 * np.sum((self.y - self._outputs(W)) ** 2, axis=1)
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
+        """dE/dw = sum_c delta_c x_c with delta_c = (a_c - y_c) sigma'(z_c) (lecture 003)."""
         return self.loss_and_gradient(W)[1]
 
     def loss_and_gradient(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
