@@ -27,7 +27,8 @@ def _lecture_dirs(lectures: Path | None) -> list[Path]:
     if lectures is not None:
         return [lectures]
     checkout = Path(__file__).resolve().parent.parent / "lectures"
-    return [d for d in (Path.cwd() / "lectures", checkout) if d.is_dir()]
+    dirs = [d.resolve() for d in (Path.cwd() / "lectures", checkout) if d.is_dir()]
+    return list(dict.fromkeys(dirs))  # in the checkout itself both are the same folder
 
 
 def find_lecture(lecture: str, lectures: Path | None = None) -> Path:

@@ -65,3 +65,13 @@ def test_present_renders_widgets_and_responds(browser_available, context, tmp_pa
         leftovers = jlab.stop(server, kernels=False)
         assert server.proc.returncode is not None
         assert not leftovers, f"Voila left kernels running (killed): {leftovers}"
+
+
+@needs_lecture
+def test_missing_voila_says_how_to_install(monkeypatch, capsys) -> None:
+    import bpteach.present as present
+
+    real = present.importlib.util.find_spec
+    monkeypatch.setattr(present.importlib.util, "find_spec", lambda name: None if name == "voila" else real(name))
+    assert present.main(["01", "--no-browser", "--lectures", str(LECTURE.parent)]) == 2
+    assert "pip install 'bpteach[present]'" in capsys.readouterr().err
