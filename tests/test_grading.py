@@ -164,3 +164,19 @@ def test_a_usual_mistake_loses_its_points_and_is_named(grader, name, grade_id, o
     part = next(p for p in result.parts if p.grade_id == grade_id)
     assert any(words in d for d in part.diagnoses()), part.diagnoses()
     assert words in str(part)
+
+
+SOURCES = sorted((Path(__file__).parents[1] / "exercises").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_solution_delimiters_only_in_solution_cells(path: Path) -> None:
+    # nbgrader's ClearSolutions looks for the delimiter text in every cell, markdown included, and
+    # aborts generate_assignment on a cell that names one without the other (seen with nbgrader 0.9)
+    nb = json.loads(path.read_text())
+    for k, cell in enumerate(nb["cells"]):
+        text = "".join(cell["source"])
+        if "BEGIN SOLUTION" in text or "END SOLUTION" in text:
+            assert cell["metadata"].get("nbgrader", {}).get("solution"), (
+                f"{path.name} cell {k} names a solution delimiter but is not a solution cell"
+            )

@@ -82,6 +82,13 @@ def bench_kernel_per_notebook(paths: list[Path], sample: int) -> None:
           f"{per:.2f} s per submission = {1 / per:.2f} submissions/s on {sample} samples, one at a time")
 
 
+def _succeeded(result: dict, step: str) -> None:
+    # NbGraderAPI reports failures in its result instead of raising: a failed run would look fast
+    if not result.get("success"):
+        msg = f"nbgrader {step} failed: {(result.get('error') or result.get('log') or '')[-300:]}"
+        raise RuntimeError(msg)
+
+
 def bench_nbgrader(paths: list[Path], tmp: Path, sample: int) -> None:
     try:
         from nbgrader.apps import NbGraderAPI
@@ -96,7 +103,7 @@ def bench_nbgrader(paths: list[Path], tmp: Path, sample: int) -> None:
     config = Config()
     config.CourseDirectory.root = str(course)
     api = NbGraderAPI(config=config)
-    api.generate_assignment("ps")
+    _succeeded(api.generate_assignment("ps"), "generate_assignment")
     students = [f"s{k}" for k in range(sample)]
     for s, p in zip(students, paths, strict=False):
         target = course / "submitted" / s / "ps"
@@ -104,7 +111,7 @@ def bench_nbgrader(paths: list[Path], tmp: Path, sample: int) -> None:
         (target / f"{NAME}.ipynb").write_bytes(p.read_bytes())
     start = time.perf_counter()
     for s in students:
-        api.autograde("ps", s, force=True, create=True)
+        _succeeded(api.autograde("ps", s, force=True, create=True), f"autograde {s}")
     per = (time.perf_counter() - start) / sample
     print(f"nbgrader autograde: {per:.2f} s per submission = {1 / per:.2f} submissions/s on {sample} samples")
 
