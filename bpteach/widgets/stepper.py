@@ -15,6 +15,7 @@ The replay walks ``record.steps`` in the procedure's order:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
@@ -163,6 +164,7 @@ class BackpropStepper(widgets.VBox):
         self.controls = {**self.bar.controls, "x": xs, "y": ys, "arc": arc, "weight": weight}
         self.formula = widgets.HTMLMath()
         self.substituted = widgets.HTMLMath()
+        self._pending: asyncio.TimerHandle | None = None
         self.message = widgets.HTML()
 
         self.bar.slider.observe(self._on_step, names="value")
@@ -230,15 +232,34 @@ class BackpropStepper(widgets.VBox):
         self.drawing.set_notes(above, below)
         step = state.current
         self.drawing.highlight(None if step is None else _drawn_target(step.target))
+        # the PNG goes out first and the formulas a frame later: MathJax typesetting (the slow part
+        # of a step in the browser) then runs after the new figure is on screen
+        self.view.render()
         n = len(state.steps)
         if step is None:
-            self.formula.value = f"<b>step 0 of {n}</b>: press &gt; or play to run BACKPROPAGATE"
-            self.substituted.value = ""
+            texts = (f"<b>step 0 of {n}</b>: press &gt; or play to run BACKPROPAGATE", "")
         else:
-            self.formula.value = (f"<b>step {state.index} of {n}</b> ({_PHASE[step.phase]}): "
-                                  f"${step.symbol} = {step.formula}$")
-            self.substituted.value = f"${step.symbol} = {step.substituted} = {step.value:.6g}$"
-        self.view.render()
+            texts = (f"<b>step {state.index} of {n}</b> ({_PHASE[step.phase]}): ${step.symbol} = {step.formula}$",
+                     f"${step.symbol} = {step.substituted} = {step.value:.6g}$")
+        self._show_formulas(texts)
+
+    def _show_formulas(self, texts: tuple[str, str]) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a script or a test): show them at once
+            loop = None
+        if loop is None:
+            self.formula.value, self.substituted.value = texts
+            return
+
+        def show() -> None:
+            self._pending = None
+            self.formula.value, self.substituted.value = texts
+
+        self._pending = loop.call_later(0.02, show)
 
 
 def backprop_stepper(
