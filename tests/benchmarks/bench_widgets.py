@@ -171,6 +171,28 @@ def _print_stream(msg: dict) -> None:
         print("\n".join(msg["content"]["traceback"]))
 
 
+def _dashboard_throughput(seconds: float = 3.0) -> None:
+    """Play on 200 moons points with 2-8-8-1, ticked every 100 ms as the browser's Play widget does."""
+    from bpteach.widgets import training_dashboard
+
+    app = training_dashboard(dataset="moons", n=200, hidden=(8, 8), epochs=10**6)
+    renders0, epoch0 = app.view.renders, app.state.epoch
+    app.play()
+    start = time.perf_counter()
+    tick = 0
+    while (now := time.perf_counter()) - start < seconds:
+        tick += 1
+        app.ticker.value = tick  # what a tick from the front end does
+        time.sleep(max(0.0, start + tick * 0.1 - time.perf_counter()))
+    app.pause()
+    elapsed = now - start
+    epochs = (app.state.epoch - epoch0) / elapsed
+    redraws = (app.view.renders - renders0) / elapsed
+    ok = "ok" if epochs >= 20 and redraws <= 10 else "MISSES"
+    print(f"training_dashboard playing: {epochs:.0f} epochs/s (goal >= 20) at {redraws:.1f} redraws/s "
+          f"(goal <= 10), 200 moons points, 2-8-8-1, batch {app.state.settings['batch_size']}  {ok}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--changes", type=int, default=40, help="control changes timed per app and row (>= 30)")
@@ -203,6 +225,9 @@ def main() -> None:
             wall, cpu, rendered = _time(app, moves, args.changes)
             print(_row(name, kind, wall, cpu, rendered, args.changes))
         print(f"{'':<22}built in {built:.0f} ms")
+        if name == "training_dashboard":
+            print(f"{'':<22}(a setting change starts a new run; the dashboard's goal is its throughput:)")
+            _dashboard_throughput()
 
 
 if __name__ == "__main__":
