@@ -37,3 +37,18 @@ def test_the_check_sees_matplotlib_when_it_is_imported():
     # guards the test above against passing vacuously (e.g. a wrong module name)
     modules = _modules_after("import bpteach\nimport matplotlib")
     assert _loaded(modules, "matplotlib")
+
+
+def test_widgets_without_ipywidgets_say_how_to_install_them():
+    # None in sys.modules makes `import ipywidgets` fail as if it were not installed
+    code = (
+        "import sys\n"
+        "sys.modules['ipywidgets'] = None\n"
+        "try:\n"
+        "    import bpteach.widgets\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "bpteach.widgets needs ipywidgets and matplotlib" in out
+    assert "pip install ipywidgets matplotlib" in out
