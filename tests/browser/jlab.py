@@ -125,12 +125,16 @@ class Server:
 
 
 def start(name: str, cmd: list[str], port: int, token: str, log: Path, ready_path: str,
-          env: dict[str, str] | None = None, timeout: float = 90) -> Server:
-    """Start ``cmd`` in its own process group and wait until ``ready_path`` answers 200."""
+          env: dict[str, str] | None = None, timeout: float = 90, cwd: Path | None = None) -> Server:
+    """Start ``cmd`` in its own process group and wait until ``ready_path`` answers.
+
+    Any HTTP status counts as an answer (Voila refuses some API paths yet is up); only a refused
+    or timed-out connection means "not yet".
+    """
     full_env = {**os.environ, **(env or {})}
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=full_env, start_new_session=True)
+                                env=full_env, cwd=cwd, start_new_session=True)
     server = Server(name, proc, port, token, log, env or {})
     deadline = time.monotonic() + timeout
     while True:
@@ -138,9 +142,10 @@ def start(name: str, cmd: list[str], port: int, token: str, log: Path, ready_pat
             msg = f"{name} exited with code {proc.returncode} before answering:\n{server.log_tail()}"
             raise RuntimeError(msg)
         try:
-            with urllib.request.urlopen(server.url(ready_path), timeout=5) as resp:
-                if resp.status == 200:
-                    return server
+            with urllib.request.urlopen(server.url(ready_path), timeout=5):
+                return server
+        except urllib.error.HTTPError:
+            return server
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             pass
         if time.monotonic() > deadline:
@@ -185,6 +190,36 @@ def stop(server: Server, kernels: bool = True) -> list[int]:
     return leftovers
 
 
+def stop_gracefully(server: Server, timeout: float = 15) -> list[int]:
+    """TERM the server's process group and let it shut its own kernels down, as Ctrl+C would.
+
+    Returns the pids of kernels that outlived their server (killed here, so the caller can fail).
+    """
+    import psutil
+
+    kernels = server.kernel_pids()
+    if server.proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.proc.pid, signal.SIGTERM)
+        try:
+            server.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.proc.pid, signal.SIGKILL)
+            server.proc.wait(timeout=timeout)
+    survivors = []
+    deadline = time.monotonic() + timeout
+    for pid in kernels:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc = psutil.Process(pid)
+            # a kernel told to stop by its server may need a moment to exit
+            with contextlib.suppress(psutil.TimeoutExpired):
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                survivors.append(pid)
+                proc.kill()
+    return survivors
+
+
 def write_lab_settings(settings_dir: Path) -> None:
     for rel, values in LAB_SETTINGS.items():
         path = settings_dir / rel
@@ -223,29 +258,7 @@ def start_present(lecture: str, cwd: Path, log: Path) -> Server:
     """``bpteach present LECTURE --no-browser`` on a free port (Voila; no token: it binds to 127.0.0.1)."""
     port = free_port()
     cmd = [sys.executable, "-m", "bpteach.present", lecture, "--no-browser", f"--port={port}"]
-    env = {"MPLBACKEND": "Agg"}
-    proc_env = {**os.environ, **env}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=proc_env, cwd=cwd, start_new_session=True)
-    server = Server("Voila", proc, port, "", log, env)
-    deadline = time.monotonic() + 90
-    while True:
-        if proc.poll() is not None:
-            msg = f"bpteach present exited with code {proc.returncode}:\n{server.log_tail()}"
-            raise RuntimeError(msg)
-        try:
-            with urllib.request.urlopen(f"{server.base}/api/kernelspecs", timeout=5):
-                return server
-        except urllib.error.HTTPError:
-            return server  # it answers: an HTTP error status still means the server is up
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            stop(server, kernels=False)
-            msg = f"bpteach present did not answer on {server.base} within 90 s:\n{server.log_tail()}"
-            raise RuntimeError(msg)
-        time.sleep(0.2)
+    return start("Voila", cmd, port, "", log, "/api/kernelspecs", env={"MPLBACKEND": "Agg"}, cwd=cwd)
 
 
 def launch_browser(playwright):  # -> playwright.sync_api.Browser
