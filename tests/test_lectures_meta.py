@@ -1,15 +1,16 @@
 """Checks over every lecture notebook: the rules of the lecture issue that nbval does not check.
 
-nbval (``--nbval-lax``) re-runs each notebook and compares the outputs of its ``# NBVAL_CHECK_OUTPUT``
-cells; these tests read the stored notebooks and check their shape:
+nbval (``--nbval-lax``) re-runs each notebook and compares the outputs of the cells tagged
+``nbval-check-output`` (tags, not code comments, so students and slides see clean code); these tests read the stored notebooks and check their shape:
 
 - every cell carries slideshow metadata with a slide type nbconvert knows;
 - the first cell is markdown and says what the lecture teaches and what it assumes;
 - the last cells hold a recap and a pointer to the lecture's exercise (``exercises/NN_....ipynb``,
   NN the lecture's own number) or say that there is none; a pointer names a planned or existing
   exercise notebook (a planned one not written yet is reported as a skip);
-- every code cell whose stored output is a widget view starts with ``# NBVAL_IGNORE_OUTPUT``;
-- at least one cell per notebook starts with ``# NBVAL_CHECK_OUTPUT``;
+- every code cell whose stored output is a widget view is tagged ``nbval-ignore-output``;
+- at least one cell per notebook is tagged ``nbval-check-output``, and no code cell carries an
+  ``# NBVAL_...`` comment;
 - the notebook is stored executed (every code cell has run, in order), with no error and no stderr
   (warning) output.
 """
@@ -40,8 +41,8 @@ PLANNED_EXERCISES = {
 
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-CHECK = "# NBVAL_CHECK_OUTPUT"
-IGNORE = "# NBVAL_IGNORE_OUTPUT"
+CHECK = "nbval-check-output"
+IGNORE = "nbval-ignore-output"
 TAIL = 3  # the recap and the exercise pointer live in the last TAIL markdown cells
 
 TEACHES = re.compile(r"\b(teach|learn|you will|covers)", re.IGNORECASE)
@@ -63,6 +64,10 @@ def _source(cell: dict) -> str:
 def _first_line(cell: dict) -> str:
     lines = _source(cell).strip().splitlines()
     return lines[0].strip() if lines else ""
+
+
+def _tags(cell: dict) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
 
 
 def _where(path: Path, k: int, cell: dict) -> str:
@@ -140,16 +145,18 @@ def test_widget_cells_are_ignored_by_nbval(path: Path) -> None:
         if cell["cell_type"] != "code":
             continue
         shows_widget = any(WIDGET_MIME in out.get("data", {}) for out in cell.get("outputs", []))
-        if shows_widget and _first_line(cell) != IGNORE:
+        if shows_widget and IGNORE not in _tags(cell):
             bad.append(_where(path, k, cell))
-    assert not bad, f"cells that display a widget must start with {IGNORE}:\n" + "\n".join(bad)
+    assert not bad, f"cells that display a widget must be tagged {IGNORE}:\n" + "\n".join(bad)
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=_ids(LECTURES))
 def test_has_checked_cells(path: Path) -> None:
     cells = [c for c in _load(path)["cells"] if c["cell_type"] == "code"]
-    checked = [c for c in cells if _first_line(c) == CHECK]
-    assert checked, f"{path.name}: no cell starts with {CHECK}, so nbval checks none of its numbers"
+    comments = [_first_line(c) for c in cells if "# NBVAL_" in _source(c).upper()]
+    assert not comments, f"{path.name}: nbval markers belong in cell tags, not in the code a student reads: {comments}"
+    checked = [c for c in cells if CHECK in _tags(c)]
+    assert checked, f"{path.name}: no cell is tagged {CHECK}, so nbval checks none of its numbers"
     for c in checked:
         assert c.get("outputs"), f"{path.name}: the checked cell {_first_line(c)!r} ... has no stored output"
 
