@@ -28,8 +28,7 @@ def as_float_array(value: object, name: str) -> np.ndarray:
     return arr
 
 
-def number(value: object, name: str, low: float, *, low_open: bool = False,
-           high: float | None = None) -> float:
+def number(value: object, name: str, low: float, *, low_open: bool = False, high: float | None = None) -> float:
     """``value`` as a finite float in [low, high) ((low, high) when ``low_open``), or an error naming ``name``."""
     bad_type = isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
     if bad_type:

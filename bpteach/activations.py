@@ -44,9 +44,7 @@ class Activation:
     _value: Callable[[np.ndarray], np.ndarray] = field(repr=False)
     _derivative: Callable[[np.ndarray], np.ndarray] = field(repr=False)
     # g'(z) written in terms of a = g(z); None when g' needs z itself
-    _derivative_of_value: Callable[[np.ndarray], np.ndarray] | None = field(
-        repr=False, default=None
-    )
+    _derivative_of_value: Callable[[np.ndarray], np.ndarray] | None = field(repr=False, default=None)
 
     def __call__(self, z: object) -> np.ndarray:
         """g(z), elementwise."""
@@ -106,6 +104,7 @@ identity = Activation(
     np.ones_like,
     np.ones_like,
 )
+
 
 def derivative_from_value(g: Activation, z: np.ndarray, a: np.ndarray) -> np.ndarray:
     """g'(z) given a = g(z) already computed: equal to ``g.derivative(z)``, one evaluation fewer.

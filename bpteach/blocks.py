@@ -133,10 +133,7 @@ class LossBlock:
             msg = f"a must have shape (n_out, n_examples) with n_examples >= 1, got shape {a_.shape}"
             raise ValueError(msg)
         if y_.shape != a_.shape:
-            msg = (
-                f"y has shape {y_.shape} but the prediction has shape {a_.shape}: "
-                f"pass y with shape {a_.shape}"
-            )
+            msg = f"y has shape {y_.shape} but the prediction has shape {a_.shape}: pass y with shape {a_.shape}"
             raise ValueError(msg)
         check_finite(a_, "a")
         check_finite(y_, "y")

@@ -39,8 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     gr.add_argument("--force", action="store_true", help="grade again submissions already graded in --out")
     gr.add_argument("--seed", type=int, help="the seed of the hidden inputs (default: a new one per run)")
 
-    pr = sub.add_parser("present", help="present a lecture notebook (arguments go to bpteach.present)",
-                        add_help=False)
+    pr = sub.add_parser("present", help="present a lecture notebook (arguments go to bpteach.present)", add_help=False)
     pr.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
@@ -60,11 +59,24 @@ def _grade(ns: argparse.Namespace) -> int:
     from bpteach.grading.grader import grade
 
     def progress(r: object) -> None:
-        print(f"{r.submission}: {r.total:g}/{r.max_points:g}"  # type: ignore[attr-defined]
-              + (f"  ({r.notes[0]})" if r.notes else ""), flush=True)  # type: ignore[attr-defined]
+        print(
+            f"{r.submission}: {r.total:g}/{r.max_points:g}"  # type: ignore[attr-defined]
+            + (f"  ({r.notes[0]})" if r.notes else ""),
+            flush=True,
+        )  # type: ignore[attr-defined]
 
-    results = grade(ns.submissions, out=ns.out, feedback=ns.feedback, exercise=ns.exercise, jobs=ns.jobs,
-                    timeout=ns.timeout, memory_mb=ns.memory, seed=ns.seed, force=ns.force, progress=progress)
+    results = grade(
+        ns.submissions,
+        out=ns.out,
+        feedback=ns.feedback,
+        exercise=ns.exercise,
+        jobs=ns.jobs,
+        timeout=ns.timeout,
+        memory_mb=ns.memory,
+        seed=ns.seed,
+        force=ns.force,
+        progress=progress,
+    )
     print(f"graded {len(results)} submission(s): {ns.out} and {ns.out.with_suffix('.json')}")
     return 0
 

@@ -54,9 +54,7 @@ class SideBySide:
         mwidth = max(len(r.matrix) for r in self.rows)
         lines = [f"{'node level':<{width}}  {'value':>12}   {'matrix form':<{mwidth}}  {'value':>12}"]
         for r in self.rows:
-            lines.append(
-                f"{r.node:<{width}}  {r.node_value:>12.6g}   {r.matrix:<{mwidth}}  {r.matrix_value:>12.6g}"
-            )
+            lines.append(f"{r.node:<{width}}  {r.node_value:>12.6g}   {r.matrix:<{mwidth}}  {r.matrix_value:>12.6g}")
         lines.append(f"largest difference: {self.max_difference:.3g}")
         return "\n".join(lines)
 
@@ -87,10 +85,7 @@ def side_by_side(mlp: MLP, x: object, y: object) -> SideBySide:
     y_ = as_float_array(y, "y")
     n_out = mlp.sizes[-1]
     if y_.size != n_out or y_.ndim > 2:
-        msg = (
-            f"y has shape {y_.shape} but the network has {n_out} output neuron(s): "
-            f"pass y with shape ({n_out},)"
-        )
+        msg = f"y has shape {y_.shape} but the network has {n_out} output neuron(s): pass y with shape ({n_out},)"
         raise ValueError(msg)
     check_finite(y_, "y")
     y_ = y_.reshape(-1)
@@ -105,11 +100,18 @@ def side_by_side(mlp: MLP, x: object, y: object) -> SideBySide:
     for i in range(mlp.m, 0, -1):
         for k, j in enumerate(ids[i]):
             for c, src in enumerate(ids[i - 1]):
-                rows.append(SideBySideRow(
-                    f"dJ/dw_({src}, {j}) = Delta_{j} a_{src}", f"grad W_{i}[{k}, {c}]",
-                    nrec.grad[(src, j)], float(mrec.grad_W[i][k, c]),
-                ))
+                rows.append(
+                    SideBySideRow(
+                        f"dJ/dw_({src}, {j}) = Delta_{j} a_{src}",
+                        f"grad W_{i}[{k}, {c}]",
+                        nrec.grad[(src, j)],
+                        float(mrec.grad_W[i][k, c]),
+                    )
+                )
             if mlp.bias:
-                rows.append(SideBySideRow(f"dJ/db_{j} = Delta_{j}", f"grad b_{i}[{k}]",
-                                          nrec.grad_bias[j], float(mrec.grad_b[i][k])))
+                rows.append(
+                    SideBySideRow(
+                        f"dJ/db_{j} = Delta_{j}", f"grad b_{i}[{k}]", nrec.grad_bias[j], float(mrec.grad_b[i][k])
+                    )
+                )
     return SideBySide(rows)

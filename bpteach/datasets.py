@@ -159,9 +159,7 @@ def moons(n: int = 200, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarray,
     return _finish([upper, lower], n, noise, rng)
 
 
-def circles(
-    n: int = 200, noise: float = 0.1, seed: Seed = 0, factor: float = 0.5
-) -> tuple[np.ndarray, np.ndarray]:
+def circles(n: int = 200, noise: float = 0.1, seed: Seed = 0, factor: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Two concentric circles: class 0 of radius 1, class 1 of radius ``factor`` (0 < factor < 1).
 
     X (2, n), Y (1, n) in {0, 1}; each coordinate jittered by N(0, noise^2) (as scikit-learn's
@@ -173,8 +171,7 @@ def circles(
     # endpoint=False: 0 and 2 pi are the same point
     t0 = np.linspace(0.0, 2 * np.pi, n0, endpoint=False)
     t1 = np.linspace(0.0, 2 * np.pi, n1, endpoint=False)
-    return _finish([np.stack([np.cos(t0), np.sin(t0)]), f * np.stack([np.cos(t1), np.sin(t1)])],
-                   n, noise, rng)
+    return _finish([np.stack([np.cos(t0), np.sin(t0)]), f * np.stack([np.cos(t1), np.sin(t1)])], n, noise, rng)
 
 
 def spirals(n: int = 200, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -215,9 +212,7 @@ def xor_clouds(n: int = 200, noise: float = 0.3, seed: Seed = 0) -> tuple[np.nda
     n, noise, rng = count(n, "n (the number of examples)", 1), _check_noise(noise), rng_from(seed)
     sizes = _class_sizes(n, 4)
     same = np.concatenate([np.full((2, sizes[0]), 1.0), np.full((2, sizes[1]), -1.0)], axis=1)
-    differ = np.concatenate(
-        [np.tile([[1.0], [-1.0]], sizes[2]), np.tile([[-1.0], [1.0]], sizes[3])], axis=1
-    )
+    differ = np.concatenate([np.tile([[1.0], [-1.0]], sizes[2]), np.tile([[-1.0], [1.0]], sizes[3])], axis=1)
     return _finish([same, differ], n, noise, rng)
 
 
@@ -270,14 +265,35 @@ def lecture002_network() -> Network:
     Use it with ``lecture002_example()``.
     """
     edges = {
-        (1, 3): 0.15, (1, 4): -0.25, (2, 3): 0.20, (2, 4): 0.10,
-        (3, 5): 0.40, (3, 6): -0.35, (4, 5): 0.30, (4, 6): 0.55,
-        (5, 7): 0.50, (6, 7): -0.45,
+        (1, 3): 0.15,
+        (1, 4): -0.25,
+        (2, 3): 0.20,
+        (2, 4): 0.10,
+        (3, 5): 0.40,
+        (3, 6): -0.35,
+        (4, 5): 0.30,
+        (4, 6): 0.55,
+        (5, 7): 0.50,
+        (6, 7): -0.45,
     }
-    layout = {1: (0.0, 0.5), 2: (0.0, -0.5), 3: (1.0, 0.5), 4: (1.0, -0.5),
-              5: (2.0, 0.5), 6: (2.0, -0.5), 7: (3.0, 0.0)}
-    return Network(edges, inputs=[1, 2], outputs=[7], activation="sigmoid", loss="squared_error",
-                   hidden=[3, 4, 5, 6], layout=layout)
+    layout = {
+        1: (0.0, 0.5),
+        2: (0.0, -0.5),
+        3: (1.0, 0.5),
+        4: (1.0, -0.5),
+        5: (2.0, 0.5),
+        6: (2.0, -0.5),
+        7: (3.0, 0.0),
+    }
+    return Network(
+        edges,
+        inputs=[1, 2],
+        outputs=[7],
+        activation="sigmoid",
+        loss="squared_error",
+        hidden=[3, 4, 5, 6],
+        layout=layout,
+    )
 
 
 def lecture002_example() -> tuple[np.ndarray, np.ndarray]:

@@ -138,18 +138,13 @@ class Network:
         layout: Mapping[Neuron, tuple[float, float]] | None = None,
     ) -> None:
         self.g = get_activation(activation, "activation")
-        self.g_out = self.g if output_activation is None else get_activation(
-            output_activation, "output_activation"
-        )
+        self.g_out = self.g if output_activation is None else get_activation(output_activation, "output_activation")
         self.loss_fn = get_loss(loss, "loss")
         self.inputs = self._neuron_list(inputs, "inputs")
         self.outputs = self._neuron_list(outputs, "outputs")
         both = set(self.inputs) & set(self.outputs)
         if both:
-            msg = (
-                f"neuron(s) {format_ids(both)} listed in both inputs and outputs: "
-                "a neuron is one or the other"
-            )
+            msg = f"neuron(s) {format_ids(both)} listed in both inputs and outputs: a neuron is one or the other"
             raise ValueError(msg)
         if not isinstance(edges, Mapping):
             msg = f"edges must be a mapping {{(i, j): w_ij}}, got {type(edges).__name__}"
@@ -168,7 +163,7 @@ class Network:
             if j not in self._index or j in self._is_input:
                 msg = (
                     f"bias has an entry for {j!r}, which is not a hidden or output neuron "
-                    f"of this network (those are {format_ids(self.order[len(self.inputs):])})"
+                    f"of this network (those are {format_ids(self.order[len(self.inputs) :])})"
                 )
                 raise ValueError(msg)
         self.bias_neurons: list[Neuron] = [j for j in self.order if j in bias]
@@ -399,8 +394,15 @@ class Network:
     def copy(self) -> Network:
         """An independent copy (weights included)."""
         return Network(
-            self.edges, self.inputs, self.outputs, self.g, self.g_out, self.loss_fn,
-            self.bias, self.hidden, self._layout,
+            self.edges,
+            self.inputs,
+            self.outputs,
+            self.g,
+            self.g_out,
+            self.loss_fn,
+            self.bias,
+            self.hidden,
+            self._layout,
         )
 
     @cached_property
@@ -410,18 +412,20 @@ class Network:
         pos, depth = self._index, self.depth
         bias_index = {j: k for k, j in enumerate(self.bias_neurons)}
         levels: dict[int, list[Neuron]] = {}
-        for j in self.order[len(self.inputs):]:
+        for j in self.order[len(self.inputs) :]:
             levels.setdefault(depth[j], []).append(j)
         plan = []
         for d in sorted(levels):
             members = levels[d]
-            plan.append((
-                [(pos[j], self._in_k[j], self._out_k[j]) for j in members],
-                np.array([pos[j] for j in members if j not in self._is_output], dtype=np.intp),
-                np.array([pos[j] for j in members if j in self._is_output], dtype=np.intp),
-                np.array([pos[j] for j in members if j in bias_index], dtype=np.intp),
-                np.array([bias_index[j] for j in members if j in bias_index], dtype=np.intp),
-            ))
+            plan.append(
+                (
+                    [(pos[j], self._in_k[j], self._out_k[j]) for j in members],
+                    np.array([pos[j] for j in members if j not in self._is_output], dtype=np.intp),
+                    np.array([pos[j] for j in members if j in self._is_output], dtype=np.intp),
+                    np.array([pos[j] for j in members if j in bias_index], dtype=np.intp),
+                    np.array([bias_index[j] for j in members if j in bias_index], dtype=np.intp),
+                )
+            )
         return plan
 
     @cached_property
@@ -525,9 +529,7 @@ class Network:
         """J: the loss summed over the outputs, averaged (or summed) over the examples."""
         return self.backpropagate(x, y, reduction=reduction, _gradient=False).loss
 
-    def backpropagate(
-        self, x: object, y: object, reduction: str = "mean", *, _gradient: bool = True
-    ) -> NodeRecord:
+    def backpropagate(self, x: object, y: object, reduction: str = "mean", *, _gradient: bool = True) -> NodeRecord:
         """BACKPROPAGATE((x, y); N = (V, A); w) of lecture 002.
 
         Forward, in topological order: a_j <- x_j at the inputs, then
@@ -546,7 +548,7 @@ class Network:
         loss = float(per_example.mean() if reduction == "mean" else per_example.sum())
         scale = 1.0 / n if reduction == "mean" else 1.0
         yd = {j: Y[r] for r, j in enumerate(self.outputs)}
-        in_ = {j: IN[pos[j]] for j in self.order[len(self.inputs):]}
+        in_ = {j: IN[pos[j]] for j in self.order[len(self.inputs) :]}
         a = {j: A[pos[j]] for j in self.order}
         delta: dict[Neuron, np.ndarray] = {}
         grad: dict[Arc, float] = {}
@@ -564,12 +566,12 @@ class Network:
                 # Delta_j = g'(in_j) times that sum, for the whole depth at once
                 D[hidden] *= derivative_from_value(self.g, IN[hidden], A[hidden])
             g = np.empty(len(self.arcs))
-            for j in self.order[len(self.inputs):]:
+            for j in self.order[len(self.inputs) :]:
                 ks = self._in_k[j]
                 g[ks] = A[src[ks]] @ D[pos[j]]  # dJ/dw_ij = Delta_j a_i, summed over examples
             grad = dict(zip(self.arcs, (g * scale).tolist(), strict=True))
             grad_bias = {j: float(D[pos[j]].sum() * scale) for j in self.bias_neurons}
-            delta = {j: D[pos[j]] for j in self.order[len(self.inputs):]}
+            delta = {j: D[pos[j]] for j in self.order[len(self.inputs) :]}
         if single:
             in_ = {j: float(v[0]) for j, v in in_.items()}
             a = {j: float(v[0]) for j, v in a.items()}
@@ -585,7 +587,7 @@ class Network:
         bias = self.bias
         for r, j in enumerate(self.inputs):
             steps.append(Step("input", j, f"a_{_sub(j)}", f"x_{{{r + 1}}}", _num(rec.a[j]), rec.a[j]))
-        for j in self.order[len(self.inputs):]:
+        for j in self.order[len(self.inputs) :]:
             terms = [(_w(self.arcs[k][0], j), self.w[k], self.arcs[k][0]) for k in self._in_arcs[j]]
             formula = " + ".join(f"{ws}\\,a_{_sub(i)}" for ws, _, i in terms)
             numbers = " + ".join(f"{_num(wv)} \\cdot {_num(rec.a[i])}" for _, wv, i in terms)
@@ -595,8 +597,7 @@ class Network:
             in_sym = f"\\mathrm{{in}}_{_sub(j)}"
             steps.append(Step("in", j, in_sym, formula, numbers, rec.in_[j]))
             gj = self.g_out if j in self._is_output else self.g
-            steps.append(Step("a", j, f"a_{_sub(j)}", f"{g}({in_sym})",
-                              f"{gj.name}({rec.in_[j]:.4g})", rec.a[j]))
+            steps.append(Step("a", j, f"a_{_sub(j)}", f"{g}({in_sym})", f"{gj.name}({rec.in_[j]:.4g})", rec.a[j]))
         for j in self.outputs:
             in_sym = f"\\mathrm{{in}}_{_sub(j)}"
             gp = float(self.g_out.derivative(rec.in_[j]))
@@ -617,27 +618,38 @@ class Network:
         for j in self._backward_hidden:
             in_sym = f"\\mathrm{{in}}_{_sub(j)}"
             outs = [(self.arcs[k][1], self.w[k]) for k in self._out_arcs[j]]
-            formula = f"{g}'({in_sym})\\,(" + " + ".join(
-                f"{_w(j, jp)}\\,\\Delta_{_sub(jp)}" for jp, _ in outs) + ")"
+            formula = f"{g}'({in_sym})\\,(" + " + ".join(f"{_w(j, jp)}\\,\\Delta_{_sub(jp)}" for jp, _ in outs) + ")"
             gp = float(self.g.derivative(rec.in_[j]))
-            numbers = f"{_num(gp)} \\cdot (" + " + ".join(
-                f"{_num(wv)} \\cdot {_num(rec.delta[jp])}" for jp, wv in outs) + ")"
+            numbers = (
+                f"{_num(gp)} \\cdot (" + " + ".join(f"{_num(wv)} \\cdot {_num(rec.delta[jp])}" for jp, wv in outs) + ")"
+            )
             if not outs:
                 formula, numbers = "0", "0"
             steps.append(Step("delta", j, f"\\Delta_{_sub(j)}", formula, numbers, rec.delta[j]))
         back = {n: r for r, n in enumerate([*self.outputs, *self._backward_hidden])}
         for k in sorted(range(len(self.arcs)), key=lambda k: (back[self.arcs[k][1]], k)):
             i, j = self.arcs[k]
-            steps.append(Step(
-                "grad", (i, j), f"\\partial J / \\partial {_w(i, j)}",
-                f"\\Delta_{_sub(j)}\\,a_{_sub(i)}",
-                f"{_num(rec.delta[j])} \\cdot {_num(rec.a[i])}", rec.grad[(i, j)],
-            ))
+            steps.append(
+                Step(
+                    "grad",
+                    (i, j),
+                    f"\\partial J / \\partial {_w(i, j)}",
+                    f"\\Delta_{_sub(j)}\\,a_{_sub(i)}",
+                    f"{_num(rec.delta[j])} \\cdot {_num(rec.a[i])}",
+                    rec.grad[(i, j)],
+                )
+            )
         for j in self.bias_neurons:
-            steps.append(Step(
-                "grad", ("bias", j), f"\\partial J / \\partial b_{_sub(j)}",
-                f"\\Delta_{_sub(j)} \\cdot 1", f"{_num(rec.delta[j])} \\cdot 1", rec.grad_bias[j],
-            ))
+            steps.append(
+                Step(
+                    "grad",
+                    ("bias", j),
+                    f"\\partial J / \\partial b_{_sub(j)}",
+                    f"\\Delta_{_sub(j)} \\cdot 1",
+                    f"{_num(rec.delta[j])} \\cdot 1",
+                    rec.grad_bias[j],
+                )
+            )
         return steps
 
 

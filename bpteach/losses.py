@@ -134,10 +134,7 @@ def _probability(a: object) -> np.ndarray:
     a_ = as_float_array(a, "a")
     bad = ~((a_ >= 0) & (a_ <= 1))
     if np.any(bad):
-        msg = (
-            "a for log_loss must be a probability in [0, 1] (a sigmoid output), "
-            f"got {a_[bad].ravel()[:5]}"
-        )
+        msg = f"a for log_loss must be a probability in [0, 1] (a sigmoid output), got {a_[bad].ravel()[:5]}"
         raise ValueError(msg)
     return a_
 

@@ -91,9 +91,7 @@ class MLP:
         self.sizes = [int(s) for s in sizes]
         self.m = len(self.sizes) - 1
         self.g = get_activation(activation, "activation")
-        self.g_out = self.g if output_activation is None else get_activation(
-            output_activation, "output_activation"
-        )
+        self.g_out = self.g if output_activation is None else get_activation(output_activation, "output_activation")
         self.loss_fn = get_loss(loss, "loss")
         self.bias = flag(bias, "bias")
         rng = rng_from(seed)
@@ -111,9 +109,7 @@ class MLP:
             else:
                 self.W[i] = self._checked(given_W.get(i), f"W[{i}]", shape)
             if self.bias:
-                self.b[i] = (
-                    np.zeros(shape[0]) if not given_b else self._checked(given_b.get(i), f"b[{i}]", (shape[0],))
-                )
+                self.b[i] = np.zeros(shape[0]) if not given_b else self._checked(given_b.get(i), f"b[{i}]", (shape[0],))
 
     def _layers(self, value: object, name: str) -> dict[int, object] | None:
         if value is None:
@@ -158,8 +154,15 @@ class MLP:
 
     def copy(self) -> MLP:
         """An independent copy."""
-        return MLP(self.sizes, self.g, self.g_out, self.loss_fn, self.bias,
-                   W=dict(self.W), b=dict(self.b) if self.bias else None)
+        return MLP(
+            self.sizes,
+            self.g,
+            self.g_out,
+            self.loss_fn,
+            self.bias,
+            W=dict(self.W),
+            b=dict(self.b) if self.bias else None,
+        )
 
     def __repr__(self) -> str:
         return (
@@ -271,9 +274,7 @@ class MLP:
                 for c, src in enumerate(ids[i - 1]):
                     edges[(src, j)] = float(self.W[i][r, c])
         bias = (
-            {j: float(self.b[i][r]) for i in range(1, self.m + 1) for r, j in enumerate(ids[i])}
-            if self.bias
-            else None
+            {j: float(self.b[i][r]) for i in range(1, self.m + 1) for r, j in enumerate(ids[i])} if self.bias else None
         )
         hidden = [j for layer in ids[1:-1] for j in layer]
         return Network(edges, ids[0], ids[-1], self.g, self.g_out, self.loss_fn, bias, hidden)

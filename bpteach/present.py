@@ -48,8 +48,10 @@ def find_lecture(lecture: str, lectures: Path | None = None) -> Path:
     stem = direct.stem if direct.suffix == ".ipynb" else lecture.strip()
     number = f"{int(stem):02d}" if stem.isdigit() else None
     matches = [
-        p for p in notebooks
-        if p.stem == stem or (number is not None and p.stem.split("_", 1)[0] == number)
+        p
+        for p in notebooks
+        if p.stem == stem
+        or (number is not None and p.stem.split("_", 1)[0] == number)
         or p.stem.split("_", 1)[-1] == stem
     ]
     # the same file name in ./lectures and in the checkout: the first folder wins
@@ -68,12 +70,18 @@ def find_lecture(lecture: str, lectures: Path | None = None) -> Path:
     raise FileNotFoundError(msg)
 
 
-def voila_command(notebook: Path, port: int, open_browser: bool = True, theme: str = "light",
-                  python: str = sys.executable) -> list[str]:
+def voila_command(
+    notebook: Path, port: int, open_browser: bool = True, theme: str = "light", python: str = sys.executable
+) -> list[str]:
     """The Voila command line: the notebook alone, on 127.0.0.1:``port``, code hidden."""
     cmd = [
-        python, "-m", "voila", str(notebook),
-        "--Voila.ip=127.0.0.1", f"--port={port}", f"--theme={theme}",
+        python,
+        "-m",
+        "voila",
+        str(notebook),
+        "--Voila.ip=127.0.0.1",
+        f"--port={port}",
+        f"--theme={theme}",
         "--strip_sources=True",  # hide the code (Voila's default, said out loud)
         "--show_tracebacks=True",  # an instructor sees why a cell failed, in front of the class
     ]
@@ -107,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bpteach present: error: {exc}", file=sys.stderr)
         return 2
     if importlib.util.find_spec("voila") is None:
-        print(f"bpteach present: error: presenting needs Voila, which is not installed: {INSTALL_HINT}",
-              file=sys.stderr)
+        print(
+            f"bpteach present: error: presenting needs Voila, which is not installed: {INSTALL_HINT}", file=sys.stderr
+        )
         return 2
     print(f"bpteach present: {notebook.name} on http://127.0.0.1:{ns.port}/ (Ctrl-C to stop)", flush=True)
     try:

@@ -60,17 +60,19 @@ class History:
 
     def __repr__(self) -> str:
         span = f"loss {self.losses[0]:.4g} -> {self.losses[-1]:.4g}" if self.losses else "no loss"
-        return (
-            f"History(epochs={self.epochs}, updates={self.updates}, {span}, "
-            f"stop_reason={self.stop_reason!r})"
-        )
+        return f"History(epochs={self.epochs}, updates={self.updates}, {span}, stop_reason={self.stop_reason!r})"
 
     def _repr_html_(self) -> str:
         from html import escape
 
         span = f"{self.losses[0]:.4g} &rarr; {self.losses[-1]:.4g}" if self.losses else "&ndash;"
-        rows = [("epochs", str(self.epochs)), ("updates", str(self.updates)), ("loss", span),
-                ("stopped by", escape(str(self.stop_reason))), ("", escape(self.message))]
+        rows = [
+            ("epochs", str(self.epochs)),
+            ("updates", str(self.updates)),
+            ("loss", span),
+            ("stopped by", escape(str(self.stop_reason))),
+            ("", escape(self.message)),
+        ]
         body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in rows)
         return f"<table>{body}</table>"
 
@@ -101,8 +103,7 @@ def _examples(X: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
         Y_ = Y_.reshape(1, n)  # one output neuron: a flat row of targets is unambiguous
     if Y_.ndim != 2 or Y_.shape[1] != n:
         msg = (
-            f"Y must have shape (n_outputs, {n}), one column per example of X (shape {X_.shape}), "
-            f"got shape {Y_.shape}"
+            f"Y must have shape (n_outputs, {n}), one column per example of X (shape {X_.shape}), got shape {Y_.shape}"
         )
         if Y_.ndim in (1, 2) and Y_.shape[-1] == X_.shape[0]:
             msg += " (X looks transposed: examples are columns here, pass X.T)"
@@ -161,9 +162,7 @@ class Trainer:
         self.weight_decay = number(weight_decay, "weight_decay (lambda)", 0.0)
         self.decay_bias = flag(decay_bias, "decay_bias")
         self.tol = None if tol is None else number(tol, "tol", 0.0)
-        self.loss_threshold = (
-            None if loss_threshold is None else number(loss_threshold, "loss_threshold", -math.inf)
-        )
+        self.loss_threshold = None if loss_threshold is None else number(loss_threshold, "loss_threshold", -math.inf)
         self.reduction = reduction_of(reduction)
         if callback is not None and not callable(callback):
             msg = f"callback must be a function of an EpochState, got {type(callback).__name__}"
@@ -180,8 +179,10 @@ class Trainer:
             raise ValueError(msg)
         self._record(loss, norms)
         if self.loss_threshold is not None and loss < self.loss_threshold:
-            self._stop("loss_threshold", f"the initial loss {loss:.4g} is already below "
-                       f"loss_threshold={self.loss_threshold:g}: nothing to do")
+            self._stop(
+                "loss_threshold",
+                f"the initial loss {loss:.4g} is already below loss_threshold={self.loss_threshold:g}: nothing to do",
+            )
         elif self.epochs == 0:
             self._stop("epochs", "epochs=0: no training asked for")
 
@@ -205,7 +206,7 @@ class Trainer:
             batches = [slice(None)]
         else:
             order = self.rng.permutation(n)  # NEURALNETTRAIN: a random permutation L each epoch
-            batches = [order[s:s + self.batch_size] for s in range(0, n, self.batch_size)]
+            batches = [order[s : s + self.batch_size] for s in range(0, n, self.batch_size)]
         updates = 0
         finite = True
         # huge weights overflow on the way to a NaN; that is the divergence reported below
@@ -281,11 +282,14 @@ class Trainer:
         h = self.history
         h.diverged_epoch = e
         what = "the weights became infinite or NaN" if math.isnan(loss) else f"the loss became {loss}"
-        self._stop("diverged", (
-            f"training diverged in epoch {e}: {what}. The weights are restored to those after "
-            f"epoch {e - 1} (loss {h.final_loss:.4g}). A smaller learning rate may help: "
-            f"lr={self.lr:g} now, try lr={self.lr / 10:g}."
-        ))
+        self._stop(
+            "diverged",
+            (
+                f"training diverged in epoch {e}: {what}. The weights are restored to those after "
+                f"epoch {e - 1} (loss {h.final_loss:.4g}). A smaller learning rate may help: "
+                f"lr={self.lr:g} now, try lr={self.lr / 10:g}."
+            ),
+        )
 
     def _check_stop(self, e: int, loss: float) -> None:
         h = self.history
@@ -293,15 +297,15 @@ class Trainer:
         asked = self.callback is not None and bool(self.callback(EpochState(e, loss, self.model, h)))
         change = abs(h.losses[-2] - loss)
         if self.loss_threshold is not None and loss < self.loss_threshold:
-            self._stop("loss_threshold",
-                       f"the loss {loss:.4g} fell below loss_threshold={self.loss_threshold:g} in epoch {e}")
+            self._stop(
+                "loss_threshold", f"the loss {loss:.4g} fell below loss_threshold={self.loss_threshold:g} in epoch {e}"
+            )
         elif self.tol is not None and change < self.tol:
             self._stop("tol", f"the loss changed by {change:.3g} < tol={self.tol:g} in epoch {e}")
         elif asked:
             self._stop("callback", f"the callback asked to stop after epoch {e}")
         elif e >= self.epochs:
-            self._stop("epochs", f"reached the epoch limit, {self.epochs} epochs: "
-                       f"loss {h.losses[0]:.4g} -> {loss:.4g}")
+            self._stop("epochs", f"reached the epoch limit, {self.epochs} epochs: loss {h.losses[0]:.4g} -> {loss:.4g}")
 
     def __repr__(self) -> str:
         state = f"stopped: {self.history.stop_reason}" if self.done else "running"
@@ -346,9 +350,20 @@ def train(
     message names the epoch. Returns the ``History``.
     """
     trainer = Trainer(
-        model, X, Y, lr=lr, epochs=epochs, batch_size=batch_size, momentum=momentum,
-        weight_decay=weight_decay, decay_bias=decay_bias, seed=seed, tol=tol,
-        loss_threshold=loss_threshold, reduction=reduction, callback=callback,
+        model,
+        X,
+        Y,
+        lr=lr,
+        epochs=epochs,
+        batch_size=batch_size,
+        momentum=momentum,
+        weight_decay=weight_decay,
+        decay_bias=decay_bias,
+        seed=seed,
+        tol=tol,
+        loss_threshold=loss_threshold,
+        reduction=reduction,
+        callback=callback,
         record_grad_norms=record_grad_norms,
     )
     return trainer.run()

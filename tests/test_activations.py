@@ -38,8 +38,10 @@ def test_values_against_their_textbook_definitions():
     z = np.array([-3.0, -0.5, 0.0, 0.25, 2.0])
     np.testing.assert_allclose(bp.sigmoid(z), [1 / (1 + math.exp(-v)) for v in z], rtol=1e-15)
     np.testing.assert_allclose(
-        bp.tanh(z), [(math.exp(v) - math.exp(-v)) / (math.exp(v) + math.exp(-v)) for v in z],
-        rtol=1e-14, atol=1e-16,
+        bp.tanh(z),
+        [(math.exp(v) - math.exp(-v)) / (math.exp(v) + math.exp(-v)) for v in z],
+        rtol=1e-14,
+        atol=1e-16,
     )
     np.testing.assert_array_equal(bp.relu(z), [0.0, 0.0, 0.0, 0.25, 2.0])
     np.testing.assert_array_equal(bp.identity(z), z)

@@ -188,10 +188,13 @@ def test_train_says_when_x_looks_transposed():
         np.testing.assert_array_equal(v, before[k])
 
 
-@pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"test_fraction": "a"}, TypeError, r"test_fraction must be a number strictly between 0 and 1, got str"),
-    ({"test_fraction": None}, TypeError, r"test_fraction must be a number .*got NoneType"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"test_fraction": "a"}, TypeError, r"test_fraction must be a number strictly between 0 and 1, got str"),
+        ({"test_fraction": None}, TypeError, r"test_fraction must be a number .*got NoneType"),
+    ],
+)
 def test_split_names_test_fraction(kwargs, error, match):
     with pytest.raises(error, match=match):
         datasets.split(X, Y, **kwargs)

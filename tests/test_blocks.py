@@ -72,8 +72,10 @@ def test_lecture004_three_four_one_chain_matches_the_mlp():
     # z = W x (4 x 3), y = phi(z), O = W' y (1 x 4), P = phi(O), L = (GT - P)^2
     rng = np.random.default_rng(3)
     W, Wp = rng.normal(size=(4, 3)), rng.normal(size=(1, 4))
-    chain = bp.Chain([bp.Linear(W), bp.ActivationBlock("sigmoid"), bp.Linear(Wp),
-                      bp.ActivationBlock("sigmoid")], loss="squared_error")
+    chain = bp.Chain(
+        [bp.Linear(W), bp.ActivationBlock("sigmoid"), bp.Linear(Wp), bp.ActivationBlock("sigmoid")],
+        loss="squared_error",
+    )
     x, gt = rng.normal(size=(3, 1)), np.array([[0.8]])
     rec = chain.backpropagate(x, gt)
     # by hand, as the slides' detailed view

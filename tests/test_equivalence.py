@@ -83,21 +83,16 @@ class Spec:
 
     def gradient(self, X, Y, reduction="mean"):
         """dJ/dw for every arc and dJ/db for every bias, by the complex step."""
+
         def step(vec, k):
             v = vec.astype(complex)
             v[k] += 1j * H
             return v
 
-        gw = np.array([
-            self.J(X, Y, w=step(self.w, k), reduction=reduction).imag / H
-            for k in range(len(self.w))
-        ])
+        gw = np.array([self.J(X, Y, w=step(self.w, k), reduction=reduction).imag / H for k in range(len(self.w))])
         gb = None
         if self.b is not None:
-            gb = np.array([
-                self.J(X, Y, b=step(self.b, k), reduction=reduction).imag / H
-                for k in range(len(self.b))
-            ])
+            gb = np.array([self.J(X, Y, b=step(self.b, k), reduction=reduction).imag / H for k in range(len(self.b))])
         return gw, gb
 
 
@@ -163,8 +158,17 @@ def layered_spec(mlp):
             if mlp.bias:
                 b.append(mlp.b[i][r])
     out = list(range(offsets[-2], offsets[-1]))
-    return Spec(mlp.sizes[0], out, arcs, np.array(w), np.array(b) if mlp.bias else None,
-                mlp.g.name, mlp.g_out.name, mlp.loss_fn.name, int(offsets[-1]))
+    return Spec(
+        mlp.sizes[0],
+        out,
+        arcs,
+        np.array(w),
+        np.array(b) if mlp.bias else None,
+        mlp.g.name,
+        mlp.g_out.name,
+        mlp.loss_fn.name,
+        int(offsets[-1]),
+    )
 
 
 NAMES = ["x1", "x2", "x3", "x4"]
@@ -184,17 +188,18 @@ def network_of(spec, shuffle_rng=None):
     order = np.arange(len(spec.arcs))
     if shuffle_rng is not None:
         shuffle_rng.shuffle(order)
-    edges = {
-        (neuron_name(spec, spec.arcs[k][0]), neuron_name(spec, spec.arcs[k][1])): float(spec.w[k])
-        for k in order
-    }
+    edges = {(neuron_name(spec, spec.arcs[k][0]), neuron_name(spec, spec.arcs[k][1])): float(spec.w[k]) for k in order}
     bias = None
     if spec.b is not None:
         bias = {neuron_name(spec, spec.n_in + k): float(v) for k, v in enumerate(spec.b)}
     return bp.Network(
-        edges, [neuron_name(spec, k) for k in range(spec.n_in)],
+        edges,
+        [neuron_name(spec, k) for k in range(spec.n_in)],
         [neuron_name(spec, k) for k in spec.out],
-        activation=spec.act, output_activation=spec.out_act, loss=spec.loss, bias=bias,
+        activation=spec.act,
+        output_activation=spec.out_act,
+        loss=spec.loss,
+        bias=bias,
     )
 
 
@@ -213,7 +218,7 @@ def away_from_kinks(spec, X, margin=0.02):
     if "relu" not in (spec.act, spec.out_act):
         return True
     in_, _ = spec.pre_activations(X)
-    return bool(np.all(np.abs(in_[spec.n_in:].real) > margin))
+    return bool(np.all(np.abs(in_[spec.n_in :].real) > margin))
 
 
 def node_gradient(net, spec, rec):
@@ -249,8 +254,7 @@ def sample_spec(seed, make):
 
 # --------------------------------------------------------------------------- random DAGs
 CASES = [
-    (act, loss, bias, n_out)
-    for act in ACTIVATIONS for loss in LOSSES for bias in (False, True) for n_out in (1, 3)
+    (act, loss, bias, n_out) for act in ACTIVATIONS for loss in LOSSES for bias in (False, True) for n_out in (1, 3)
 ]
 
 
@@ -389,13 +393,13 @@ def test_layered_node_equals_matrix_equals_blocks_equals_differences(case):
 
 def test_network_layered_equals_reference():
     # Network.layered numbers neurons 1.. layer by layer; its arcs carry RAND(-eps, eps)
-    net = bp.Network.layered([2, 3, 2, 2], activation="tanh", loss="squared_error", seed=4,
-                             scale=1.0)
+    net = bp.Network.layered([2, 3, 2, 2], activation="tanh", loss="squared_error", seed=4, scale=1.0)
     rng = np.random.default_rng(4)
     X = rng.uniform(-1, 1, size=(2, 3))
     Y = rng.uniform(-1, 1, size=(2, 3))
-    spec = Spec(2, [7, 8], [(i - 1, j - 1) for i, j in net.arcs], net.w.copy(), None,
-                "tanh", "tanh", "squared_error", 9)
+    spec = Spec(
+        2, [7, 8], [(i - 1, j - 1) for i, j in net.arcs], net.w.copy(), None, "tanh", "tanh", "squared_error", 9
+    )
     rec = net.backpropagate(X, Y)
     ref_w, _ = spec.gradient(X, Y)
     assert_close(rec.gradients()["w"], ref_w, 1e-9, "layered")
@@ -439,8 +443,7 @@ def test_property_matrix_form_equals_node_level_and_blocks(seed, sizes, act, los
     rng = np.random.default_rng(seed)
     mlp = bp.MLP(sizes, act, output_activation_for(act, loss), loss, bias=bias, seed=rng)
     X = rng.uniform(-2, 2, size=(sizes[0], n))
-    Y = (rng.choice([0.0, 1.0], size=(sizes[-1], n)) if loss == "log_loss"
-         else rng.uniform(-1, 1, size=(sizes[-1], n)))
+    Y = rng.choice([0.0, 1.0], size=(sizes[-1], n)) if loss == "log_loss" else rng.uniform(-1, 1, size=(sizes[-1], n))
     mrec = mlp.backpropagate(X, Y)
     nrec = mlp.to_network().backpropagate(X, Y)
     crec = mlp.to_chain().backpropagate(X, Y)

@@ -31,7 +31,8 @@ def test_release_stubs_every_solution_clears_outputs_and_keeps_metadata(released
         out = json.loads((released / f"{name}.ipynb").read_text())
         assert out["metadata"] == src["metadata"]
         assert [c["metadata"].get("nbgrader") for c in out["cells"]] == [
-            c["metadata"].get("nbgrader") for c in src["cells"]]
+            c["metadata"].get("nbgrader") for c in src["cells"]
+        ]
         stubs = solution_cells(out)
         for part in ex.parts:
             text = stubs[part.grade_id]
@@ -44,16 +45,27 @@ def test_release_stubs_every_solution_clears_outputs_and_keeps_metadata(released
 
 
 def test_release_of_one_stub_keeps_the_lines_outside_the_markers():
-    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "code", "metadata": {"nbgrader": {"solution": True, "grade_id": "g"}}, "outputs": [],
-         "execution_count": 3, "source": "def f(x):\n    '''doc'''\n    ### BEGIN SOLUTION\n    return x\n"
-                                          "    ### END SOLUTION\n\n\nHELPER = 1\n"},
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 4, "source": "f(1)"},
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 5, "source": "HELPER + 1"},
-    ]}
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {"nbgrader": {"solution": True, "grade_id": "g"}},
+                "outputs": [],
+                "execution_count": 3,
+                "source": "def f(x):\n    '''doc'''\n    ### BEGIN SOLUTION\n    return x\n"
+                "    ### END SOLUTION\n\n\nHELPER = 1\n",
+            },
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 4, "source": "f(1)"},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 5, "source": "HELPER + 1"},
+        ],
+    }
     out = release_notebook(nb, {"g": "return x"})
-    assert source(out["cells"][0]) == ("def f(x):\n    '''doc'''\n    # YOUR CODE HERE\n"
-                                       "    raise NotImplementedError('return x')\n\n\nHELPER = 1")
+    assert source(out["cells"][0]) == (
+        "def f(x):\n    '''doc'''\n    # YOUR CODE HERE\n    raise NotImplementedError('return x')\n\n\nHELPER = 1"
+    )
     assert out["cells"][1]["metadata"]["tags"] == ["raises-exception"]
     assert "tags" not in out["cells"][2]["metadata"]
 
@@ -96,8 +108,9 @@ def test_check_passes_a_correct_function_and_renders_html():
 def test_check_names_the_mistake_and_shows_expected_versus_got():
     result = check("ex02_sigmoid_derivative", lambda z: np.asarray(z) * (1 - np.asarray(z)))
     assert result.points == 0 and len(result.failures) == 4
-    assert result.diagnoses() == ["you applied a(1 - a) to z itself: sigma'(z) = sigma(z)(1 - sigma(z)) "
-                                  "needs a = sigma(z) first"]
+    assert result.diagnoses() == [
+        "you applied a(1 - a) to z itself: sigma'(z) = sigma(z)(1 - sigma(z)) needs a = sigma(z) first"
+    ]
     text = str(result)
     assert "expected" in text and "got" in text and "0/2 points - wrong on 4 of 4 inputs" in text
     html = result._repr_html_()
@@ -123,16 +136,19 @@ def test_check_rejects_an_unknown_part_and_a_non_function():
         check("ex02_sigmoid", 3.0)
 
 
-@pytest.mark.parametrize(("code", "forbidden", "found"), [
-    ("import bpteach as bp\nbp.train(m, X, Y)", ["bpteach.train"], ["bp.train"]),
-    ("import bpteach as bp\nbp.MLP([2, 1])", ["bpteach.train"], []),
-    ("from bpteach.graph import Network", ["bpteach"], ["from bpteach.graph import Network"]),
-    ("from bpteach import train", ["bpteach.train"], ["from bpteach import train"]),
-    ("m = __import__('bpteach.matrix')", ["bpteach"], ["__import__('bpteach.matrix')"]),
-    ("import importlib\nimportlib.import_module('bpteach')", ["bpteach"], ["importlib.import_module('bpteach')"]),
-    ("import numpy as np\nnp.exp(1.0)", ["bpteach"], []),
-    ("def broken(:", ["bpteach"], []),
-])
+@pytest.mark.parametrize(
+    ("code", "forbidden", "found"),
+    [
+        ("import bpteach as bp\nbp.train(m, X, Y)", ["bpteach.train"], ["bp.train"]),
+        ("import bpteach as bp\nbp.MLP([2, 1])", ["bpteach.train"], []),
+        ("from bpteach.graph import Network", ["bpteach"], ["from bpteach.graph import Network"]),
+        ("from bpteach import train", ["bpteach.train"], ["from bpteach import train"]),
+        ("m = __import__('bpteach.matrix')", ["bpteach"], ["__import__('bpteach.matrix')"]),
+        ("import importlib\nimportlib.import_module('bpteach')", ["bpteach"], ["importlib.import_module('bpteach')"]),
+        ("import numpy as np\nnp.exp(1.0)", ["bpteach"], []),
+        ("def broken(:", ["bpteach"], []),
+    ],
+)
 def test_forbidden_uses_are_found_by_reading_the_code(code, forbidden, found):
     assert forbidden_uses(code, forbidden) == found
 

@@ -20,8 +20,13 @@ from bpteach.grading.notebook import safe_name, source
 
 EXERCISE_DIR = Path(__file__).resolve().parents[1] / "exercises"
 SOURCE = EXERCISE_DIR / "02_logistic_unit.ipynb"
-FULL = {"ex02_sigmoid": 2.0, "ex02_sigmoid_derivative": 2.0, "ex02_unit_output": 1.0,
-        "ex02_unit_gradient": 3.0, "ex02_batch_gradient": 2.0}
+FULL = {
+    "ex02_sigmoid": 2.0,
+    "ex02_sigmoid_derivative": 2.0,
+    "ex02_unit_output": 1.0,
+    "ex02_unit_gradient": 3.0,
+    "ex02_batch_gradient": 2.0,
+}
 BATCH_LOST = {**FULL, "ex02_batch_gradient": 0.0}
 NONE = dict.fromkeys(FULL, 0.0)
 
@@ -96,41 +101,80 @@ CASES = [
     ("binary", lambda: bytes(range(256)) * 4, NONE, "not text"),
     ("json-not-notebook", lambda: b"[1, 2, 3]", NONE, "not a Jupyter notebook"),
     ("empty", lambda: b"", NONE, "the file is empty"),
-    ("wrong-exercise", lambda: (EXERCISE_DIR / "03_two_layer_gradient.ipynb").read_bytes(), NONE,
-     "this is exercise 03_two_layer_gradient, not 02_logistic_unit"),
+    (
+        "wrong-exercise",
+        lambda: (EXERCISE_DIR / "03_two_layer_gradient.ipynb").read_bytes(),
+        NONE,
+        "this is exercise 03_two_layer_gradient, not 02_logistic_unit",
+    ),
     ("no-metadata", stripped, NONE, "not a bpteach exercise"),
-    ("cell-crashes", lambda: with_batch("raise RuntimeError('boom')\n"), BATCH_LOST,
-     "the cell 'ex02_batch_gradient' raised RuntimeError: boom"),
-    ("syntax-error", lambda: with_batch("def batch_gradient(w, X, y)\n    return 1\n"), BATCH_LOST,
-     "the cell 'ex02_batch_gradient' raised SyntaxError"),
-    ("function-raises", lambda: batch_body("raise ValueError('bad shape')"), BATCH_LOST,
-     "an error: ValueError: bad shape"),
+    (
+        "cell-crashes",
+        lambda: with_batch("raise RuntimeError('boom')\n"),
+        BATCH_LOST,
+        "the cell 'ex02_batch_gradient' raised RuntimeError: boom",
+    ),
+    (
+        "syntax-error",
+        lambda: with_batch("def batch_gradient(w, X, y)\n    return 1\n"),
+        BATCH_LOST,
+        "the cell 'ex02_batch_gradient' raised SyntaxError",
+    ),
+    (
+        "function-raises",
+        lambda: batch_body("raise ValueError('bad shape')"),
+        BATCH_LOST,
+        "an error: ValueError: bad shape",
+    ),
     ("endless-loop", lambda: batch_body("while True:\n    pass"), BATCH_LOST, "TimeoutError"),
-    ("endless-loop-that-catches-everything",
-     lambda: with_batch("while True:\n    try:\n        while True:\n            pass\n"
-                        "    except BaseException:\n        pass\n"),
-     NONE, "the solution code did not finish: stopped after the time limit of 2 s"),
+    (
+        "endless-loop-that-catches-everything",
+        lambda: with_batch(
+            "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass\n"
+        ),
+        NONE,
+        "the solution code did not finish: stopped after the time limit of 2 s",
+    ),
     # 480 MB: fine for this machine, over the 256 MB the grader allows a submission
     ("memory", lambda: batch_body("return np.ones(60 * 10**6)"), BATCH_LOST, "ran out of memory"),
-    ("kills-itself", lambda: batch_body("os.kill(os.getpid(), 9)"), BATCH_LOST,
-     "killed by signal 9 (SIGKILL)"),
-    ("kills-the-worker", lambda: with_batch("import os\nos.kill(os.getppid(), 9)\n"), NONE,
-     "the grading worker was lost"),
+    ("kills-itself", lambda: batch_body("os.kill(os.getpid(), 9)"), BATCH_LOST, "killed by signal 9 (SIGKILL)"),
+    (
+        "kills-the-worker",
+        lambda: with_batch("import os\nos.kill(os.getppid(), 9)\n"),
+        NONE,
+        "the grading worker was lost",
+    ),
     ("sys-exit", lambda: batch_body("sys.exit(0)"), BATCH_LOST, "SystemExit: the code called sys.exit(0)"),
     ("os-exit", lambda: batch_body("os._exit(0)"), BATCH_LOST, "stopped before this part"),
-    ("prints-a-fake-score", lambda: batch_body("print('Total: 10/10')\nreturn np.zeros(X.shape[0])"),
-     BATCH_LOST, "wrong on 3 of 3 inputs"),
-    ("patches-numpy",
-     lambda: batch_body("np.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n"
-                        "np.array_equal = lambda *a, **k: True\nreturn np.zeros(X.shape[0])"),
-     BATCH_LOST, "wrong on 3 of 3 inputs"),
-    ("claims-equality",
-     lambda: batch_body("class Yes:\n    def __eq__(self, other):\n        return True\nreturn Yes()"),
-     BATCH_LOST, "not a number or an array of numbers"),
+    (
+        "prints-a-fake-score",
+        lambda: batch_body("print('Total: 10/10')\nreturn np.zeros(X.shape[0])"),
+        BATCH_LOST,
+        "wrong on 3 of 3 inputs",
+    ),
+    (
+        "patches-numpy",
+        lambda: batch_body(
+            "np.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n"
+            "np.array_equal = lambda *a, **k: True\nreturn np.zeros(X.shape[0])"
+        ),
+        BATCH_LOST,
+        "wrong on 3 of 3 inputs",
+    ),
+    (
+        "claims-equality",
+        lambda: batch_body("class Yes:\n    def __eq__(self, other):\n        return True\nreturn Yes()"),
+        BATCH_LOST,
+        "not a number or an array of numbers",
+    ),
     ("too-many-numbers", lambda: batch_body("return np.zeros(3 * 10**6)"), BATCH_LOST, "more than the"),
     ("hard-coded", hard_coded, BATCH_LOST, "wrong on 3 of 3 inputs"),
-    ("forbidden-import", forbidden_sigmoid, {**FULL, "ex02_sigmoid": 0.0},
-     "uses the reference implementation it is meant to write (from bpteach.activations import sigmoid)"),
+    (
+        "forbidden-import",
+        forbidden_sigmoid,
+        {**FULL, "ex02_sigmoid": 0.0},
+        "uses the reference implementation it is meant to write (from bpteach.activations import sigmoid)",
+    ),
     ("missing-solution-cell", missing_cell, BATCH_LOST, "the solution cell 'ex02_batch_gradient' is missing"),
     ("edited-test-cells", edited_tests, FULL, ""),
     ("deleted-test-cells", deleted_tests, FULL, ""),
@@ -169,12 +213,20 @@ def test_the_diagnosis_of_a_mutated_input_names_the_argument(grader):
     assert "changed its input (argument 1) in place" in part.diagnoses()[0]
 
 
-@pytest.mark.parametrize("record", [
-    None, [], {"items": "x"}, {"items": [{"shape": [2], "data": [1.0]}]},
-    {"items": [{"shape": [-1], "data": []}]}, {"items": [{"shape": [1], "data": ["1"]}]},
-    {"items": [{"shape": [1], "data": [True]}]}, {"items": [{"shape": [1], "data": [1.0], "x": 1}]},
-    {"items": [{"dict": [[1, {"shape": [], "data": [1.0]}]]}]},
-])
+@pytest.mark.parametrize(
+    "record",
+    [
+        None,
+        [],
+        {"items": "x"},
+        {"items": [{"shape": [2], "data": [1.0]}]},
+        {"items": [{"shape": [-1], "data": []}]},
+        {"items": [{"shape": [1], "data": ["1"]}]},
+        {"items": [{"shape": [1], "data": [True]}]},
+        {"items": [{"shape": [1], "data": [1.0], "x": 1}]},
+        {"items": [{"dict": [[1, {"shape": [], "data": [1.0]}]]}]},
+    ],
+)
 def test_a_malformed_worker_record_is_rejected(record):
     with pytest.raises(Malformed):
         decode_items(record, None)
@@ -207,10 +259,15 @@ def test_grade_writes_csv_json_feedback_and_resumes(tmp_path):
 def test_a_submission_cannot_write_files(grader, tmp_path):
     target = tmp_path / "grades.csv"
     target.write_text("real grades\n")
-    result = grader.grade_bytes("w", batch_body(f"open({str(tmp_path / 'new.txt')!r}, 'w').write('x' * 100)\n"
-                                                f"with open({str(target)!r}, 'a') as f:\n"
-                                                "    f.write('student,10,10')\n"
-                                                "return np.zeros(X.shape[0])"))
+    result = grader.grade_bytes(
+        "w",
+        batch_body(
+            f"open({str(tmp_path / 'new.txt')!r}, 'w').write('x' * 100)\n"
+            f"with open({str(target)!r}, 'a') as f:\n"
+            "    f.write('student,10,10')\n"
+            "return np.zeros(X.shape[0])"
+        ),
+    )
     assert result.total == 8
     assert "an error: OSError: [Errno 27] File too large" in str(result)
     assert target.read_text() == "real grades\n"

@@ -19,10 +19,23 @@ def seven(seed=0, **kwargs):
 
 def skip_dag():
     # inputs x1, x2; hidden h1 (depth 1), h2 (depth 2); output o fed by h2 and by x1 directly
-    edges = {("h1", "h2"): 0.7, ("x1", "h1"): -0.4, ("x2", "h1"): 0.9, ("h2", "o"): 1.3,
-             ("x1", "o"): -0.6, ("x2", "h2"): 0.25}
-    return bp.Network(edges, ["x1", "x2"], ["o"], activation="tanh", output_activation="identity",
-                      loss="half_squared_error", bias={"h2": 0.1, "o": -0.2})
+    edges = {
+        ("h1", "h2"): 0.7,
+        ("x1", "h1"): -0.4,
+        ("x2", "h1"): 0.9,
+        ("h2", "o"): 1.3,
+        ("x1", "o"): -0.6,
+        ("x2", "h2"): 0.25,
+    }
+    return bp.Network(
+        edges,
+        ["x1", "x2"],
+        ["o"],
+        activation="tanh",
+        output_activation="identity",
+        loss="half_squared_error",
+        bias={"h2": 0.1, "o": -0.2},
+    )
 
 
 # --------------------------------------------------------------------------- the record
@@ -83,8 +96,15 @@ def test_a_hidden_neuron_that_feeds_no_output_gets_zero_delta():
 
 def test_the_order_of_the_arcs_given_does_not_matter():
     net = skip_dag()
-    reordered = bp.Network(dict(reversed(list(net.edges.items()))), net.inputs, net.outputs,
-                           "tanh", "identity", "half_squared_error", net.bias)
+    reordered = bp.Network(
+        dict(reversed(list(net.edges.items()))),
+        net.inputs,
+        net.outputs,
+        "tanh",
+        "identity",
+        "half_squared_error",
+        net.bias,
+    )
     x, y = [0.5, -1.0], 0.3
     a, b = net.backpropagate(x, y), reordered.backpropagate(x, y)
     assert a.grad == pytest.approx(b.grad, rel=1e-15)
@@ -159,9 +179,13 @@ def _evaluate(substituted):
 
 @pytest.mark.parametrize(
     "make",
-    [lambda: seven(0), lambda: seven(2, bias=True, scale=2.0), skip_dag,
-     lambda: bp.Network.layered([2, 3, 2], output_activation="sigmoid", loss="log_loss", seed=4),
-     lambda: bp.Network.layered([2, 2, 1], activation="relu", loss="half_squared_error", seed=5)],
+    [
+        lambda: seven(0),
+        lambda: seven(2, bias=True, scale=2.0),
+        skip_dag,
+        lambda: bp.Network.layered([2, 3, 2], output_activation="sigmoid", loss="log_loss", seed=4),
+        lambda: bp.Network.layered([2, 2, 1], activation="relu", loss="half_squared_error", seed=5),
+    ],
     ids=["seven", "seven-bias", "skip-dag", "log-loss", "relu"],
 )
 def test_steps_follow_backpropagate(make):
@@ -177,7 +201,7 @@ def test_steps_follow_backpropagate(make):
 
     # inputs in the order of x, then in_j and a_j for each neuron in a topological order
     assert [st.target for st in steps[:n_in]] == net.inputs
-    forward = steps[n_in: n_in + 2 * n_rest]
+    forward = steps[n_in : n_in + 2 * n_rest]
     visited = [st.target for st in forward[::2]]
     assert [st.target for st in forward[1::2]] == visited
     position = {j: k for k, j in enumerate([*net.inputs, *visited])}
@@ -185,19 +209,20 @@ def test_steps_follow_backpropagate(make):
     assert all(position[i] < position[j] for i, j in net.arcs)
 
     # Delta from the outputs back: every Delta_j' is known before a Delta_j that uses it
-    backward = [st.target for st in steps[n_in + 2 * n_rest: n_in + 3 * n_rest]]
+    backward = [st.target for st in steps[n_in + 2 * n_rest : n_in + 3 * n_rest]]
     assert backward[:n_out] == net.outputs
     back_position = {j: k for k, j in enumerate(backward)}
     assert all(back_position[j] < back_position[i] for i, j in net.arcs if i in back_position)
 
     # then Delta_j a_i on every arc (and Delta_j on every bias), each exactly once
     grads = [st.target for st in steps[-n_grad:]]
-    assert sorted(map(str, grads)) == sorted(
-        map(str, [*net.arcs, *[("bias", j) for j in net.bias_neurons]]))
+    assert sorted(map(str, grads)) == sorted(map(str, [*net.arcs, *[("bias", j) for j in net.bias_neurons]]))
 
     for st in steps:
         expected = {
-            "input": lambda t: rec.a[t], "in": lambda t: rec.in_[t], "a": lambda t: rec.a[t],
+            "input": lambda t: rec.a[t],
+            "in": lambda t: rec.in_[t],
+            "a": lambda t: rec.a[t],
             "delta": lambda t: rec.delta[t],
             "grad": lambda t: rec.grad_bias[t[1]] if t[0] == "bias" else rec.grad[t],
         }[st.phase](st.target)

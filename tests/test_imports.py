@@ -9,9 +9,7 @@ FORBIDDEN = ("matplotlib", "ipywidgets")
 
 def _modules_after(statement: str) -> set[str]:
     code = f"import json, sys\n{statement}\nprint(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

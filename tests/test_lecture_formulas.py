@@ -56,8 +56,7 @@ def lecture000_closed_forms():
 
 
 def lecture000_mlp():
-    return bp.MLP([3, 2, 1], "sigmoid", loss="log_loss", bias=False,
-                  W={1: [W11, W12], 2: [W21]})
+    return bp.MLP([3, 2, 1], "sigmoid", loss="log_loss", bias=False, W={1: [W11, W12], 2: [W21]})
 
 
 def test_lecture000_the_two_forms_of_grad_w21_agree():
@@ -100,8 +99,7 @@ def test_lecture000_mean_reduction_divides_by_n():
 def test_network_layered_numbers_the_seven_neurons_as_lecture_002():
     net = bp.Network.layered([2, 2, 2, 1])
     assert net.inputs == [1, 2] and net.outputs == [7] and net.hidden == [3, 4, 5, 6]
-    assert sorted(net.arcs) == [(1, 3), (1, 4), (2, 3), (2, 4), (3, 5), (3, 6), (4, 5), (4, 6),
-                                (5, 7), (6, 7)]
+    assert sorted(net.arcs) == [(1, 3), (1, 4), (2, 3), (2, 4), (3, 5), (3, 6), (4, 5), (4, 6), (5, 7), (6, 7)]
     assert net.loss_fn is bp.squared_error and net.g is bp.sigmoid
     assert all(-0.5 <= w <= 0.5 for w in net.w)  # RAND(-eps, eps), eps = 0.5
 
@@ -120,8 +118,7 @@ def test_lecture002_expansions_of_the_deltas_and_gradients(seed):
     delta7 = -2 * (y - a[7]) * ds(in_[7])
     delta5 = delta7 * w[(5, 7)] * ds(in_[5])
     delta6 = delta7 * w[(6, 7)] * ds(in_[6])
-    delta3 = ds(in_[3]) * (w[(3, 5)] * delta7 * w[(5, 7)] * ds(in_[5])
-                           + w[(3, 6)] * delta7 * w[(6, 7)] * ds(in_[6]))
+    delta3 = ds(in_[3]) * (w[(3, 5)] * delta7 * w[(5, 7)] * ds(in_[5]) + w[(3, 6)] * delta7 * w[(6, 7)] * ds(in_[6]))
     dw57 = -2 * (y - a[7]) * ds(in_[7]) * a[5]
     dw35 = -2 * (y - a[7]) * ds(in_[7]) * w[(5, 7)] * ds(in_[5]) * a[3]
     dw13 = delta3 * a[1]  # the slide's "Delta_3 a_11" is a typo for a_1

@@ -1,7 +1,8 @@
 """Checks over every lecture notebook: the rules of the lecture issue that nbval does not check.
 
 nbval (``--nbval-lax``) re-runs each notebook and compares the outputs of the cells tagged
-``nbval-check-output`` (tags, not code comments, so students and slides see clean code); these tests read the stored notebooks and check their shape:
+``nbval-check-output`` (tags, not code comments, so students and slides see clean code);
+these tests read the stored notebooks and check their shape:
 
 - every cell carries slideshow metadata with a slide type nbconvert knows;
 - the first cell is markdown and says what the lecture teaches and what it assumes;

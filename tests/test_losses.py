@@ -60,14 +60,10 @@ def test_log_loss_takes_plus_minus_one_labels_as_lecture_000():
     for y in (-1.0, 1.0):
         expected = [-math.log(1 / (1 + math.exp(-y * v))) for v in z]
         np.testing.assert_allclose(bp.log_loss(a, np.full(5, y)), expected, rtol=1e-13)
-        np.testing.assert_allclose(
-            bp.log_loss.value(z, a, np.full(5, y), bp.sigmoid), expected, rtol=1e-13
-        )
+        np.testing.assert_allclose(bp.log_loss.value(z, a, np.full(5, y), bp.sigmoid), expected, rtol=1e-13)
     pm = np.array([-1.0, 1.0, 1.0, -1.0, 1.0])
     np.testing.assert_array_equal(bp.log_loss(a, pm), bp.log_loss(a, (pm + 1) / 2))
-    np.testing.assert_array_equal(
-        bp.log_loss.derivative(a, pm), bp.log_loss.derivative(a, (pm + 1) / 2)
-    )
+    np.testing.assert_array_equal(bp.log_loss.derivative(a, pm), bp.log_loss.derivative(a, (pm + 1) / 2))
 
 
 def test_log_loss_accepts_soft_targets():
@@ -121,9 +117,7 @@ def test_loss_value_from_z_equals_value_from_a_where_finite():
     a = bp.sigmoid(z)
     for y in (0.0, 1.0):
         ys = np.full_like(z, y)
-        np.testing.assert_allclose(
-            bp.log_loss.value(z, a, ys, bp.sigmoid), bp.log_loss(a, ys), rtol=1e-12
-        )
+        np.testing.assert_allclose(bp.log_loss.value(z, a, ys, bp.sigmoid), bp.log_loss(a, ys), rtol=1e-12)
 
 
 @pytest.mark.parametrize("loss", [bp.squared_error, bp.half_squared_error], ids=lambda l: l.name)
@@ -168,8 +162,10 @@ def test_saturated_sigmoid_output_still_learns_in_both_algorithms(z, t):
     a = math.exp(min(z, 0.0)) / (1 + math.exp(-abs(z)))  # sigma(z) without overflow
     nrec = net.backpropagate([1.0], t)
     mrec = mlp.backpropagate([[1.0]], [[t]])
-    for delta, grad, loss in ((nrec.delta[2], nrec.grad[(1, 2)], nrec.loss),
-                              (mrec.delta[1][0, 0], mrec.grad_W[1][0, 0], mrec.loss)):
+    for delta, grad, loss in (
+        (nrec.delta[2], nrec.grad[(1, 2)], nrec.loss),
+        (mrec.delta[1][0, 0], mrec.grad_W[1][0, 0], mrec.loss),
+    ):
         assert delta == pytest.approx(a - t, rel=1e-14) and delta != 0.0
         assert grad == pytest.approx(a - t, rel=1e-14)
         expected_loss = math.log1p(math.exp(-abs(z))) + max(z, 0.0) - t * z  # log(1 + e^z) - t z

@@ -69,8 +69,9 @@ def test_one_example_may_be_a_vector_and_one_output_a_row():
     b = mlp.backpropagate(x[:, None], [[0.7]])
     np.testing.assert_array_equal(a.grad_W[1], b.grad_W[1])
     X = np.array([[0.3, 0.1], [-0.2, 0.5]])
-    np.testing.assert_array_equal(mlp.backpropagate(X, [0.7, 0.2]).grad_W[2],
-                                  mlp.backpropagate(X, [[0.7, 0.2]]).grad_W[2])
+    np.testing.assert_array_equal(
+        mlp.backpropagate(X, [0.7, 0.2]).grad_W[2], mlp.backpropagate(X, [[0.7, 0.2]]).grad_W[2]
+    )
 
 
 def test_predict_and_loss_agree_with_the_record():

@@ -146,7 +146,7 @@ def test_mini_batches_follow_a_fresh_permutation_and_use_the_batch_mean():
     h = bp.train(rec, X, Y, lr=0.4, epochs=6, batch_size=2, seed=5)
     assert h.updates == 6 * 3  # 5 examples in batches of 2, 2 and 1
     assert [len(b) for b in rec.batches] == [2, 2, 1] * 6
-    orders = [[k for b in rec.batches[3 * e:3 * e + 3] for k in b] for e in range(6)]
+    orders = [[k for b in rec.batches[3 * e : 3 * e + 3] for k in b] for e in range(6)]
     assert all(sorted(o) == list(range(5)) for o in orders)
     assert len({tuple(o) for o in orders}) > 1  # a new permutation L each epoch
     # replay: each update is alpha times the mean over the batch of Delta_j a_i (lecture 002)

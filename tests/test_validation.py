@@ -119,24 +119,33 @@ def test_non_finite_data_is_refused_saying_where(bad):
 
 # --------------------------------------------------------------------------- shapes of x and y
 def test_x_of_the_wrong_length_names_the_expected_shape():
-    with pytest.raises(ValueError, match=r"x has shape \(3,\) but the network has 2 input neurons "
-                                         r"\(1, 2\): pass x with shape \(2,\) for one example"):
+    with pytest.raises(
+        ValueError,
+        match=r"x has shape \(3,\) but the network has 2 input neurons "
+        r"\(1, 2\): pass x with shape \(2,\) for one example",
+    ):
         layered().backpropagate([1.0, 2.0, 3.0], 1.0)
     with pytest.raises(ValueError, match=r"x has shape \(3, 4\).*\(2, n_examples\)"):
         layered().predict(np.zeros((3, 4)))
 
 
 def test_y_of_the_wrong_length_names_the_expected_shape():
-    with pytest.raises(ValueError, match=r"y has shape \(2,\) but the network has 1 output neurons "
-                                         r"\(5\).*pass y with shape \(1,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"y has shape \(2,\) but the network has 1 output neurons "
+        r"\(5\).*pass y with shape \(1,\)",
+    ):
         layered().backpropagate([1.0, 2.0], [1.0, 2.0])
     with pytest.raises(ValueError, match=r"y has shape \(3,\).*x holds 4 example\(s\): pass y with shape \(1, 4\)"):
         layered().backpropagate(np.zeros((2, 4)), np.zeros(3))
 
 
 def test_mlp_x_in_row_form_is_refused_with_the_column_shape():
-    with pytest.raises(ValueError, match=r"X has shape \(3, 2\) but the network has 2 input neurons: "
-                                         r"pass X with shape \(2, n_examples\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"X has shape \(3, 2\) but the network has 2 input neurons: "
+        r"pass X with shape \(2, n_examples\)",
+    ):
         bp.MLP([2, 3, 1]).backpropagate(np.zeros((3, 2)), np.zeros((1, 3)))
     with pytest.raises(ValueError, match=r"pass X with shape \(2, n_examples\)"):
         bp.MLP([2, 3, 1]).predict(np.zeros(3))
@@ -189,15 +198,23 @@ def test_names_are_case_sensitive_and_say_so_by_listing():
         ({"init": "glorot"}, ValueError, r"unknown initialisation 'glorot' for init: choose one of"),
         ({"seed": "a"}, TypeError, r"seed must be an int, a numpy Generator or None, got 'a'"),
         ({"scale": -1.0}, ValueError, r"scale must be a finite number >= 0, got -1.0"),
-        ({"W": {1: np.zeros((2, 3)), 2: np.zeros((1, 3))}}, ValueError,
-         r"W\[1\] has shape \(2, 3\) but this layer needs shape \(3, 2\) \(it looks transposed"),
-        ({"W": {0: np.zeros((3, 2)), 1: np.zeros((1, 3))}}, ValueError,
-         r"W must give layers 1\.\.2 \(layers count from 1\), got layers \[0, 1\]"),
+        (
+            {"W": {1: np.zeros((2, 3)), 2: np.zeros((1, 3))}},
+            ValueError,
+            r"W\[1\] has shape \(2, 3\) but this layer needs shape \(3, 2\) \(it looks transposed",
+        ),
+        (
+            {"W": {0: np.zeros((3, 2)), 1: np.zeros((1, 3))}},
+            ValueError,
+            r"W must give layers 1\.\.2 \(layers count from 1\), got layers \[0, 1\]",
+        ),
         ({"W": 3}, TypeError, r"W must be a dict \{layer i: array\}"),
-        ({"bias": False, "b": {1: np.zeros(3), 2: np.zeros(1)}}, ValueError,
-         r"b was given but bias=False"),
-        ({"b": {1: np.zeros(2), 2: np.zeros(1)}}, ValueError,
-         r"b\[1\] has shape \(2,\) but this layer needs shape \(3,\)"),
+        ({"bias": False, "b": {1: np.zeros(3), 2: np.zeros(1)}}, ValueError, r"b was given but bias=False"),
+        (
+            {"b": {1: np.zeros(2), 2: np.zeros(1)}},
+            ValueError,
+            r"b\[1\] has shape \(2,\) but this layer needs shape \(3,\)",
+        ),
     ],
 )
 def test_mlp_arguments_are_checked(kwargs, error, pattern):

@@ -130,8 +130,14 @@ def test_stepper_rejects_a_bad_weight_without_changing_the_state():
 def test_stepper_replays_any_dag_of_29_neurons_with_a_skip_arc():
     edges = bp.Network.layered([3, 8, 8, 8, 2], seed=1).edges
     edges[(1, 28)] = 0.7  # an input straight to an output
-    net = bp.Network(edges, inputs=[1, 2, 3], outputs=[28, 29], activation="tanh",
-                     output_activation="identity", loss="half_squared_error")
+    net = bp.Network(
+        edges,
+        inputs=[1, 2, 3],
+        outputs=[28, 29],
+        activation="tanh",
+        output_activation="identity",
+        loss="half_squared_error",
+    )
     x, y = [0.3, -0.2, 0.9], [0.5, -0.5]
     rec = net.backpropagate(x, y)
     app = backprop_stepper(net, x, y)
@@ -276,8 +282,15 @@ def _core_norms(depth, width, activation, init, seed=0, init_scale=None):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((width, 32))
     Y = rng.uniform(0.0, 1.0, size=(1, 32))
-    mlp = bp.MLP([width] * depth + [1], activation=activation, output_activation="identity",
-                 loss="half_squared_error", seed=seed, init=init, scale=init_scale)
+    mlp = bp.MLP(
+        [width] * depth + [1],
+        activation=activation,
+        output_activation="identity",
+        loss="half_squared_error",
+        seed=seed,
+        init=init,
+        scale=init_scale,
+    )
     rec = mlp.backpropagate(X, Y)
     return np.array([np.linalg.norm(rec.grad_W[i]) for i in range(1, depth + 1)]), rec
 
@@ -357,8 +370,16 @@ def _reference_run(epochs, seed=3, hidden=(8, 8), **train_kwargs):
     """The same run by the core alone: data, split, MLP and bp.train with the dashboard's defaults."""
     X, Y = datasets.moons(200, 0.15, seed)
     X_train, Y_train, _, _ = datasets.split(X, Y, 0.25, seed)
-    mlp = bp.MLP([2, *hidden, 1], activation="tanh", output_activation="sigmoid", loss="log_loss",
-                 bias=True, seed=seed, init="xavier", scale=1.0)
+    mlp = bp.MLP(
+        [2, *hidden, 1],
+        activation="tanh",
+        output_activation="sigmoid",
+        loss="log_loss",
+        bias=True,
+        seed=seed,
+        init="xavier",
+        scale=1.0,
+    )
     kwargs = {"lr": 0.3, "batch_size": 10, "momentum": 0.0, "weight_decay": 0.0, **train_kwargs}
     return mlp, bp.train(mlp, X_train, Y_train, epochs=epochs, seed=seed, **kwargs)
 

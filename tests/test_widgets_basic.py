@@ -245,8 +245,17 @@ def _ll(params, x, y):
 @pytest.mark.parametrize("y", [1, -1])
 def test_two_layer_hand_backprop_and_finite_difference_agree(y):
     app = _app("two_layer_gradient")
-    values = {"w11[1]": 0.8, "w11[2]": -1.1, "w12[1]": 0.3, "w12[2]": 1.4, "w21[1]": -1.7, "w21[2]": 0.9,
-              "x1": 1.2, "x2": -0.6, "y": y}
+    values = {
+        "w11[1]": 0.8,
+        "w11[2]": -1.1,
+        "w12[1]": 0.3,
+        "w12[2]": 1.4,
+        "w21[1]": -1.7,
+        "w21[2]": 0.9,
+        "x1": 1.2,
+        "x2": -0.6,
+        "y": y,
+    }
     with app.hold():
         for name, value in values.items():
             app.controls[name].value = value

@@ -62,9 +62,7 @@ def key_text(key):
         return repr(int(key))
     if isinstance(key, str):
         return repr(key)
-    if isinstance(key, tuple) and all(
-        isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in key
-    ):
+    if isinstance(key, tuple) and all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in key):
         return repr(tuple(int(k) for k in key))
     msg = f"returned a dict with the key {key!r}: keys must be ints or tuples of ints"
     raise TypeError(msg)
@@ -103,14 +101,23 @@ def encode(value, n_outputs):
 def same(before, after):
     try:
         if isinstance(before, np.ndarray):
-            return (isinstance(after, np.ndarray) and before.shape == after.shape
-                    and bool(np.array_equal(before, after, equal_nan=True)))
+            return (
+                isinstance(after, np.ndarray)
+                and before.shape == after.shape
+                and bool(np.array_equal(before, after, equal_nan=True))
+            )
         if isinstance(before, dict):
-            return (isinstance(after, dict) and list(before) == list(after)
-                    and all(same(before[k], after[k]) for k in before))
+            return (
+                isinstance(after, dict)
+                and list(before) == list(after)
+                and all(same(before[k], after[k]) for k in before)
+            )
         if isinstance(before, (list, tuple)):
-            return (type(before) is type(after) and len(before) == len(after)
-                    and all(same(b, a) for b, a in zip(before, after, strict=False)))
+            return (
+                type(before) is type(after)
+                and len(before) == len(after)
+                and all(same(b, a) for b, a in zip(before, after, strict=False))
+            )
         if callable(before):
             return True
         return bool(before == after)
@@ -134,7 +141,7 @@ def describe(exc):
 def send(fd, obj):
     data = (json.dumps(obj) + "\n").encode()
     while data:
-        data = data[os.write(fd, data):]
+        data = data[os.write(fd, data) :]
 
 
 def on_alarm(signum, frame):

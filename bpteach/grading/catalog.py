@@ -17,12 +17,17 @@ __all__ = ["EXERCISES", "find_exercise", "find_part"]
 
 EXERCISES: dict[str, Exercise] = {
     m.EXERCISE.name: m.EXERCISE
-    for m in (ex02_logistic_unit, ex03_two_layer_gradient, ex04_node_level, ex05_matrix_form,
-              ex06_blocks, ex07_training, ex08_challenges)
+    for m in (
+        ex02_logistic_unit,
+        ex03_two_layer_gradient,
+        ex04_node_level,
+        ex05_matrix_form,
+        ex06_blocks,
+        ex07_training,
+        ex08_challenges,
+    )
 }
-_PARTS: dict[str, tuple[Exercise, Part]] = {
-    p.grade_id: (ex, p) for ex in EXERCISES.values() for p in ex.parts
-}
+_PARTS: dict[str, tuple[Exercise, Part]] = {p.grade_id: (ex, p) for ex in EXERCISES.values() for p in ex.parts}
 
 
 def find_exercise(name: str) -> Exercise:

@@ -22,8 +22,12 @@ __all__ = ["EXERCISE"]
 
 def _z_cases(rng: np.random.Generator) -> list[tuple]:
     big = np.array([-1000.0, -60.0, -5.0, 0.0, 5.0, 60.0, 1000.0]) * rng.uniform(0.9, 1.1)
-    return [(rng.normal(0.0, 3.0, size=4),), (rng.normal(0.0, 3.0, size=(2, 3)),), (big,),
-            (float(rng.normal(0.0, 2.0)),)]
+    return [
+        (rng.normal(0.0, 3.0, size=4),),
+        (rng.normal(0.0, 3.0, size=(2, 3)),),
+        (big,),
+        (float(rng.normal(0.0, 2.0)),),
+    ]
 
 
 def _naive(z: np.ndarray) -> np.ndarray:
@@ -36,8 +40,10 @@ def _naive_derivative(z: np.ndarray) -> np.ndarray:
         return np.exp(-z) / (1.0 + np.exp(-z)) ** 2
 
 
-_OVERFLOW = ("NaN for large |z|: e^z (or e^{-z}) overflows to infinity and inf/inf is NaN; "
-             "compute with e^{-|z|}, which never overflows (one formula for z >= 0, one for z < 0)")
+_OVERFLOW = (
+    "NaN for large |z|: e^z (or e^{-z}) overflows to infinity and inf/inf is NaN; "
+    "compute with e^{-|z|}, which never overflows (one formula for z >= 0, one for z < 0)"
+)
 
 
 def _unit_cases(rng: np.random.Generator) -> list[tuple]:
@@ -48,8 +54,10 @@ def _unit_cases(rng: np.random.Generator) -> list[tuple]:
 
 
 def _batch_cases(rng: np.random.Generator) -> list[tuple]:
-    return [(rng.normal(0.0, 1.0, n), rng.normal(0.0, 1.0, (n, N)), rng.uniform(0.0, 1.0, N))
-            for n, N in ((2, 4), (3, 1), (4, 7))]
+    return [
+        (rng.normal(0.0, 1.0, n), rng.normal(0.0, 1.0, (n, N)), rng.uniform(0.0, 1.0, N))
+        for n, N in ((2, 4), (3, 1), (4, 7))
+    ]
 
 
 def _unit(w: np.ndarray) -> MLP:
@@ -68,41 +76,91 @@ def _no_gprime(w: np.ndarray, x: np.ndarray, y: float) -> np.ndarray:
     return (sigmoid(w @ x) - y) * x
 
 
-_MISSING_GPRIME = ("the factor sigma'(w^T x) is missing: the chain rule goes through the sigmoid, "
-                   "dJ/dw = (a - y) * sigma'(w^T x) * x")
+_MISSING_GPRIME = (
+    "the factor sigma'(w^T x) is missing: the chain rule goes through the sigmoid, dJ/dw = (a - y) * sigma'(w^T x) * x"
+)
 
 EXERCISE = Exercise(
     "02_logistic_unit",
     "The logistic unit: sigma, sigma' and the single-unit chain rule",
     [
-        Part("ex02_sigmoid", "sigmoid", "sigmoid(z)", 2, _z_cases, sigmoid,
-             "return 1 / (1 + e^{-z}) elementwise, using e^{-|z|} so that it never overflows",
-             [Mistake("overflow", _OVERFLOW, _naive),
-              Mistake("minus z", "this is sigma(-z) = 1 - sigma(z): the exponent is -z, "
-                      "sigma(z) = 1 / (1 + e^{-z})", lambda z: sigmoid(-np.asarray(z)))]),
-        Part("ex02_sigmoid_derivative", "sigmoid_derivative", "sigmoid_derivative(z)", 2, _z_cases,
-             sigmoid.derivative,
-             "return sigma(z) * (1 - sigma(z)), reusing your sigmoid",
-             [Mistake("a(1-a) of z", "you applied a(1 - a) to z itself: sigma'(z) = sigma(z)(1 - sigma(z)) "
-                      "needs a = sigma(z) first", lambda z: np.asarray(z) * (1 - np.asarray(z))),
-              Mistake("overflow", _OVERFLOW, _naive_derivative)]),
-        Part("ex02_unit_output", "unit_output", "unit_output(w, x)", 1,
-             lambda rng: [case[:2] for case in _unit_cases(rng)],
-             lambda w, x: sigmoid(w @ x),
-             "return a = sigma(w^T x)",
-             [Mistake("no sigma", "this is the total input w^T x: the unit's output is a = sigma(w^T x)",
-                      lambda w, x: w @ x)]),
-        Part("ex02_unit_gradient", "unit_gradient", "unit_gradient(w, x, y)", 3, _unit_cases,
-             unit_gradient,
-             "a = sigma(w^T x); return (a - y) * sigma'(w^T x) * x",
-             [Mistake("no g'", _MISSING_GPRIME, _no_gprime)]),
-        Part("ex02_batch_gradient", "batch_gradient", "batch_gradient(w, X, y)", 2, _batch_cases,
-             batch_gradient,
-             "the mean over the columns x_e of X of (a_e - y_e) sigma'(w^T x_e) x_e",
-             [Mistake("sum", "this is the sum over the examples: the batch gradient is their mean "
-                      "(divide by the number of columns of X)",
-                      lambda w, X, y: batch_gradient(w, X, y) * X.shape[1]),
-              Mistake("no g'", _MISSING_GPRIME,
-                      lambda w, X, y: ((sigmoid(w @ X) - y) * X).mean(axis=1))]),
+        Part(
+            "ex02_sigmoid",
+            "sigmoid",
+            "sigmoid(z)",
+            2,
+            _z_cases,
+            sigmoid,
+            "return 1 / (1 + e^{-z}) elementwise, using e^{-|z|} so that it never overflows",
+            [
+                Mistake("overflow", _OVERFLOW, _naive),
+                Mistake(
+                    "minus z",
+                    "this is sigma(-z) = 1 - sigma(z): the exponent is -z, sigma(z) = 1 / (1 + e^{-z})",
+                    lambda z: sigmoid(-np.asarray(z)),
+                ),
+            ],
+        ),
+        Part(
+            "ex02_sigmoid_derivative",
+            "sigmoid_derivative",
+            "sigmoid_derivative(z)",
+            2,
+            _z_cases,
+            sigmoid.derivative,
+            "return sigma(z) * (1 - sigma(z)), reusing your sigmoid",
+            [
+                Mistake(
+                    "a(1-a) of z",
+                    "you applied a(1 - a) to z itself: sigma'(z) = sigma(z)(1 - sigma(z)) needs a = sigma(z) first",
+                    lambda z: np.asarray(z) * (1 - np.asarray(z)),
+                ),
+                Mistake("overflow", _OVERFLOW, _naive_derivative),
+            ],
+        ),
+        Part(
+            "ex02_unit_output",
+            "unit_output",
+            "unit_output(w, x)",
+            1,
+            lambda rng: [case[:2] for case in _unit_cases(rng)],
+            lambda w, x: sigmoid(w @ x),
+            "return a = sigma(w^T x)",
+            [
+                Mistake(
+                    "no sigma",
+                    "this is the total input w^T x: the unit's output is a = sigma(w^T x)",
+                    lambda w, x: w @ x,
+                )
+            ],
+        ),
+        Part(
+            "ex02_unit_gradient",
+            "unit_gradient",
+            "unit_gradient(w, x, y)",
+            3,
+            _unit_cases,
+            unit_gradient,
+            "a = sigma(w^T x); return (a - y) * sigma'(w^T x) * x",
+            [Mistake("no g'", _MISSING_GPRIME, _no_gprime)],
+        ),
+        Part(
+            "ex02_batch_gradient",
+            "batch_gradient",
+            "batch_gradient(w, X, y)",
+            2,
+            _batch_cases,
+            batch_gradient,
+            "the mean over the columns x_e of X of (a_e - y_e) sigma'(w^T x_e) x_e",
+            [
+                Mistake(
+                    "sum",
+                    "this is the sum over the examples: the batch gradient is their mean "
+                    "(divide by the number of columns of X)",
+                    lambda w, X, y: batch_gradient(w, X, y) * X.shape[1],
+                ),
+                Mistake("no g'", _MISSING_GPRIME, lambda w, X, y: ((sigmoid(w @ X) - y) * X).mean(axis=1)),
+            ],
+        ),
     ],
 )

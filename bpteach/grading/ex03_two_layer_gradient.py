@@ -37,57 +37,107 @@ def _cases(rng: np.random.Generator) -> list[tuple]:
 
 
 def _record(w11: np.ndarray, w12: np.ndarray, w21: np.ndarray, X: np.ndarray, y: np.ndarray) -> MatrixRecord:
-    mlp = MLP([X.shape[0], 2, 1], loss="log_loss", bias=False,
-              W={1: np.stack([w11, w12]), 2: w21.reshape(1, 2)})
+    mlp = MLP([X.shape[0], 2, 1], loss="log_loss", bias=False, W={1: np.stack([w11, w12]), 2: w21.reshape(1, 2)})
     return mlp.backpropagate(X, y.reshape(1, -1), reduction="sum")
 
 
-def _raw(w11: np.ndarray, w12: np.ndarray, w21: np.ndarray, X: np.ndarray, y: np.ndarray,
-         labels: str = "indicator") -> tuple[np.ndarray, np.ndarray]:
+def _raw(
+    w11: np.ndarray, w12: np.ndarray, w21: np.ndarray, X: np.ndarray, y: np.ndarray, labels: str = "indicator"
+) -> tuple[np.ndarray, np.ndarray]:
     H = sigmoid(np.stack([w11, w12]) @ X)
     target = (y == 1).astype(float) if labels == "indicator" else y
     return target - sigmoid(w21 @ H), H
 
 
-def _grad_w11_variant(w11: np.ndarray, w12: np.ndarray, w21: np.ndarray, X: np.ndarray, y: np.ndarray,
-                      k: int = 0, gprime: bool = True, labels: str = "indicator") -> np.ndarray:
+def _grad_w11_variant(
+    w11: np.ndarray,
+    w12: np.ndarray,
+    w21: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    k: int = 0,
+    gprime: bool = True,
+    labels: str = "indicator",
+) -> np.ndarray:
     raw, _ = _raw(w11, w12, w21, X, y, labels)
     blame = w21[k] * (sigmoid.derivative(w11 @ X) if gprime else 1.0)
     return X @ (raw * blame)
 
 
-_LABELS = ("the raw error uses I(y_i = 1), which is 0 or 1; the labels y_i are -1 or +1, "
-           "so y_i - sigma(...) is wrong for every y_i = -1")
+_LABELS = (
+    "the raw error uses I(y_i = 1), which is 0 or 1; the labels y_i are -1 or +1, "
+    "so y_i - sigma(...) is wrong for every y_i = -1"
+)
 
 EXERCISE = Exercise(
     "03_two_layer_gradient",
     "Lecture 000's two-layer gradient by hand",
     [
-        Part("ex03_hidden", "hidden", "hidden(w11, w12, X)", 1,
-             lambda rng: [c[:2] + c[3:4] for c in _cases(rng)],
-             lambda w11, w12, X: sigmoid(np.stack([w11, w12]) @ X),
-             "stack the rows sigma(w11^T X) and sigma(w12^T X) into shape (2, n)",
-             [Mistake("no sigma", "these are the total inputs w^T x: the hidden units output "
-                      "h = sigma(w^T x)", lambda w11, w12, X: np.stack([w11, w12]) @ X)]),
-        Part("ex03_log_likelihood", "log_likelihood", "log_likelihood(w11, w12, w21, X, y)", 2, _cases,
-             lambda *a: -_record(*a).loss,
-             "sum over the examples of log sigma(y_i w21^T h_i) (np.logaddexp(0, -t) is -log sigma(t))",
-             [Mistake("labels ignored", "this is sum_i log sigma(w21^T h_i), as if every y_i were +1: "
-                      "for y_i = -1, p(y_i | x_i) = 1 - sigma(w21^T h_i) = sigma(-w21^T h_i)",
-                      lambda w11, w12, w21, X, y: np.sum(np.log(sigmoid(w21 @ _raw(w11, w12, w21, X, y)[1]))))]),
-        Part("ex03_grad_w21", "grad_w21", "grad_w21(w11, w12, w21, X, y)", 3, _cases,
-             lambda *a: -_record(*a).grad_W[2][0],
-             "sum over i of (I(y_i = 1) - sigma(w21^T h_i)) h_i, shape (2,)",
-             [Mistake("labels", _LABELS,
-                      lambda *a: (lambda r, H: H @ r)(*_raw(*a, labels="y")))]),
-        Part("ex03_grad_w11", "grad_w11", "grad_w11(w11, w12, w21, X, y)", 3, _cases,
-             lambda *a: -_record(*a).grad_W[1][0],
-             "raw error x blame: sum over i of (I(y_i = 1) - sigma(w21^T h_i)) w21[1] sigma'(w11^T x_i) x_i",
-             [Mistake("no g'", "the factor sigma'(w11^T x_i) = h_1 (1 - h_1) is missing: the blame "
-                      "passes back through the hidden unit's sigmoid",
-                      lambda *a: _grad_w11_variant(*a, gprime=False)),
-              Mistake("index", "you used the second entry of w21: the lecture's w21[1] (counting "
-                      "from 1) is w21[0] in Python", lambda *a: _grad_w11_variant(*a, k=1)),
-              Mistake("labels", _LABELS, lambda *a: _grad_w11_variant(*a, labels="y"))]),
+        Part(
+            "ex03_hidden",
+            "hidden",
+            "hidden(w11, w12, X)",
+            1,
+            lambda rng: [c[:2] + c[3:4] for c in _cases(rng)],
+            lambda w11, w12, X: sigmoid(np.stack([w11, w12]) @ X),
+            "stack the rows sigma(w11^T X) and sigma(w12^T X) into shape (2, n)",
+            [
+                Mistake(
+                    "no sigma",
+                    "these are the total inputs w^T x: the hidden units output h = sigma(w^T x)",
+                    lambda w11, w12, X: np.stack([w11, w12]) @ X,
+                )
+            ],
+        ),
+        Part(
+            "ex03_log_likelihood",
+            "log_likelihood",
+            "log_likelihood(w11, w12, w21, X, y)",
+            2,
+            _cases,
+            lambda *a: -_record(*a).loss,
+            "sum over the examples of log sigma(y_i w21^T h_i) (np.logaddexp(0, -t) is -log sigma(t))",
+            [
+                Mistake(
+                    "labels ignored",
+                    "this is sum_i log sigma(w21^T h_i), as if every y_i were +1: "
+                    "for y_i = -1, p(y_i | x_i) = 1 - sigma(w21^T h_i) = sigma(-w21^T h_i)",
+                    lambda w11, w12, w21, X, y: np.sum(np.log(sigmoid(w21 @ _raw(w11, w12, w21, X, y)[1]))),
+                )
+            ],
+        ),
+        Part(
+            "ex03_grad_w21",
+            "grad_w21",
+            "grad_w21(w11, w12, w21, X, y)",
+            3,
+            _cases,
+            lambda *a: -_record(*a).grad_W[2][0],
+            "sum over i of (I(y_i = 1) - sigma(w21^T h_i)) h_i, shape (2,)",
+            [Mistake("labels", _LABELS, lambda *a: (lambda r, H: H @ r)(*_raw(*a, labels="y")))],
+        ),
+        Part(
+            "ex03_grad_w11",
+            "grad_w11",
+            "grad_w11(w11, w12, w21, X, y)",
+            3,
+            _cases,
+            lambda *a: -_record(*a).grad_W[1][0],
+            "raw error x blame: sum over i of (I(y_i = 1) - sigma(w21^T h_i)) w21[1] sigma'(w11^T x_i) x_i",
+            [
+                Mistake(
+                    "no g'",
+                    "the factor sigma'(w11^T x_i) = h_1 (1 - h_1) is missing: the blame "
+                    "passes back through the hidden unit's sigmoid",
+                    lambda *a: _grad_w11_variant(*a, gprime=False),
+                ),
+                Mistake(
+                    "index",
+                    "you used the second entry of w21: the lecture's w21[1] (counting from 1) is w21[0] in Python",
+                    lambda *a: _grad_w11_variant(*a, k=1),
+                ),
+                Mistake("labels", _LABELS, lambda *a: _grad_w11_variant(*a, labels="y")),
+            ],
+        ),
     ],
 )

@@ -80,24 +80,63 @@ EXERCISE = Exercise(
     "04_node_level",
     "Node-level back-propagation: Delta_j and the gradient of lecture 002's network",
     [
-        Part("ex04_delta_output", "delta_output", "delta_output(in_j, a_j, y)", 2, _output_cases,
-             lambda in_, a, y: squared_error.derivative(a, y) * sigmoid.derivative(in_),
-             "return g'(in_j) * (-2 * (y - a_j))",
-             [Mistake("no g'", "the factor g'(in_j) is missing: Delta_j = g'(in_j) (-2 (y - a_j)) is "
-                      "dJ/d in_j, and a_j = g(in_j) lies between", lambda in_, a, y: -2.0 * (y - a))]),
-        Part("ex04_delta_hidden", "delta_hidden", "delta_hidden(in_j, w_out, delta_out)", 2, _hidden_cases,
-             lambda in_, w, d: sigmoid.derivative(in_) * (w @ d),
-             "return g'(in_j) * sum over j' of w_{j,j'} Delta_{j'}",
-             [Mistake("no g'", "the factor g'(in_j) is missing: the blame passed back through the "
-                      "arcs still has to pass through neuron j's own g", lambda in_, w, d: w @ d)]),
-        Part("ex04_gradient", "gradient", "gradient(edges, x, y)", 4, _network_cases, _gradient,
-             "forward: in_j and a_j layer by layer; backward: Delta_7, then Delta_5, Delta_6, "
-             "then Delta_3, Delta_4; return {(i, j): Delta_j * a_i for every arc}",
-             [Mistake("no hidden g'", "the factor g'(in_j) is missing at the hidden neurons "
-                      "(Delta_j = g'(in_j) sum_j' w_{j,j'} Delta_j')",
-                      lambda e, x, y: _gradient_without(e, x, y, "hidden")),
-              Mistake("no output g'", "the factor g'(in_7) is missing in Delta_7 = g'(in_7) (-2 (y - a_7))",
-                      lambda e, x, y: _gradient_without(e, x, y, "output"))]),
+        Part(
+            "ex04_delta_output",
+            "delta_output",
+            "delta_output(in_j, a_j, y)",
+            2,
+            _output_cases,
+            lambda in_, a, y: squared_error.derivative(a, y) * sigmoid.derivative(in_),
+            "return g'(in_j) * (-2 * (y - a_j))",
+            [
+                Mistake(
+                    "no g'",
+                    "the factor g'(in_j) is missing: Delta_j = g'(in_j) (-2 (y - a_j)) is "
+                    "dJ/d in_j, and a_j = g(in_j) lies between",
+                    lambda in_, a, y: -2.0 * (y - a),
+                )
+            ],
+        ),
+        Part(
+            "ex04_delta_hidden",
+            "delta_hidden",
+            "delta_hidden(in_j, w_out, delta_out)",
+            2,
+            _hidden_cases,
+            lambda in_, w, d: sigmoid.derivative(in_) * (w @ d),
+            "return g'(in_j) * sum over j' of w_{j,j'} Delta_{j'}",
+            [
+                Mistake(
+                    "no g'",
+                    "the factor g'(in_j) is missing: the blame passed back through the "
+                    "arcs still has to pass through neuron j's own g",
+                    lambda in_, w, d: w @ d,
+                )
+            ],
+        ),
+        Part(
+            "ex04_gradient",
+            "gradient",
+            "gradient(edges, x, y)",
+            4,
+            _network_cases,
+            _gradient,
+            "forward: in_j and a_j layer by layer; backward: Delta_7, then Delta_5, Delta_6, "
+            "then Delta_3, Delta_4; return {(i, j): Delta_j * a_i for every arc}",
+            [
+                Mistake(
+                    "no hidden g'",
+                    "the factor g'(in_j) is missing at the hidden neurons "
+                    "(Delta_j = g'(in_j) sum_j' w_{j,j'} Delta_j')",
+                    lambda e, x, y: _gradient_without(e, x, y, "hidden"),
+                ),
+                Mistake(
+                    "no output g'",
+                    "the factor g'(in_7) is missing in Delta_7 = g'(in_7) (-2 (y - a_7))",
+                    lambda e, x, y: _gradient_without(e, x, y, "output"),
+                ),
+            ],
+        ),
     ],
     preamble=PREAMBLE,
 )

@@ -33,13 +33,17 @@ def _output_cases(rng: np.random.Generator) -> list[tuple]:
 
 def _hidden_cases(rng: np.random.Generator) -> list[tuple]:
     # the middle case is square, so W instead of W^T runs without a shape error
-    return [(rng.normal(0.0, 1.0, (nn, ni)), rng.normal(0.0, 0.3, (nn, n)), rng.normal(0.0, 1.5, (ni, n)))
-            for nn, ni, n in ((1, 3, 4), (3, 3, 2), (2, 4, 5))]
+    return [
+        (rng.normal(0.0, 1.0, (nn, ni)), rng.normal(0.0, 0.3, (nn, n)), rng.normal(0.0, 1.5, (ni, n)))
+        for nn, ni, n in ((1, 3, 4), (3, 3, 2), (2, 4, 5))
+    ]
 
 
 def _weight_cases(rng: np.random.Generator) -> list[tuple]:
-    return [(rng.normal(0.0, 0.3, (ni, n)), rng.uniform(0.0, 1.0, (nprev, n)))
-            for ni, nprev, n in ((1, 3, 4), (3, 2, 1), (4, 5, 6))]
+    return [
+        (rng.normal(0.0, 0.3, (ni, n)), rng.uniform(0.0, 1.0, (nprev, n)))
+        for ni, nprev, n in ((1, 3, 4), (3, 2, 1), (4, 5, 6))
+    ]
 
 
 def _backward_cases(rng: np.random.Generator) -> list[tuple]:
@@ -70,35 +74,75 @@ def _recipe_without(W: dict, X: np.ndarray, Y: np.ndarray, slip: str) -> dict:
     return {i: delta[i] @ h[i - 1].T / n for i in range(1, m + 1)}
 
 
-_SUM = ("this is the sum over the examples: grad W_i = delta_i h_{i-1}^T sums over the columns, "
-        "divide by the number of examples n for the mean")
+_SUM = (
+    "this is the sum over the examples: grad W_i = delta_i h_{i-1}^T sums over the columns, "
+    "divide by the number of examples n for the mean"
+)
 
 EXERCISE = Exercise(
     "05_matrix_form",
     "The matrix form: the backward pass with the right shapes",
     [
-        Part("ex05_output_delta", "output_delta", "output_delta(z_m, h_m, Y)", 2, _output_cases,
-             lambda z, h, Y: half_squared_error.derivative(h, Y) * sigmoid.derivative(z),
-             "return (h_m - Y) * s'(z_m), elementwise, shape (n_m, n)",
-             [Mistake("no g'", "the factor s'(z_m) is missing: delta_m = l'(f) * s'(z_m)",
-                      lambda z, h, Y: h - Y)]),
-        Part("ex05_hidden_delta", "hidden_delta", "hidden_delta(W_next, delta_next, z_i)", 2, _hidden_cases,
-             lambda W, d, z: (W.T @ d) * sigmoid.derivative(z),
-             "return (W_next.T @ delta_next) * s'(z_i), shape (n_i, n)",
-             [Mistake("no g'", "the factor s'(z_i) is missing: delta_i = (W_{i+1}^T delta_{i+1}) * s'(z_i)",
-                      lambda W, d, z: W.T @ d),
-              Mistake("no T", "you used W_{i+1} where its transpose W_{i+1}^T belongs: the error "
-                      "flows backwards through the arcs", lambda W, d, z: (W @ d) * sigmoid.derivative(z))]),
-        Part("ex05_weight_gradient", "weight_gradient", "weight_gradient(delta_i, h_prev)", 2, _weight_cases,
-             lambda d, h: d @ h.T / d.shape[1],
-             "return delta_i @ h_prev.T / n, shape (n_i, n_{i-1}) like W_i",
-             [Mistake("sum", _SUM, lambda d, h: d @ h.T)]),
-        Part("ex05_backward", "backward", "backward(W, X, Y)", 4, _backward_cases, _backward,
-             "forward: z_i = W[i] @ h_{i-1}, h_i = s(z_i); backward: delta_m, then delta_i for "
-             "i = m-1..1; return {i: delta_i @ h_{i-1}.T / n}",
-             [Mistake("no g'", "the factor s'(z_i) is missing in the hidden layers' delta_i",
-                      lambda W, X, Y: _recipe_without(W, X, Y, "gprime")),
-              Mistake("sum", _SUM, lambda W, X, Y: _recipe_without(W, X, Y, "sum"))]),
+        Part(
+            "ex05_output_delta",
+            "output_delta",
+            "output_delta(z_m, h_m, Y)",
+            2,
+            _output_cases,
+            lambda z, h, Y: half_squared_error.derivative(h, Y) * sigmoid.derivative(z),
+            "return (h_m - Y) * s'(z_m), elementwise, shape (n_m, n)",
+            [Mistake("no g'", "the factor s'(z_m) is missing: delta_m = l'(f) * s'(z_m)", lambda z, h, Y: h - Y)],
+        ),
+        Part(
+            "ex05_hidden_delta",
+            "hidden_delta",
+            "hidden_delta(W_next, delta_next, z_i)",
+            2,
+            _hidden_cases,
+            lambda W, d, z: (W.T @ d) * sigmoid.derivative(z),
+            "return (W_next.T @ delta_next) * s'(z_i), shape (n_i, n)",
+            [
+                Mistake(
+                    "no g'",
+                    "the factor s'(z_i) is missing: delta_i = (W_{i+1}^T delta_{i+1}) * s'(z_i)",
+                    lambda W, d, z: W.T @ d,
+                ),
+                Mistake(
+                    "no T",
+                    "you used W_{i+1} where its transpose W_{i+1}^T belongs: the error "
+                    "flows backwards through the arcs",
+                    lambda W, d, z: (W @ d) * sigmoid.derivative(z),
+                ),
+            ],
+        ),
+        Part(
+            "ex05_weight_gradient",
+            "weight_gradient",
+            "weight_gradient(delta_i, h_prev)",
+            2,
+            _weight_cases,
+            lambda d, h: d @ h.T / d.shape[1],
+            "return delta_i @ h_prev.T / n, shape (n_i, n_{i-1}) like W_i",
+            [Mistake("sum", _SUM, lambda d, h: d @ h.T)],
+        ),
+        Part(
+            "ex05_backward",
+            "backward",
+            "backward(W, X, Y)",
+            4,
+            _backward_cases,
+            _backward,
+            "forward: z_i = W[i] @ h_{i-1}, h_i = s(z_i); backward: delta_m, then delta_i for "
+            "i = m-1..1; return {i: delta_i @ h_{i-1}.T / n}",
+            [
+                Mistake(
+                    "no g'",
+                    "the factor s'(z_i) is missing in the hidden layers' delta_i",
+                    lambda W, X, Y: _recipe_without(W, X, Y, "gprime"),
+                ),
+                Mistake("sum", _SUM, lambda W, X, Y: _recipe_without(W, X, Y, "sum")),
+            ],
+        ),
     ],
     preamble=PREAMBLE,
 )

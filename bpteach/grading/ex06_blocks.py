@@ -62,8 +62,10 @@ def _sigmoid_backward(x: np.ndarray, dL_dy: np.ndarray) -> np.ndarray:
 
 
 def _chain_gradients(W: np.ndarray, w_prime: np.ndarray, x: np.ndarray, GT: np.ndarray) -> tuple:
-    chain = Chain([Linear(W), ActivationBlock("sigmoid"), Linear(w_prime), ActivationBlock("sigmoid")],
-                  loss=LossBlock("squared_error"))
+    chain = Chain(
+        [Linear(W), ActivationBlock("sigmoid"), Linear(w_prime), ActivationBlock("sigmoid")],
+        loss=LossBlock("squared_error"),
+    )
     grads = chain.backpropagate(x, GT).gradients()
     return grads["W1"], grads["W2"]
 
@@ -89,46 +91,117 @@ EXERCISE = Exercise(
     "06_blocks",
     "Back-propagation as a chain of blocks: lecture 004's 3-4-1 network",
     [
-        Part("ex06_linear_forward", "linear_forward", "linear_forward(W, x)", 1, _forward_cases,
-             lambda W, x: Linear(W).forward(x),
-             "return W @ x, shape (n_out, n)",
-             [Mistake("W^T", "you multiplied by W^T: the forward rule is y = W x with W of shape (n_out, n_in)",
-                      lambda W, x: W.T @ x)]),
-        Part("ex06_linear_backward", "linear_backward", "linear_backward(W, x, dL_dy)", 3, _backward_cases,
-             _linear_backward,
-             "return (W.T @ dL_dy, dL_dy @ x.T): dL/dx has the shape of x, dL/dW the shape of W",
-             [Mistake("no T", "you forgot to transpose W: dL/dx = W^T dL/dy (the blame flows backwards "
-                      "through the block)", lambda W, x, d: (W @ d, d @ x.T)),
-              Mistake("dW transposed", "dL/dW is transposed: dL/dW = dL/dy x^T has the shape of W, "
-                      "(n_out, n_in); x dL/dy^T is its transpose", lambda W, x, d: (W.T @ d, x @ d.T)),
-              Mistake("mean", "you divided dL/dW by the number of examples n: the 1/n of the mean is "
-                      "already in dL/dy (the loss block's backward divides by n), so the block sums "
-                      "over the columns: dL/dW = dL/dy x^T", lambda W, x, d: (W.T @ d, d @ x.T / x.shape[1])),
-              Mistake("swapped", "the two outputs are swapped: return (dL_dx, dL_dW) in this order",
-                      lambda W, x, d: (d @ x.T, W.T @ d))],
-             n_outputs=2),
-        Part("ex06_sigmoid_backward", "sigmoid_backward", "sigmoid_backward(x, dL_dy)", 2, _sigmoid_cases,
-             _sigmoid_backward,
-             "return dL_dy * phi(x) * (1 - phi(x)), elementwise",
-             [Mistake("no g'", "the factor phi'(x) is missing: the block hands back dL/dx = dL/dy * phi'(x)",
-                      lambda x, d: d),
-              Mistake("phi not phi'", "you multiplied by phi(x), the block's output y, instead of its "
-                      "derivative phi'(x) = phi(x)(1 - phi(x))", lambda x, d: d * sigmoid(x)),
-              Mistake("a(1-a) of x", "you applied a(1 - a) to x itself: phi'(x) = phi(x)(1 - phi(x)) "
-                      "needs a = phi(x) first", lambda x, d: d * x * (1.0 - x))]),
-        Part("ex06_chain_gradients", "chain_gradients", "chain_gradients(W, w_prime, x, GT)", 4, _chain_cases,
-             _chain_gradients,
-             "forward: z = W x, y = phi(z), O = w' y, P = phi(O); backward from dL/dP = -2 (GT - P) "
-             "through the four blocks in reverse; return (dL/dW, dL/dw')",
-             [Mistake("half", "the factor 2 is missing: the derivative of Loss = (GT - P)^2 is "
-                      "dL/dP = -2 (GT - P) (-(GT - P) is the derivative of 1/2 (GT - P)^2)", _slip("half")),
-              Mistake("sign", "wrong sign: dL/dP = -2 (GT - P) = 2 (P - GT), you started from 2 (GT - P)",
-                      _slip("sign")),
-              Mistake("output g'", "the factor phi'(O) is missing: the sigmoid block O -> P hands back "
-                      "dL/dO = dL/dP * phi'(O)", _slip("output g'")),
-              Mistake("hidden g'", "the factor phi'(z) is missing: the sigmoid block z -> y hands back "
-                      "dL/dz = dL/dy * phi'(z), elementwise", _slip("hidden g'"))],
-             n_outputs=2),
+        Part(
+            "ex06_linear_forward",
+            "linear_forward",
+            "linear_forward(W, x)",
+            1,
+            _forward_cases,
+            lambda W, x: Linear(W).forward(x),
+            "return W @ x, shape (n_out, n)",
+            [
+                Mistake(
+                    "W^T",
+                    "you multiplied by W^T: the forward rule is y = W x with W of shape (n_out, n_in)",
+                    lambda W, x: W.T @ x,
+                )
+            ],
+        ),
+        Part(
+            "ex06_linear_backward",
+            "linear_backward",
+            "linear_backward(W, x, dL_dy)",
+            3,
+            _backward_cases,
+            _linear_backward,
+            "return (W.T @ dL_dy, dL_dy @ x.T): dL/dx has the shape of x, dL/dW the shape of W",
+            [
+                Mistake(
+                    "no T",
+                    "you forgot to transpose W: dL/dx = W^T dL/dy (the blame flows backwards through the block)",
+                    lambda W, x, d: (W @ d, d @ x.T),
+                ),
+                Mistake(
+                    "dW transposed",
+                    "dL/dW is transposed: dL/dW = dL/dy x^T has the shape of W, "
+                    "(n_out, n_in); x dL/dy^T is its transpose",
+                    lambda W, x, d: (W.T @ d, x @ d.T),
+                ),
+                Mistake(
+                    "mean",
+                    "you divided dL/dW by the number of examples n: the 1/n of the mean is "
+                    "already in dL/dy (the loss block's backward divides by n), so the block sums "
+                    "over the columns: dL/dW = dL/dy x^T",
+                    lambda W, x, d: (W.T @ d, d @ x.T / x.shape[1]),
+                ),
+                Mistake(
+                    "swapped",
+                    "the two outputs are swapped: return (dL_dx, dL_dW) in this order",
+                    lambda W, x, d: (d @ x.T, W.T @ d),
+                ),
+            ],
+            n_outputs=2,
+        ),
+        Part(
+            "ex06_sigmoid_backward",
+            "sigmoid_backward",
+            "sigmoid_backward(x, dL_dy)",
+            2,
+            _sigmoid_cases,
+            _sigmoid_backward,
+            "return dL_dy * phi(x) * (1 - phi(x)), elementwise",
+            [
+                Mistake(
+                    "no g'",
+                    "the factor phi'(x) is missing: the block hands back dL/dx = dL/dy * phi'(x)",
+                    lambda x, d: d,
+                ),
+                Mistake(
+                    "phi not phi'",
+                    "you multiplied by phi(x), the block's output y, instead of its "
+                    "derivative phi'(x) = phi(x)(1 - phi(x))",
+                    lambda x, d: d * sigmoid(x),
+                ),
+                Mistake(
+                    "a(1-a) of x",
+                    "you applied a(1 - a) to x itself: phi'(x) = phi(x)(1 - phi(x)) needs a = phi(x) first",
+                    lambda x, d: d * x * (1.0 - x),
+                ),
+            ],
+        ),
+        Part(
+            "ex06_chain_gradients",
+            "chain_gradients",
+            "chain_gradients(W, w_prime, x, GT)",
+            4,
+            _chain_cases,
+            _chain_gradients,
+            "forward: z = W x, y = phi(z), O = w' y, P = phi(O); backward from dL/dP = -2 (GT - P) "
+            "through the four blocks in reverse; return (dL/dW, dL/dw')",
+            [
+                Mistake(
+                    "half",
+                    "the factor 2 is missing: the derivative of Loss = (GT - P)^2 is "
+                    "dL/dP = -2 (GT - P) (-(GT - P) is the derivative of 1/2 (GT - P)^2)",
+                    _slip("half"),
+                ),
+                Mistake(
+                    "sign", "wrong sign: dL/dP = -2 (GT - P) = 2 (P - GT), you started from 2 (GT - P)", _slip("sign")
+                ),
+                Mistake(
+                    "output g'",
+                    "the factor phi'(O) is missing: the sigmoid block O -> P hands back dL/dO = dL/dP * phi'(O)",
+                    _slip("output g'"),
+                ),
+                Mistake(
+                    "hidden g'",
+                    "the factor phi'(z) is missing: the sigmoid block z -> y hands back "
+                    "dL/dz = dL/dy * phi'(z), elementwise",
+                    _slip("hidden g'"),
+                ),
+            ],
+            n_outputs=2,
+        ),
     ],
     preamble=PREAMBLE,
 )

@@ -21,13 +21,22 @@ XOR_LOSS = 0.02  # J = mean over the 4 examples of 1/2 (y - f)^2
 
 
 def _step_cases(rng: np.random.Generator) -> list[tuple]:
-    return [(rng.normal(0.0, 1.0, shape), rng.normal(0.0, 1.0, shape), float(rng.uniform(0.01, 0.5)),
-             float(rng.uniform(0.001, 0.1))) for shape in ((3,), (2, 3), (1,))]
+    return [
+        (
+            rng.normal(0.0, 1.0, shape),
+            rng.normal(0.0, 1.0, shape),
+            float(rng.uniform(0.01, 0.5)),
+            float(rng.uniform(0.001, 0.1)),
+        )
+        for shape in ((3,), (2, 3), (1,))
+    ]
 
 
 def _momentum_cases(rng: np.random.Generator) -> list[tuple]:
-    return [(w, g, rng.normal(0.0, 0.1, w.shape), lr, float(rng.uniform(0.5, 0.95)), lam)
-            for w, g, lr, lam in _step_cases(rng)]
+    return [
+        (w, g, rng.normal(0.0, 0.1, w.shape), lr, float(rng.uniform(0.5, 0.95)), lam)
+        for w, g, lr, lam in _step_cases(rng)
+    ]
 
 
 def _momentum(w: np.ndarray, g: np.ndarray, v: np.ndarray, lr: float, mu: float, lam: float) -> tuple:
@@ -41,15 +50,19 @@ def _accept_xor(got: list[np.ndarray], args: tuple) -> str | None:
     want = {"W1": (h, 2), "b1": (h,), "W2": (1, h), "b2": (1,)}
     for name, arr in zip(want, got, strict=True):
         if arr.shape != want[name] or not 1 <= h <= 64:
-            return (f"{name} has shape {arr.shape}: return (W1, b1, W2, b2) with shapes (h, 2), (h,), "
-                    f"(1, h), (1,) for h hidden neurons (1 <= h <= 64)")
+            return (
+                f"{name} has shape {arr.shape}: return (W1, b1, W2, b2) with shapes (h, 2), (h,), "
+                f"(1, h), (1,) for h hidden neurons (1 <= h <= 64)"
+            )
     if not all(np.all(np.isfinite(a)) for a in got):
         return "the weights hold NaN or infinity: the training diverged (try a smaller learning rate)"
     X, Y = xor()
     loss = MLP([2, h, 1], loss="half_squared_error", W={1: W1, 2: W2}, b={1: b1, 2: b2}).loss(X, Y)
     if loss >= XOR_LOSS:
-        return (f"the trained network's loss on XOR is {loss:.4f}, not below {XOR_LOSS}: train longer, "
-                "use more hidden neurons, a larger learning rate or momentum, or another seed")
+        return (
+            f"the trained network's loss on XOR is {loss:.4f}, not below {XOR_LOSS}: train longer, "
+            "use more hidden neurons, a larger learning rate or momentum, or another seed"
+        )
     return None
 
 
@@ -57,24 +70,61 @@ EXERCISE = Exercise(
     "07_training",
     "Training: momentum, weight decay, and XOR",
     [
-        Part("ex07_sgd_step", "sgd_step", "sgd_step(w, grad, lr, weight_decay)", 2, _step_cases,
-             lambda w, g, lr, lam: w - lr * g - 2.0 * lr * lam * w,
-             "return w - lr * grad - 2 * lr * weight_decay * w (a new array; leave w unchanged)",
-             [Mistake("lambda without 2", "the weight decay term is 2 alpha lambda w: the derivative of "
-                      "lambda w^2 is 2 lambda w", lambda w, g, lr, lam: w - lr * g - lr * lam * w),
-              Mistake("ascent", "you stepped up the gradient: descent subtracts alpha dJ/dw",
-                      lambda w, g, lr, lam: w + lr * g - 2.0 * lr * lam * w)]),
-        Part("ex07_momentum_step", "momentum_step",
-             "momentum_step(w, grad, velocity, lr, momentum, weight_decay)", 3, _momentum_cases, _momentum,
-             "v = momentum * velocity - lr * (grad + 2 * weight_decay * w); return (w + v, v)",
-             [Mistake("old velocity", "you moved w by the old velocity: compute the new Delta w(t) = "
-                      "-alpha dJ/dw + mu Delta w(t-1) first, then w + Delta w(t)",
-                      lambda w, g, v, lr, mu, lam: (w + v, _momentum(w, g, v, lr, mu, lam)[1])),
-              Mistake("no decay", "weight decay is missing: add 2 lambda w to the gradient",
-                      lambda w, g, v, lr, mu, lam: _momentum(w, g, v, lr, mu, 0.0))],
-             n_outputs=2),
-        Part("ex07_train_xor", "train_xor", "train_xor(seed)", 3, lambda rng: [(int(rng.integers(0, 10**6)),)],
-             None, "train a 2-h-1 sigmoid network on bp.datasets.xor() with your momentum_step",
-             n_outputs=4, accept=_accept_xor, forbidden=("bpteach.train",)),
+        Part(
+            "ex07_sgd_step",
+            "sgd_step",
+            "sgd_step(w, grad, lr, weight_decay)",
+            2,
+            _step_cases,
+            lambda w, g, lr, lam: w - lr * g - 2.0 * lr * lam * w,
+            "return w - lr * grad - 2 * lr * weight_decay * w (a new array; leave w unchanged)",
+            [
+                Mistake(
+                    "lambda without 2",
+                    "the weight decay term is 2 alpha lambda w: the derivative of lambda w^2 is 2 lambda w",
+                    lambda w, g, lr, lam: w - lr * g - lr * lam * w,
+                ),
+                Mistake(
+                    "ascent",
+                    "you stepped up the gradient: descent subtracts alpha dJ/dw",
+                    lambda w, g, lr, lam: w + lr * g - 2.0 * lr * lam * w,
+                ),
+            ],
+        ),
+        Part(
+            "ex07_momentum_step",
+            "momentum_step",
+            "momentum_step(w, grad, velocity, lr, momentum, weight_decay)",
+            3,
+            _momentum_cases,
+            _momentum,
+            "v = momentum * velocity - lr * (grad + 2 * weight_decay * w); return (w + v, v)",
+            [
+                Mistake(
+                    "old velocity",
+                    "you moved w by the old velocity: compute the new Delta w(t) = "
+                    "-alpha dJ/dw + mu Delta w(t-1) first, then w + Delta w(t)",
+                    lambda w, g, v, lr, mu, lam: (w + v, _momentum(w, g, v, lr, mu, lam)[1]),
+                ),
+                Mistake(
+                    "no decay",
+                    "weight decay is missing: add 2 lambda w to the gradient",
+                    lambda w, g, v, lr, mu, lam: _momentum(w, g, v, lr, mu, 0.0),
+                ),
+            ],
+            n_outputs=2,
+        ),
+        Part(
+            "ex07_train_xor",
+            "train_xor",
+            "train_xor(seed)",
+            3,
+            lambda rng: [(int(rng.integers(0, 10**6)),)],
+            None,
+            "train a 2-h-1 sigmoid network on bp.datasets.xor() with your momentum_step",
+            n_outputs=4,
+            accept=_accept_xor,
+            forbidden=("bpteach.train",),
+        ),
     ],
 )

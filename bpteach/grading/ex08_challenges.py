@@ -43,6 +43,7 @@ def _exact(J: object, w: np.ndarray, eps: float) -> np.ndarray:
             e[idx] = h
             out[idx] = (J(w + e) - J(w - e)) / (2 * h)
         return out
+
     return (4 * central(1e-3) - central(2e-3)) / 3
 
 
@@ -74,7 +75,7 @@ def _bug_cases(rng: np.random.Generator) -> list[tuple]:
         k = int(rng.integers(0, shape[0]))
         mask = np.ones(shape)
         mask[k] = -1.0  # the planted bug: one entry with the wrong sign
-        buggy = Source(f"lambda w: ({grad[len('lambda w: '):]}) * np.array({mask.tolist()})")
+        buggy = Source(f"lambda w: ({grad[len('lambda w: ') :]}) * np.array({mask.tolist()})")
         w = rng.normal(0.0, 1.0, shape)
         w[k] += np.sign(w[k]) * 0.5  # keep the wrong entry clearly away from zero
         cases.append((J, buggy, w, k))
@@ -89,25 +90,63 @@ EXERCISE = Exercise(
     "08_challenges",
     "Gradient checking: central differences find a planted bug",
     [
-        Part("ex08_numerical_gradient", "numerical_gradient", "numerical_gradient(J, w, eps)", 3,
-             _gradient_cases, _exact,
-             "for each index k: (J(w + eps e_k) - J(w - eps e_k)) / (2 eps), with e_k zero but 1 at k",
-             [Mistake("2 eps", "you divided by eps: the central difference spans 2 eps, from w - eps to "
-                      "w + eps", lambda J, w, eps: 2.0 * _exact(J, w, eps)),
-              Mistake("forward", "this is the forward difference (J(w + eps) - J(w)) / eps, whose error "
-                      "is of order eps; the central difference's is of order eps^2", _forward)],
-             rtol=1e-6, atol=1e-7),
-        Part("ex08_relative_error", "relative_error", "relative_error(g, n, floor)", 2, _relative_cases,
-             _relative, "return abs(g - n) / np.maximum(abs(g) + abs(n), floor)",
-             [Mistake("one-sided", "you divided by abs(g) alone: the relative error is symmetric, "
-                      "abs(g - n) / max(abs(g) + abs(n), floor)",
-                      lambda g, n, f: np.abs(g - n) / np.maximum(np.abs(g), f))]),
-        Part("ex08_find_bug", "find_bug", "find_bug(J, grad, w)", 3,
-             lambda rng: [c[:3] for c in _bug_cases(rng)],
-             _planted, "compare grad(w) with your numerical_gradient(J, w, 1e-5) through relative_error "
-             "and return the index of the largest (an int)",
-             [Mistake("1-based", "you counted from 1: Python indices (and np.argmax) count from 0",
-                      lambda J, grad, w: _planted(J, grad, w) + 1)]),
+        Part(
+            "ex08_numerical_gradient",
+            "numerical_gradient",
+            "numerical_gradient(J, w, eps)",
+            3,
+            _gradient_cases,
+            _exact,
+            "for each index k: (J(w + eps e_k) - J(w - eps e_k)) / (2 eps), with e_k zero but 1 at k",
+            [
+                Mistake(
+                    "2 eps",
+                    "you divided by eps: the central difference spans 2 eps, from w - eps to w + eps",
+                    lambda J, w, eps: 2.0 * _exact(J, w, eps),
+                ),
+                Mistake(
+                    "forward",
+                    "this is the forward difference (J(w + eps) - J(w)) / eps, whose error "
+                    "is of order eps; the central difference's is of order eps^2",
+                    _forward,
+                ),
+            ],
+            rtol=1e-6,
+            atol=1e-7,
+        ),
+        Part(
+            "ex08_relative_error",
+            "relative_error",
+            "relative_error(g, n, floor)",
+            2,
+            _relative_cases,
+            _relative,
+            "return abs(g - n) / np.maximum(abs(g) + abs(n), floor)",
+            [
+                Mistake(
+                    "one-sided",
+                    "you divided by abs(g) alone: the relative error is symmetric, "
+                    "abs(g - n) / max(abs(g) + abs(n), floor)",
+                    lambda g, n, f: np.abs(g - n) / np.maximum(np.abs(g), f),
+                )
+            ],
+        ),
+        Part(
+            "ex08_find_bug",
+            "find_bug",
+            "find_bug(J, grad, w)",
+            3,
+            lambda rng: [c[:3] for c in _bug_cases(rng)],
+            _planted,
+            "compare grad(w) with your numerical_gradient(J, w, 1e-5) through relative_error "
+            "and return the index of the largest (an int)",
+            [
+                Mistake(
+                    "1-based",
+                    "you counted from 1: Python indices (and np.argmax) count from 0",
+                    lambda J, grad, w: _planted(J, grad, w) + 1,
+                )
+            ],
+        ),
     ],
 )
-

@@ -74,8 +74,14 @@ class Grader:
     worker's own. ``seed`` draws the hidden inputs (a new one per run by default).
     """
 
-    def __init__(self, exercise: str | None = None, jobs: int = 2, timeout: float = 10.0,
-                 memory_mb: int = 512, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        exercise: str | None = None,
+        jobs: int = 2,
+        timeout: float = 10.0,
+        memory_mb: int = 512,
+        seed: int | None = None,
+    ) -> None:
         self.exercise = None if exercise is None else find_exercise(exercise)
         if not (isinstance(jobs, int) and jobs >= 1):
             msg = f"jobs must be a positive whole number of worker processes, got {jobs!r}"
@@ -135,20 +141,32 @@ class Grader:
         claimed = exercise_name(nb)
         found = EXERCISES.get(claimed) if claimed else exercise_by_ids(list(cells))
         if found is None:
-            return self._zero(name, self.exercise, "not graded: this notebook is not a bpteach exercise "
-                              "(no exercise metadata and no known solution cells)", digest)
+            return self._zero(
+                name,
+                self.exercise,
+                "not graded: this notebook is not a bpteach exercise "
+                "(no exercise metadata and no known solution cells)",
+                digest,
+            )
         if self.exercise is not None and found is not self.exercise:
-            return self._zero(name, self.exercise, f"not graded: this is exercise {found.name}, "
-                              f"not {self.exercise.name}", digest)
+            return self._zero(
+                name, self.exercise, f"not graded: this is exercise {found.name}, not {self.exercise.name}", digest
+            )
         if not any(p.grade_id in cells for p in found.parts):
-            return self._zero(name, found, "not graded: the notebook has none of the exercise's "
-                              "solution cells (were they deleted?)", digest)
+            return self._zero(
+                name,
+                found,
+                "not graded: the notebook has none of the exercise's solution cells (were they deleted?)",
+                digest,
+            )
         return self._run(name, found, cells, digest)
 
     def _zero(self, name: str, exercise: Exercise | None, note: str, digest: str) -> SubmissionResult:
-        parts = [] if exercise is None else [
-            PartResult(p.grade_id, p.title, 0.0, float(p.points), message="not graded") for p in exercise.parts
-        ]
+        parts = (
+            []
+            if exercise is None
+            else [PartResult(p.grade_id, p.title, 0.0, float(p.points), message="not graded") for p in exercise.parts]
+        )
         return SubmissionResult(name, exercise.name if exercise else "", parts, [note], digest, self.seed)
 
     def _run(self, name: str, exercise: Exercise, cells: dict[str, str], digest: str) -> SubmissionResult:
@@ -162,17 +180,28 @@ class Grader:
                 continue
             uses = forbidden_uses(cells[part.grade_id], part.forbidden)
             if uses:
-                verdicts[part.grade_id] = (f"0 points: the solution uses the reference implementation it is "
-                                           f"meant to write ({', '.join(uses)})")
+                verdicts[part.grade_id] = (
+                    f"0 points: the solution uses the reference implementation it is meant to write ({', '.join(uses)})"
+                )
                 continue
-            run_parts.append({"id": part.grade_id, "func": part.func, "n_outputs": part.n_outputs,
-                              "cases": [_wire(c) for c in battery.cases[part.grade_id]]})
+            run_parts.append(
+                {
+                    "id": part.grade_id,
+                    "func": part.func,
+                    "n_outputs": part.n_outputs,
+                    "cases": [_wire(c) for c in battery.cases[part.grade_id]],
+                }
+            )
         records: dict[str, dict] = {}
         if run_parts:
-            job = {"preamble": exercise.preamble, "cells": [(g, s) for g, s in cells.items()
-                                                            if g in exercise.by_id],
-                   "parts": run_parts, "timeout": self.timeout,
-                   "stage_timeout": self.timeout / (len(run_parts) + 1), "memory_mb": self.memory_mb}
+            job = {
+                "preamble": exercise.preamble,
+                "cells": [(g, s) for g, s in cells.items() if g in exercise.by_id],
+                "parts": run_parts,
+                "timeout": self.timeout,
+                "stage_timeout": self.timeout / (len(run_parts) + 1),
+                "memory_mb": self.memory_mb,
+            }
             records, trouble = self._execute(job, notes)
             for p in run_parts:
                 if p["id"] not in records:
@@ -183,8 +212,7 @@ class Grader:
             outcomes = self._outcomes(records[gid], len(battery.cases[gid])) if gid in records else None
             if outcomes is None and gid in records:
                 verdicts[gid] = f"the function {part.func}() is not defined (check its name and the cell)"
-            parts.append(judge_part(part, battery.cases[gid], battery.expected[gid], outcomes,
-                                    verdicts.get(gid, "")))
+            parts.append(judge_part(part, battery.cases[gid], battery.expected[gid], outcomes, verdicts.get(gid, "")))
         return SubmissionResult(name, exercise.name, parts, notes, digest, self.seed)
 
     def _execute(self, job: dict, notes: list[str]) -> tuple[dict[str, dict], str]:
@@ -275,17 +303,33 @@ def _csv_text(results: list[SubmissionResult]) -> str:
     rows = [["submission", "exercise", *ids, "total", "max_points", "notes"]]
     for r in results:
         pts = {p.grade_id: f"{p.points:g}" for p in r.parts}
-        rows.append([r.submission, r.exercise, *(pts.get(i, "") for i in ids),
-                     f"{r.total:g}", f"{r.max_points:g}", " | ".join(r.notes)])
+        rows.append(
+            [
+                r.submission,
+                r.exercise,
+                *(pts.get(i, "") for i in ids),
+                f"{r.total:g}",
+                f"{r.max_points:g}",
+                " | ".join(r.notes),
+            ]
+        )
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
     return buf.getvalue()
 
 
-def grade(submissions: Iterable[Path | str], out: Path | str = "grades.csv", feedback: Path | str | None = None,
-          exercise: str | None = None, jobs: int = 2, timeout: float = 10.0, memory_mb: int = 512,
-          seed: int | None = None, force: bool = False,
-          progress: object = None) -> list[SubmissionResult]:
+def grade(
+    submissions: Iterable[Path | str],
+    out: Path | str = "grades.csv",
+    feedback: Path | str | None = None,
+    exercise: str | None = None,
+    jobs: int = 2,
+    timeout: float = 10.0,
+    memory_mb: int = 512,
+    seed: int | None = None,
+    force: bool = False,
+    progress: object = None,
+) -> list[SubmissionResult]:
     """Grade submitted notebooks; write ``out`` (CSV), ``out`` with ``.json``, and feedback files.
 
     Re-running resumes: a submission already in the JSON, with the same file content, is not

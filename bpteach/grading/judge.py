@@ -66,12 +66,10 @@ def _decode_array(obj: object) -> np.ndarray:
         msg = "an output is not an array record"
         raise Malformed(msg)
     shape, data = obj["shape"], obj["data"]
-    if not (isinstance(shape, list) and len(shape) <= _MAX_DIMS
-            and all(type(s) is int and s >= 0 for s in shape)):
+    if not (isinstance(shape, list) and len(shape) <= _MAX_DIMS and all(type(s) is int and s >= 0 for s in shape)):
         msg = "an output has an invalid shape"
         raise Malformed(msg)
-    if not (isinstance(data, list) and len(data) == math.prod(shape)
-            and all(type(v) in (float, int) for v in data)):
+    if not (isinstance(data, list) and len(data) == math.prod(shape) and all(type(v) in (float, int) for v in data)):
         msg = "an output's numbers do not match its shape"
         raise Malformed(msg)
     return np.array(data, dtype=np.float64).reshape(shape)
@@ -157,25 +155,33 @@ def _generic_diagnosis(got: list[Item], exp: list[Item], part: Part) -> str:
     for which, g, e in pairs:
         if g.shape != e.shape:
             if g.T.shape == e.shape and e.ndim == 2 and _close(g.T, e, part):
-                return (f"{which}a transposed matrix: you returned shape {g.shape}, the transpose "
-                        f"of the expected {e.shape} (check which side of the product gets the ^T)")
+                return (
+                    f"{which}a transposed matrix: you returned shape {g.shape}, the transpose "
+                    f"of the expected {e.shape} (check which side of the product gets the ^T)"
+                )
             if g.size == e.size and _close(g.reshape(e.shape), e, part):
-                return (f"{which}the numbers are right but the shape is {g.shape}, expected {e.shape}"
-                        + (": a vector of shape (n,) where a column (n, 1) was meant"
-                           if g.ndim == 1 and e.ndim == 2 else ""))
+                return f"{which}the numbers are right but the shape is {g.shape}, expected {e.shape}" + (
+                    ": a vector of shape (n,) where a column (n, 1) was meant" if g.ndim == 1 and e.ndim == 2 else ""
+                )
             return f"{which}wrong shape: got {g.shape}, expected {e.shape}"
         if not np.all(np.isfinite(g)) and np.all(np.isfinite(e)):
-            return (f"{which}got NaN or infinity where the answer is finite: an overflow "
-                    "(e.g. exp of a large number) or a 0/0")
+            return (
+                f"{which}got NaN or infinity where the answer is finite: an overflow "
+                "(e.g. exp of a large number) or a 0/0"
+            )
     if not any(np.allclose(_flat(e), 0.0) for e in exp):
         if _all_close(got, _scaled(exp, -1.0), part):
             return "wrong sign: every value is minus the expected one"
         if _all_close(got, _scaled(exp, 2.0), part):
-            return ("twice the expected values: the factor 2 of the derivative of (y - a)^2 where "
-                    "the loss is 1/2 (y - a)^2 (whose derivative is a - y), or a stray factor 2")
+            return (
+                "twice the expected values: the factor 2 of the derivative of (y - a)^2 where "
+                "the loss is 1/2 (y - a)^2 (whose derivative is a - y), or a stray factor 2"
+            )
         if _all_close(got, _scaled(exp, 0.5), part):
-            return ("half the expected values: the derivative of (y - a)^2 is -2 (y - a), not "
-                    "-(y - a) (that is the derivative of 1/2 (y - a)^2), or a stray factor 1/2")
+            return (
+                "half the expected values: the derivative of (y - a)^2 is -2 (y - a), not "
+                "-(y - a) (that is the derivative of 1/2 (y - a)^2), or a stray factor 1/2"
+            )
     return ""
 
 
@@ -221,8 +227,9 @@ def _show_items(items: list[Item]) -> str:
 
 
 # ----------------------------------------------------------------------------- a part
-def judge_part(part: Part, cases: list[tuple], expected: list[list[Item] | None],
-               outcomes: list[dict] | None, message: str = "") -> PartResult:
+def judge_part(
+    part: Part, cases: list[tuple], expected: list[list[Item] | None], outcomes: list[dict] | None, message: str = ""
+) -> PartResult:
     """The verdict on one part.
 
     ``outcomes[k]`` is ``{"items": [...], "mutated": [...]}`` (decoded and validated) or
@@ -258,10 +265,14 @@ def _case_failure(part: Part, args: tuple, exp: list[Item] | None, out: dict) ->
         return CaseFailure(inputs, expected, _show_items(got), _diagnose(got, exp, part, args))
     if out.get("mutated"):
         names = ", ".join(f"argument {i + 1}" for i in out["mutated"])
-        return CaseFailure(inputs, expected, _show_items(got),
-                           f"the result is right but the function changed its input ({names}) in "
-                           "place, e.g. with w -= ... or x[...] = ...: work on a copy "
-                           "(w = w - ..., or x.copy())")
+        return CaseFailure(
+            inputs,
+            expected,
+            _show_items(got),
+            f"the result is right but the function changed its input ({names}) in "
+            "place, e.g. with w -= ... or x[...] = ...: work on a copy "
+            "(w = w - ..., or x.copy())",
+        )
     return None
 
 

@@ -15,8 +15,7 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["NotebookError", "exercise_name", "load_notebook", "release", "release_notebook",
-           "solution_cells"]
+__all__ = ["NotebookError", "exercise_name", "load_notebook", "release", "release_notebook", "solution_cells"]
 
 _BEGIN = "### BEGIN SOLUTION"
 _END = "### END SOLUTION"
@@ -47,8 +46,11 @@ def load_notebook(data: bytes) -> dict:
         msg = f"the notebook format is {nb.get('nbformat')!r}, expected 4 (save it with Jupyter 4 or later)"
         raise NotebookError(msg)
     for k, cell in enumerate(nb["cells"]):
-        if not (isinstance(cell, dict) and isinstance(cell.get("cell_type"), str)
-                and isinstance(cell.get("source", ""), (str, list))):
+        if not (
+            isinstance(cell, dict)
+            and isinstance(cell.get("cell_type"), str)
+            and isinstance(cell.get("source", ""), (str, list))
+        ):
             msg = f"cell {k + 1} of the notebook is malformed"
             raise NotebookError(msg)
     return nb

@@ -98,13 +98,17 @@ class PartResult:
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.passed else "#b42318"
         mark = "&#10004;" if self.passed else "&#10008;"
-        out = [f'<div style="border-left:4px solid {colour};padding:4px 10px">'
-               f'<b style="color:{colour}">{mark} {html.escape(self.summary())}</b>']
+        out = [
+            f'<div style="border-left:4px solid {colour};padding:4px 10px">'
+            f'<b style="color:{colour}">{mark} {html.escape(self.summary())}</b>'
+        ]
         for d in self.diagnoses():
             out.append(f"<div><b>Diagnosis:</b> {html.escape(d)}</div>")
         if self.failures:
-            out.append('<table style="font-family:monospace;font-size:90%">'
-                       "<tr><th>input</th><th>expected</th><th>got</th></tr>")
+            out.append(
+                '<table style="font-family:monospace;font-size:90%">'
+                "<tr><th>input</th><th>expected</th><th>got</th></tr>"
+            )
             for f in self.shown():
                 cells = "".join(f"<td>{html.escape(s)}</td>" for s in (f.inputs, f.expected, f.got))
                 out.append(f"<tr>{cells}</tr>")
@@ -136,9 +140,11 @@ class SubmissionResult:
         return sum(p.max_points for p in self.parts)
 
     def __str__(self) -> str:
-        lines = [f"Submission: {self.submission}",
-                 f"Exercise: {self.exercise or 'unknown'}",
-                 f"Total: {self.total:g}/{self.max_points:g}"]
+        lines = [
+            f"Submission: {self.submission}",
+            f"Exercise: {self.exercise or 'unknown'}",
+            f"Total: {self.total:g}/{self.max_points:g}",
+        ]
         lines += [f"NOTE: {n}" for n in self.notes]
         lines += ["", *(str(p) for p in self.parts)]
         return "\n".join(lines) + "\n"
@@ -146,16 +152,21 @@ class SubmissionResult:
     def _repr_html_(self) -> str:
         notes = "".join(f"<div><b>Note:</b> {html.escape(n)}</div>" for n in self.notes)
         parts = "".join(p._repr_html_() for p in self.parts)
-        return (f"<div><b>{html.escape(self.submission)}</b>: {self.total:g}/{self.max_points:g}"
-                f"{notes}{parts}</div>")
+        return f"<div><b>{html.escape(self.submission)}</b>: {self.total:g}/{self.max_points:g}{notes}{parts}</div>"
 
     def to_dict(self) -> dict:
-        return {"submission": self.submission, "exercise": self.exercise, "total": self.total,
-                "max_points": self.max_points, "notes": list(self.notes), "digest": self.digest,
-                "seed": self.seed, "parts": [p.to_dict() for p in self.parts]}
+        return {
+            "submission": self.submission,
+            "exercise": self.exercise,
+            "total": self.total,
+            "max_points": self.max_points,
+            "notes": list(self.notes),
+            "digest": self.digest,
+            "seed": self.seed,
+            "parts": [p.to_dict() for p in self.parts],
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> SubmissionResult:
-        parts = [PartResult(**{**p, "failures": [CaseFailure(**f) for f in p["failures"]]})
-                 for p in d["parts"]]
+        parts = [PartResult(**{**p, "failures": [CaseFailure(**f) for f in p["failures"]]}) for p in d["parts"]]
         return cls(d["submission"], d["exercise"], parts, list(d["notes"]), d["digest"], d.get("seed"))

@@ -78,8 +78,14 @@ def slider(
 ) -> widgets.FloatSlider:
     """A float slider; ``continuous_update`` stays on: a change costs a few ms (see the benchmark)."""
     return widgets.FloatSlider(
-        value=value, min=low, max=high, step=step, description=description, readout_format=readout_format,
-        style={"description_width": "initial"}, layout=widgets.Layout(width="95%"),
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=description,
+        readout_format=readout_format,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="95%"),
     )
 
 
@@ -129,9 +135,9 @@ class App(widgets.VBox):
     def hold(self) -> Iterator[None]:
         """Set several controls, render once at the end::
 
-            with app.hold():
-                app.controls["w1"].value = 0.5
-                app.controls["b"].value = -1.0
+        with app.hold():
+            app.controls["w1"].value = 0.5
+            app.controls["b"].value = -1.0
         """
         self._held += 1
         try:

@@ -71,8 +71,12 @@ def encode_png(rgba: np.ndarray) -> bytes:
     rows[:, 0] = 0  # each row starts with its filter type: 0, "none"
     rows[:, 1:].reshape(h, w, 3)[...] = rgb  # a view of the rows: one copy, not two
     header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit truecolour, not interlaced
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
-            + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def check_scale(scale: float) -> float:

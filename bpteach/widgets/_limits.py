@@ -14,8 +14,9 @@ __all__ = ["decade_limits", "doubling_limit", "unicode_log_labels", "window_limi
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def decade_limits(low: float, high: float, current: tuple[float, float] | None,
-                  slack: float = 5.0) -> tuple[float, float]:
+def decade_limits(
+    low: float, high: float, current: tuple[float, float] | None, slack: float = 5.0
+) -> tuple[float, float]:
     """log10 limits in whole decades around [low, high] (log10 of the data's range).
 
     The ``current`` limits are kept while the data sit inside them with 0.3 decades to spare and they

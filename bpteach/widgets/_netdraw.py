@@ -69,8 +69,9 @@ class NetDrawing:
         segments = [[self.pos[i], self.pos[j]] for i, j in self.arcs]
         self.lines = LineCollection(segments, zorder=1, capstyle="round")
         ax.add_collection(self.lines)
-        (self.arc_ring,) = ax.plot([], [], color=COLORS["highlight"], lw=7 * scale, alpha=0.6,
-                                   solid_capstyle="round", zorder=2, visible=False)
+        (self.arc_ring,) = ax.plot(
+            [], [], color=COLORS["highlight"], lw=7 * scale, alpha=0.6, solid_capstyle="round", zorder=2, visible=False
+        )
         face = []
         for n in self.neurons:
             if n in inputs:
@@ -79,10 +80,18 @@ class NetDrawing:
                 face.append(COLORS["accent"])
             else:
                 face.append(theme["face"])
-        self.nodes = ax.scatter(xy[:, 0], xy[:, 1], s=self.diameter**2, c=face, edgecolors=theme["text"],
-                                linewidths=1.2 * scale, zorder=3)
-        self.node_ring = ax.scatter([0.0], [0.0], s=(self.diameter * 1.45) ** 2, facecolors="none",
-                                    edgecolors=COLORS["highlight"], linewidths=3.5 * scale, zorder=4)
+        self.nodes = ax.scatter(
+            xy[:, 0], xy[:, 1], s=self.diameter**2, c=face, edgecolors=theme["text"], linewidths=1.2 * scale, zorder=3
+        )
+        self.node_ring = ax.scatter(
+            [0.0],
+            [0.0],
+            s=(self.diameter * 1.45) ** 2,
+            facecolors="none",
+            edgecolors=COLORS["highlight"],
+            linewidths=3.5 * scale,
+            zorder=4,
+        )
         self.node_ring.set_visible(False)
         size = 8 * scale if self.diameter > 14 * scale else 6 * scale
         self.labels = PathTexts(ax, xy, size, theme["text"], zorder=5)
@@ -103,13 +112,24 @@ class NetDrawing:
             # room on the right for the last column's notes
             spacing = np.ptp(xs) / max(len(column_sizes) - 1, 1) if len(column_sizes) > 1 else 1.0
             ax.set_xlim(xs.min() - padx, xs.max() + padx + 0.8 * spacing)
-            self.above = PathTexts(ax, xy, 0.85 * note_size, theme["text"], ha="left", va="center",
-                                   offset=(self.diameter / 2 + 3 * scale, 0), zorder=6, halo=theme["face"])
+            self.above = PathTexts(
+                ax,
+                xy,
+                0.85 * note_size,
+                theme["text"],
+                ha="left",
+                va="center",
+                offset=(self.diameter / 2 + 3 * scale, 0),
+                zorder=6,
+                halo=theme["face"],
+            )
         else:
-            self.above = PathTexts(ax, xy, note_size, theme["text"], va="bottom", offset=(0, offset), zorder=6,
-                                   halo=theme["face"])
-        self.below = PathTexts(ax, xy, note_size, theme["text"], va="top", offset=(0, -offset), zorder=6,
-                               halo=theme["face"])
+            self.above = PathTexts(
+                ax, xy, note_size, theme["text"], va="bottom", offset=(0, offset), zorder=6, halo=theme["face"]
+            )
+        self.below = PathTexts(
+            ax, xy, note_size, theme["text"], va="top", offset=(0, -offset), zorder=6, halo=theme["face"]
+        )
         self._notes: tuple[dict, dict] = ({}, {})
         self._weights: np.ndarray | None = None
 
@@ -159,8 +179,12 @@ class NetDrawing:
         """Write ``above[j]`` over neuron j and ``below[j]`` under it; neurons not named get no note."""
         self._notes = (dict(above), dict(below))
         if self.side_notes:
-            self.above.set_texts(["  ".join(t for t in (above.get(n, "").replace("\n", "  "), below.get(n, "")) if t)
-                                  for n in self.neurons])
+            self.above.set_texts(
+                [
+                    "  ".join(t for t in (above.get(n, "").replace("\n", "  "), below.get(n, "")) if t)
+                    for n in self.neurons
+                ]
+            )
             return
         self.above.set_texts([above.get(n, "") for n in self.neurons])
         self.below.set_texts([below.get(n, "") for n in self.neurons])

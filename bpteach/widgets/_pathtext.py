@@ -100,14 +100,27 @@ class PathTexts:
         self.offset = (float(offset[0]), float(offset[1]))
         self.texts = [""] * len(self.xy)
         fig = ax.figure  # type: ignore[attr-defined]
-        common = {"offsets": self.xy, "offset_transform": ax.transData,  # type: ignore[attr-defined]
-                  "transform": Affine2D().scale(1 / 72) + fig.dpi_scale_trans}
+        common = {
+            "offsets": self.xy,
+            "offset_transform": ax.transData,  # type: ignore[attr-defined]
+            "transform": Affine2D().scale(1 / 72) + fig.dpi_scale_trans,
+        }
         # the halo is a second collection under the glyphs: a stroke on the glyphs themselves would thin them
-        self.halo = None if halo is None else PathCollection(
-            [_EMPTY] * len(self.xy), facecolors=halo, edgecolors=halo, linewidths=2.5 * fontsize / 8,
-            zorder=zorder - 0.01, **common)
-        self.collection = PathCollection([_EMPTY] * len(self.xy), facecolors=color, edgecolors="none",
-                                         linewidths=0, zorder=zorder, **common)
+        self.halo = (
+            None
+            if halo is None
+            else PathCollection(
+                [_EMPTY] * len(self.xy),
+                facecolors=halo,
+                edgecolors=halo,
+                linewidths=2.5 * fontsize / 8,
+                zorder=zorder - 0.01,
+                **common,
+            )
+        )
+        self.collection = PathCollection(
+            [_EMPTY] * len(self.xy), facecolors=color, edgecolors="none", linewidths=0, zorder=zorder, **common
+        )
         for c in (self.halo, self.collection):
             if c is not None:
                 ax.add_collection(c, autolim=False)  # type: ignore[attr-defined]

@@ -65,15 +65,15 @@ def parse_hidden(hidden: object) -> list[int]:
             msg = f"hidden must be layer sizes separated by commas, like '8, 8', got {hidden!r}"
             raise ValueError(msg)
         sizes = [int(p) for p in parts]
-    elif isinstance(hidden, Sequence) and all(isinstance(h, (int, np.integer)) and not isinstance(h, bool)
-                                              for h in hidden):
+    elif isinstance(hidden, Sequence) and all(
+        isinstance(h, (int, np.integer)) and not isinstance(h, bool) for h in hidden
+    ):
         sizes = [int(h) for h in hidden]
     else:
         msg = f"hidden must be a list of layer sizes like [8, 8] or a string '8, 8', got {hidden!r}"
         raise TypeError(msg)
     if len(sizes) > MAX_HIDDEN_LAYERS or any(not 1 <= s <= MAX_WIDTH for s in sizes):
-        msg = (f"hidden must list at most {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_WIDTH} neurons each, "
-               f"got {hidden!r}")
+        msg = f"hidden must list at most {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_WIDTH} neurons each, got {hidden!r}"
         raise ValueError(msg)
     return sizes
 
@@ -82,8 +82,10 @@ def _user_data(X: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
     X_ = as_float_array(X, "X")
     Y_ = as_float_array(Y, "Y")
     if X_.ndim != 2 or X_.shape[0] != 2 or X_.shape[1] < 2:
-        msg = (f"X must have shape (2, n_examples), n_examples >= 2 (examples as columns; the dashboard "
-               f"draws the plane of the two inputs), got shape {X_.shape}")
+        msg = (
+            f"X must have shape (2, n_examples), n_examples >= 2 (examples as columns; the dashboard "
+            f"draws the plane of the two inputs), got shape {X_.shape}"
+        )
         raise ValueError(msg)
     n = X_.shape[1]
     if Y_.shape == (n,):
@@ -110,16 +112,29 @@ class DashboardState:
     """
 
     DEFAULTS: ClassVar[dict[str, object]] = {
-        "dataset": "moons", "n": 200, "noise": 0.15, "test_fraction": 0.25, "hidden": (8, 8),
-        "activation": "tanh", "loss": "log_loss", "lr": 0.3, "batch_size": 10, "momentum": 0.0,
-        "weight_decay": 0.0, "init": "xavier", "init_scale": None, "seed": 0, "epochs": 1000,
+        "dataset": "moons",
+        "n": 200,
+        "noise": 0.15,
+        "test_fraction": 0.25,
+        "hidden": (8, 8),
+        "activation": "tanh",
+        "loss": "log_loss",
+        "lr": 0.3,
+        "batch_size": 10,
+        "momentum": 0.0,
+        "weight_decay": 0.0,
+        "init": "xavier",
+        "init_scale": None,
+        "seed": 0,
+        "epochs": 1000,
         "loss_threshold": None,
     }
 
     def __init__(self, X: object = None, Y: object = None, **settings: object) -> None:
         if (X is None) != (Y is None):
             msg = "X and Y must be given together (your own data) or both left out, got only " + (
-                "X" if Y is None else "Y")
+                "X" if Y is None else "Y"
+            )
             raise ValueError(msg)
         self.user_data = None if X is None else _user_data(X, Y)
         self.settings: dict[str, object] = dict(self.DEFAULTS)
@@ -166,8 +181,16 @@ class DashboardState:
         self.X, self.Y = X, Y
         self.X_train, self.Y_train, self.X_test, self.Y_test = datasets.split(X, Y, s["test_fraction"], s["seed"])
         scale = default_scale(s["init"]) if s["init_scale"] is None else s["init_scale"]  # type: ignore[arg-type]
-        self.model = MLP([2, *s["hidden"], 1], activation=s["activation"], output_activation="sigmoid",  # type: ignore[misc]
-                         loss=s["loss"], bias=True, seed=s["seed"], init=s["init"], scale=scale)
+        self.model = MLP(
+            [2, *s["hidden"], 1],
+            activation=s["activation"],
+            output_activation="sigmoid",  # type: ignore[misc]
+            loss=s["loss"],
+            bias=True,
+            seed=s["seed"],
+            init=s["init"],
+            scale=scale,
+        )
         self.initial = {k: v.copy() for k, v in self.model.parameters().items()}
         self.reset()
 
@@ -180,9 +203,17 @@ class DashboardState:
         if batch is not None and batch > self.X_train.shape[1]:  # type: ignore[operator]
             batch = None  # more than the training set: the whole set, one batch
         self.trainer = Trainer(
-            self.model, self.X_train, self.Y_train, lr=s["lr"], epochs=s["epochs"], batch_size=batch,
-            momentum=s["momentum"], weight_decay=s["weight_decay"], seed=s["seed"],
-            loss_threshold=s["loss_threshold"], record_grad_norms=True,
+            self.model,
+            self.X_train,
+            self.Y_train,
+            lr=s["lr"],
+            epochs=s["epochs"],
+            batch_size=batch,
+            momentum=s["momentum"],
+            weight_decay=s["weight_decay"],
+            seed=s["seed"],
+            loss_threshold=s["loss_threshold"],
+            record_grad_norms=True,
             callback=self._after_epoch,
         )
         self.test_losses = [self.model.loss(self.X_test, self.Y_test)]
@@ -231,6 +262,7 @@ class DashboardState:
 
 def _with(options: list, value: object) -> list:
     """A dropdown's options with ``value`` added: the state accepts any valid number, the menu offers a few."""
+
     def number(option: object) -> float:
         v = option[1] if isinstance(option, tuple) else option
         return math.inf if v is None else v  # "all (batch)" goes last
@@ -274,14 +306,28 @@ class TrainingDashboard(widgets.VBox):
             self.ax_loss = fig.add_subplot(grid[1, 0])
             self.ax_grad = fig.add_subplot(grid[1, 1])
             cmap = LinearSegmentedColormap.from_list("classes", [COLORS["negative"], c["face"], COLORS["positive"]])
-            self.boundary = self.ax_data.imshow(np.full((GRID, GRID), 0.5), origin="lower", cmap=cmap, vmin=0,
-                                                vmax=1, alpha=0.75, aspect="auto", interpolation="bilinear")
+            self.boundary = self.ax_data.imshow(
+                np.full((GRID, GRID), 0.5),
+                origin="lower",
+                cmap=cmap,
+                vmin=0,
+                vmax=1,
+                alpha=0.75,
+                aspect="auto",
+                interpolation="bilinear",
+            )
             # class by hue and by marker; test points hollow
             self.points = {
-                (cls, part): self.ax_data.scatter([], [], s=14 * k**2, marker="s" if cls == 0 else "o",
-                                                  facecolors=color if part == "train" else "none",
-                                                  edgecolors=color if part == "train" else c["text"],
-                                                  linewidths=0.8 * k, zorder=3)
+                (cls, part): self.ax_data.scatter(
+                    [],
+                    [],
+                    s=14 * k**2,
+                    marker="s" if cls == 0 else "o",
+                    facecolors=color if part == "train" else "none",
+                    edgecolors=color if part == "train" else c["text"],
+                    linewidths=0.8 * k,
+                    zorder=3,
+                )
                 for cls, color in ((0, COLORS["negative"]), (1, COLORS["positive"]))
                 for part in ("train", "test")
             }
@@ -319,16 +365,18 @@ class TrainingDashboard(widgets.VBox):
         for name in DashboardState.DEFAULTS:
             if name in c_:
                 c_[name].observe(self._on_setting, names="value")
-        super().__init__([
-            widgets.HBox([c_["play"], c_["pause"], c_["step"], c_["step_epochs"], c_["reset"], self.ticker]),
-            widgets.HBox([c_["dataset"], c_["n"], c_["noise"], c_["test_fraction"]]),
-            widgets.HBox([c_["hidden"], c_["activation"], c_["loss"], c_["init"], c_["init_scale"]]),
-            widgets.HBox([c_["lr"], c_["batch_size"], c_["momentum"], c_["weight_decay"]]),
-            widgets.HBox([c_["epochs"], c_["loss_threshold"], c_["seed"]]),
-            self.message,
-            self.view.image,
-            self.status,
-        ])
+        super().__init__(
+            [
+                widgets.HBox([c_["play"], c_["pause"], c_["step"], c_["step_epochs"], c_["reset"], self.ticker]),
+                widgets.HBox([c_["dataset"], c_["n"], c_["noise"], c_["test_fraction"]]),
+                widgets.HBox([c_["hidden"], c_["activation"], c_["loss"], c_["init"], c_["init_scale"]]),
+                widgets.HBox([c_["lr"], c_["batch_size"], c_["momentum"], c_["weight_decay"]]),
+                widgets.HBox([c_["epochs"], c_["loss_threshold"], c_["seed"]]),
+                self.message,
+                self.view.image,
+                self.status,
+            ]
+        )
         self.redraw()
 
     # ------------------------------------------------------------------ construction
@@ -342,42 +390,76 @@ class TrainingDashboard(widgets.VBox):
             "play": widgets.Button(description="Play", icon="play", layout=widgets.Layout(width="90px")),
             "pause": widgets.Button(description="Pause", icon="pause", layout=widgets.Layout(width="90px")),
             "step": widgets.Button(description="Step", icon="step-forward", layout=widgets.Layout(width="90px")),
-            "step_epochs": widgets.BoundedIntText(value=1, min=1, max=10_000, description="epochs/step",
-                                                  layout=short),
+            "step_epochs": widgets.BoundedIntText(value=1, min=1, max=10_000, description="epochs/step", layout=short),
             "reset": widgets.Button(description="Reset", icon="undo", layout=widgets.Layout(width="90px")),
             # the browser-side clock: each tick trains a little and redraws once
             "ticker": widgets.Play(value=0, min=0, max=10**9, interval=int(FRAME_SECONDS * 1000), show_repeat=False),
             "dataset": widgets.Dropdown(options=datasets_, value=s["dataset"], description="data", layout=short),
-            "n": widgets.IntSlider(value=s["n"], min=20, max=1000, step=10, description="points", disabled=custom,
-                                   continuous_update=False),
-            "noise": widgets.FloatSlider(value=s["noise"], min=0.0, max=0.5, step=0.05, description="noise",
-                                         disabled=custom, continuous_update=False),
-            "test_fraction": widgets.FloatSlider(value=s["test_fraction"], min=0.1, max=0.9, step=0.05,
-                                                 description="test part", continuous_update=False),
-            "hidden": widgets.Text(value=", ".join(map(str, s["hidden"])), description="hidden",
-                                   placeholder="8, 8", continuous_update=False, layout=short),
-            "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=s["activation"], description="g",
-                                           layout=short),
+            "n": widgets.IntSlider(
+                value=s["n"], min=20, max=1000, step=10, description="points", disabled=custom, continuous_update=False
+            ),
+            "noise": widgets.FloatSlider(
+                value=s["noise"],
+                min=0.0,
+                max=0.5,
+                step=0.05,
+                description="noise",
+                disabled=custom,
+                continuous_update=False,
+            ),
+            "test_fraction": widgets.FloatSlider(
+                value=s["test_fraction"], min=0.1, max=0.9, step=0.05, description="test part", continuous_update=False
+            ),
+            "hidden": widgets.Text(
+                value=", ".join(map(str, s["hidden"])),
+                description="hidden",
+                placeholder="8, 8",
+                continuous_update=False,
+                layout=short,
+            ),
+            "activation": widgets.Dropdown(
+                options=list(ACTIVATIONS), value=s["activation"], description="g", layout=short
+            ),
             "loss": widgets.Dropdown(options=list(LOSSES), value=s["loss"], description="loss", layout=short),
             "init": widgets.Dropdown(options=list(INIT_SCHEMES), value=s["init"], description="init", layout=short),
-            "init_scale": widgets.FloatSlider(value=default_scale(s["init"]) if s["init_scale"] is None
-                                              else s["init_scale"], min=0.05, max=4.0, step=0.05,
-                                              description="init scale", continuous_update=False),
-            "lr": widgets.Dropdown(options=_with([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], s["lr"]),
-                                   value=s["lr"], description="rate α", layout=short),
+            "init_scale": widgets.FloatSlider(
+                value=default_scale(s["init"]) if s["init_scale"] is None else s["init_scale"],
+                min=0.05,
+                max=4.0,
+                step=0.05,
+                description="init scale",
+                continuous_update=False,
+            ),
+            "lr": widgets.Dropdown(
+                options=_with([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], s["lr"]),
+                value=s["lr"],
+                description="rate α",
+                layout=short,
+            ),
             "batch_size": widgets.Dropdown(
-                options=_with([("1 (SGD)", 1), ("2", 2), ("5", 5), ("10", 10), ("25", 25), ("50", 50),
-                               ("all (batch)", None)], s["batch_size"]),
-                value=s["batch_size"], description="batch", layout=short),
-            "momentum": widgets.FloatSlider(value=s["momentum"], min=0.0, max=0.99, step=0.01, description="momentum",
-                                            continuous_update=False),
-            "weight_decay": widgets.Dropdown(options=_with([0.0, 1e-4, 1e-3, 1e-2, 1e-1], s["weight_decay"]),
-                                             value=s["weight_decay"],
-                                             description="decay λ", layout=short),
-            "epochs": widgets.BoundedIntText(value=s["epochs"], min=1, max=1_000_000, description="stop after",
-                                             layout=short),
-            "loss_threshold": widgets.BoundedFloatText(value=s["loss_threshold"] or 0.0, min=0.0, max=100.0,
-                                                       step=0.01, description="or loss <", layout=short),
+                options=_with(
+                    [("1 (SGD)", 1), ("2", 2), ("5", 5), ("10", 10), ("25", 25), ("50", 50), ("all (batch)", None)],
+                    s["batch_size"],
+                ),
+                value=s["batch_size"],
+                description="batch",
+                layout=short,
+            ),
+            "momentum": widgets.FloatSlider(
+                value=s["momentum"], min=0.0, max=0.99, step=0.01, description="momentum", continuous_update=False
+            ),
+            "weight_decay": widgets.Dropdown(
+                options=_with([0.0, 1e-4, 1e-3, 1e-2, 1e-1], s["weight_decay"]),
+                value=s["weight_decay"],
+                description="decay λ",
+                layout=short,
+            ),
+            "epochs": widgets.BoundedIntText(
+                value=s["epochs"], min=1, max=1_000_000, description="stop after", layout=short
+            ),
+            "loss_threshold": widgets.BoundedFloatText(
+                value=s["loss_threshold"] or 0.0, min=0.0, max=100.0, step=0.01, description="or loss <", layout=short
+            ),
             "seed": widgets.BoundedIntText(value=s["seed"], min=0, max=2**31 - 1, description="seed", layout=short),
         }
 
@@ -410,10 +492,12 @@ class TrainingDashboard(widgets.VBox):
             with self.view.style():
                 self.ax_net.clear()
                 self.ax_net.set_title("weights: blue solid > 0, vermillion dashed < 0")
-                self.drawing = NetDrawing(self.ax_net, net.layout(), mlp_arcs(ids), ids[0], ids[-1],
-                                          self.view.colors, 0.8 * k, labels=False)
-                self.grad_bars = self.ax_grad.bar(np.arange(1, m + 1), np.ones(m), bottom=1e-300, width=0.6,
-                                                  color=COLORS["positive"])
+                self.drawing = NetDrawing(
+                    self.ax_net, net.layout(), mlp_arcs(ids), ids[0], ids[-1], self.view.colors, 0.8 * k, labels=False
+                )
+                self.grad_bars = self.ax_grad.bar(
+                    np.arange(1, m + 1), np.ones(m), bottom=1e-300, width=0.6, color=COLORS["positive"]
+                )
             self.ax_grad.set_xlim(0.4, m + 0.6)
             self.ax_grad.set_xticks(np.arange(1, m + 1))
             self._model_artists = list(self.grad_bars)
@@ -503,9 +587,11 @@ class TrainingDashboard(widgets.VBox):
             bar.set_height(max(v, floor) - floor)
         train_acc = state.accuracy(state.X_train, state.Y_train)
         test_acc = state.accuracy(state.X_test, state.Y_test)
-        status = (f"<b>epoch {state.epoch}</b> &nbsp; train loss {h.losses[-1]:.4f} (accuracy {train_acc:.0%}) "
-                  f"&nbsp; test loss {state.test_losses[-1]:.4f} (accuracy {test_acc:.0%}) &nbsp; "
-                  f"{h.updates} weight updates")
+        status = (
+            f"<b>epoch {state.epoch}</b> &nbsp; train loss {h.losses[-1]:.4f} (accuracy {train_acc:.0%}) "
+            f"&nbsp; test loss {state.test_losses[-1]:.4f} (accuracy {test_acc:.0%}) &nbsp; "
+            f"{h.updates} weight updates"
+        )
         if h.stop_reason is not None:
             status += f"<br>stopped: {h.message}"
         self.status.value = status
@@ -518,8 +604,9 @@ class TrainingDashboard(widgets.VBox):
         for key, values in (("loss", losses), ("grad", norms)):
             positive = values[np.isfinite(values) & (values > 0)]
             if positive.size:
-                self._limits[key] = decade_limits(np.log10(positive.min()), np.log10(positive.max()),
-                                                  self._limits[key], slack=100)  # type: ignore[arg-type]
+                self._limits[key] = decade_limits(
+                    np.log10(positive.min()), np.log10(positive.max()), self._limits[key], slack=100
+                )  # type: ignore[arg-type]
         if self._limits == old and not force:
             return False
         self.ax_loss.set_xlim(0, self._limits["epochs"])
@@ -563,9 +650,23 @@ def training_dashboard(
     ``app.tick()`` (one frame), ``app.controls`` and ``app.view``.
     """
     state = DashboardState(
-        X, Y, dataset=CUSTOM if X is not None and dataset == "moons" else dataset, hidden=hidden,
-        activation=activation, loss=loss, lr=lr, batch_size=batch_size, momentum=momentum,
-        weight_decay=weight_decay, init=init, init_scale=init_scale, seed=seed, epochs=epochs,
-        loss_threshold=loss_threshold, n=n, noise=noise, test_fraction=test_fraction,
+        X,
+        Y,
+        dataset=CUSTOM if X is not None and dataset == "moons" else dataset,
+        hidden=hidden,
+        activation=activation,
+        loss=loss,
+        lr=lr,
+        batch_size=batch_size,
+        momentum=momentum,
+        weight_decay=weight_decay,
+        init=init,
+        init_scale=init_scale,
+        seed=seed,
+        epochs=epochs,
+        loss_threshold=loss_threshold,
+        n=n,
+        noise=noise,
+        test_fraction=test_fraction,
     )
     return TrainingDashboard(state, scale=scale, theme=theme)

@@ -213,15 +213,26 @@ class DescentExplorer(App):
         view = FigureView((9.0, 4.0), scale=scale, theme=theme)
         self._build(view)
         controls = {
-            "surface": widgets.Dropdown(options=[(s.label, s.name) for s in SURFACES.values()],
-                                        value=state.surface_name, description="surface",
-                                        style={"description_width": "initial"}),
-            "lr": widgets.FloatLogSlider(value=state.lr, base=10, min=-3, max=0.5, step=0.01,
-                                         description=r"learning rate $\varepsilon$", readout_format=".3f",
-                                         style={"description_width": "initial"}),
+            "surface": widgets.Dropdown(
+                options=[(s.label, s.name) for s in SURFACES.values()],
+                value=state.surface_name,
+                description="surface",
+                style={"description_width": "initial"},
+            ),
+            "lr": widgets.FloatLogSlider(
+                value=state.lr,
+                base=10,
+                min=-3,
+                max=0.5,
+                step=0.01,
+                description=r"learning rate $\varepsilon$",
+                readout_format=".3f",
+                style={"description_width": "initial"},
+            ),
             "momentum": slider(r"momentum $\alpha$", state.momentum, 0.0, 0.99, 0.01),
-            "steps": widgets.IntSlider(value=state.steps, min=1, max=MAX_STEPS, description="steps",
-                                       style={"description_width": "initial"}),
+            "steps": widgets.IntSlider(
+                value=state.steps, min=1, max=MAX_STEPS, description="steps", style={"description_width": "initial"}
+            ),
             "w1_0": slider(r"start $w_1(0)$", state.w1_0, *EXTENT),
             "w2_0": slider(r"start $w_2(0)$", state.w2_0, *EXTENT),
         }
@@ -237,10 +248,12 @@ class DescentExplorer(App):
             ax.set_ylabel("$w_2$")
             self.minimum = ax.plot([], [], "*", color=view.colors["text"], ms=12 * view.scale)[0]
             lw = 1.6 * view.scale
-            self.path_plain = ax.plot([], [], "o-", color=COLORS["positive"], ms=3.5 * view.scale, lw=lw,
-                                      label="plain (α = 0)")[0]
-            self.path_momentum = ax.plot([], [], "s--", color=COLORS["negative"], ms=3.5 * view.scale, lw=lw,
-                                         label="momentum")[0]
+            self.path_plain = ax.plot(
+                [], [], "o-", color=COLORS["positive"], ms=3.5 * view.scale, lw=lw, label="plain (α = 0)"
+            )[0]
+            self.path_momentum = ax.plot(
+                [], [], "s--", color=COLORS["negative"], ms=3.5 * view.scale, lw=lw, label="momentum"
+            )[0]
             self.start = ax.plot([], [], "o", color=view.colors["text"], ms=7 * view.scale)[0]
             ax.legend(loc="lower left", fontsize=8 * view.scale)
             ax = self.ax_E
@@ -252,8 +265,7 @@ class DescentExplorer(App):
             self.status = ax.text(0.97, 0.97, "", transform=ax.transAxes, ha="right", va="top")
             # fixed margins (fractions, so they hold at every scale): tight_layout costs a full draw
             view.figure.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.22)
-        view.animate(self.path_plain, self.path_momentum, self.start, self.loss_plain, self.loss_momentum,
-                     self.status)
+        view.animate(self.path_plain, self.path_momentum, self.start, self.loss_plain, self.loss_momentum, self.status)
         # every surface's contours are computed once, here; a surface change only shows other ones
         g1, g2 = np.meshgrid(np.linspace(*EXTENT, GRID), np.linspace(*EXTENT, GRID))
         self.contours = {}
@@ -265,8 +277,7 @@ class DescentExplorer(App):
                 E = surface.loss(np.stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
                 # log-spaced levels: the flat floor of a valley gets as many lines as its steep walls
                 levels = np.geomspace(max(E.min(), 1e-3 * E.max(), 1e-6), E.max(), 14)
-                self.contours[name] = self.ax_w.contour(g1, g2, E, levels=levels, cmap=cmap, linewidths=0.9,
-                                                        zorder=0)
+                self.contours[name] = self.ax_w.contour(g1, g2, E, levels=levels, cmap=cmap, linewidths=0.9, zorder=0)
         self._drawn: tuple[str, int] | None = None
 
     def _static(self, s: DescentState, key: tuple[str, int]) -> None:
@@ -289,14 +300,17 @@ class DescentExplorer(App):
         if self._drawn != key:
             self._static(s, key)
         floor = s.surface.loss_limits[0]
-        for path, line, loss in ((s.plain, self.path_plain, self.loss_plain),
-                                 (s.with_momentum, self.path_momentum, self.loss_momentum)):
+        for path, line, loss in (
+            (s.plain, self.path_plain, self.loss_plain),
+            (s.with_momentum, self.path_momentum, self.loss_momentum),
+        ):
             line.set_data(path.w[:, 0], path.w[:, 1])
             # a loss of exactly 0 has no place on a log scale: it is drawn on the floor
             loss.set_data(np.arange(path.steps + 1), np.maximum(path.E, floor))
         self.start.set_data([s.w1_0], [s.w2_0])
-        self.status.set_text("\n".join(f"{name}: {_verdict(p)}" for name, p in
-                                       (("plain", s.plain), ("momentum", s.with_momentum))))
+        self.status.set_text(
+            "\n".join(f"{name}: {_verdict(p)}" for name, p in (("plain", s.plain), ("momentum", s.with_momentum)))
+        )
         self.formulas.value = _descent_latex(s)  # unchanged text: nothing is sent, nothing re-typeset
         self.readout.value = _descent_html(s)
 
@@ -325,11 +339,15 @@ def _descent_html(s: DescentState) -> str:
     ]
     for name, p in (("plain gradient descent (α = 0)", s.plain), ("with momentum", s.with_momentum)):
         if p.diverged_at is not None:
-            verdict = (f"<b>diverged</b> at step {p.diverged_at}: E passed "
-                       f"{DIVERGENCE_FACTOR:g} × max(E(w(0)), 1) = {DIVERGENCE_FACTOR * max(p.E[0], 1.0):.4g}")
+            verdict = (
+                f"<b>diverged</b> at step {p.diverged_at}: E passed "
+                f"{DIVERGENCE_FACTOR:g} × max(E(w(0)), 1) = {DIVERGENCE_FACTOR * max(p.E[0], 1.0):.4g}"
+            )
         else:
-            verdict = (f"E went from {p.E[0]:.4g} to {p.E[-1]:.4g} in {p.steps} steps, "
-                       f"w = ({fmt(p.w[-1, 0])}, {fmt(p.w[-1, 1])})")
+            verdict = (
+                f"E went from {p.E[0]:.4g} to {p.E[-1]:.4g} in {p.steps} steps, "
+                f"w = ({fmt(p.w[-1, 0])}, {fmt(p.w[-1, 1])})"
+            )
         overshoot = f"; the loss rose on {p.rises} step(s) (overshoot)" if p.rises else ""
         lines.append(f"{name}: {verdict}{overshoot}")
     return "<br>".join(lines)

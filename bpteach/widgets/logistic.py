@@ -149,14 +149,24 @@ class LogisticUnit(App):
             "w1": slider(r"$w_1$", state.w1, *WEIGHT_RANGE),
             "w2": slider(r"$w_2$", state.w2, *WEIGHT_RANGE),
             "b": slider(r"$b$", state.b, *WEIGHT_RANGE),
-            "example": widgets.IntSlider(value=state.example, min=1, max=state.n, description="example i",
-                                         style={"description_width": "initial"}),
+            "example": widgets.IntSlider(
+                value=state.example, min=1, max=state.n, description="example i", style={"description_width": "initial"}
+            ),
             "loss": widgets.Dropdown(
-                options=[("½ (y − f)²  (lecture 001)", "half_squared_error"),
-                         ("(y − f)²  (lecture 002)", "squared_error"), ("log loss  (lecture 000)", "log_loss")],
-                value=state.loss, description="loss", style={"description_width": "initial"}),
-            "output": widgets.ToggleButtons(options=[("sigmoid σ(z)", "sigmoid"), ("perceptron step", "step")],
-                                            value=state.output, description="shown"),
+                options=[
+                    ("½ (y − f)²  (lecture 001)", "half_squared_error"),
+                    ("(y − f)²  (lecture 002)", "squared_error"),
+                    ("log loss  (lecture 000)", "log_loss"),
+                ],
+                value=state.loss,
+                description="loss",
+                style={"description_width": "initial"},
+            ),
+            "output": widgets.ToggleButtons(
+                options=[("sigmoid σ(z)", "sigmoid"), ("perceptron step", "step")],
+                value=state.output,
+                description="shown",
+            ),
         }
         super().__init__(state, view, controls, columns=2)
 
@@ -164,12 +174,27 @@ class LogisticUnit(App):
         with view.style():
             self.ax_plane, self.ax_z = view.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
             ax = self.ax_plane
-            self.image = ax.imshow(s.p_grid, extent=(*PLANE, *PLANE), origin="lower", cmap=_pale("RdBu", view),
-                                   vmin=0, vmax=1, interpolation="nearest", aspect="auto")
+            self.image = ax.imshow(
+                s.p_grid,
+                extent=(*PLANE, *PLANE),
+                origin="lower",
+                cmap=_pale("RdBu", view),
+                vmin=0,
+                vmax=1,
+                interpolation="nearest",
+                aspect="auto",
+            )
             ms = 6 * view.scale
             self.data = [
-                ax.plot(s.X[0, s.Y[0] == label], s.X[1, s.Y[0] == label], marker, color=color,
-                        mec=view.colors["text"], ms=ms, label=f"y = {label}")[0]
+                ax.plot(
+                    s.X[0, s.Y[0] == label],
+                    s.X[1, s.Y[0] == label],
+                    marker,
+                    color=color,
+                    mec=view.colors["text"],
+                    ms=ms,
+                    label=f"y = {label}",
+                )[0]
                 for label, marker, color in ((1, "o", COLORS["positive"]), (0, "s", COLORS["negative"]))
             ]
             # in the right panel: nothing is drawn over it there, so it stays in the cached background
@@ -180,8 +205,14 @@ class LogisticUnit(App):
             ax.set_ylabel("$x_2$")
             self._shown_output: str | None = None
             self.boundary = ax.plot([], [], "-", color=view.colors["text"], lw=2 * view.scale)[0]
-            ring = {"marker": "o", "ms": 16 * view.scale, "mfc": "none", "mec": COLORS["highlight"],
-                    "mew": 2.5 * view.scale, "ls": "none"}
+            ring = {
+                "marker": "o",
+                "ms": 16 * view.scale,
+                "mfc": "none",
+                "mec": COLORS["highlight"],
+                "mew": 2.5 * view.scale,
+                "ls": "none",
+            }
             self.ring_plane = ax.plot([], [], **ring)[0]
 
             az = self.ax_z
@@ -192,8 +223,14 @@ class LogisticUnit(App):
             az.set_xlabel("$z = w^T x + b$")
             az.set_title("f = σ(z) for every example")
             colors = np.where(s.Y[0] == 1, COLORS["positive"], COLORS["negative"])
-            self.points_z = az.scatter(np.zeros(s.n), np.zeros(s.n), c=colors, s=(5 * view.scale) ** 2,
-                                       edgecolors=view.colors["text"], linewidths=0.5)
+            self.points_z = az.scatter(
+                np.zeros(s.n),
+                np.zeros(s.n),
+                c=colors,
+                s=(5 * view.scale) ** 2,
+                edgecolors=view.colors["text"],
+                linewidths=0.5,
+            )
             self.ring_z = az.plot([], [], **ring)[0]
             self.text = az.text(0.02, 0.97, "", transform=az.transAxes, va="top")
             # fixed margins (fractions, so they hold at every scale): tight_layout costs a full draw

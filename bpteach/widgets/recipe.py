@@ -86,8 +86,11 @@ class RecipeState:
             self.locate(neuron)
             self.neuron = neuron
         if example is not None:
-            if isinstance(example, bool) or not isinstance(example, (int, np.integer)) \
-                    or not 0 <= example < self.n_examples:
+            if (
+                isinstance(example, bool)
+                or not isinstance(example, (int, np.integer))
+                or not 0 <= example < self.n_examples
+            ):
                 msg = f"example must be a column of X, 0..{self.n_examples - 1}, got {example!r}"
                 raise ValueError(msg)
             self.example = int(example)
@@ -149,16 +152,31 @@ class _HeatMap:
     def __init__(self, ax: object, shape: tuple[int, int], cmap: object, colors: dict, scale: float) -> None:
         self.ax, self.shape = ax, shape
         # a QuadMesh, not imshow: a few cells draw as quads about ten times faster than a resampled image
-        self.image = ax.pcolormesh(np.arange(shape[1] + 1) - 0.5, np.arange(shape[0] + 1) - 0.5,  # type: ignore[attr-defined]
-                                   np.full(shape, np.nan), cmap=cmap, vmin=-1, vmax=1)
+        self.image = ax.pcolormesh(
+            np.arange(shape[1] + 1) - 0.5,
+            np.arange(shape[0] + 1) - 0.5,  # type: ignore[attr-defined]
+            np.full(shape, np.nan),
+            cmap=cmap,
+            vmin=-1,
+            vmax=1,
+        )
         ax.set_ylim(shape[0] - 0.5, -0.5)  # type: ignore[attr-defined]  # row 1 on top, as a matrix is written
         rows, cols = np.indices(shape)
         self.annotate = shape[0] * shape[1] <= _MAX_ANNOTATED
         size = scale * float(np.clip(40.0 / max(shape[1], 1), 5.0, 8.0))
         self.cells = PathTexts(ax, np.column_stack([cols.ravel(), rows.ravel()]), size, colors["text"], zorder=4)
         self.text, self.light = colors["text"], colors["face"]
-        self.frame = Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False,  # type: ignore[attr-defined]
-                               edgecolor=COLORS["highlight"], linewidth=4 * scale, clip_on=False, visible=False)
+        self.frame = Rectangle(
+            (0, 0),
+            1,
+            1,
+            transform=ax.transAxes,
+            fill=False,  # type: ignore[attr-defined]
+            edgecolor=COLORS["highlight"],
+            linewidth=4 * scale,
+            clip_on=False,
+            visible=False,
+        )
         ax.add_patch(self.frame)  # type: ignore[attr-defined]
         ax.set_xticks([])  # type: ignore[attr-defined]
         ax.set_yticks([])  # type: ignore[attr-defined]
@@ -188,36 +206,48 @@ class MatrixRecipe(widgets.VBox):
         self.view = FigureView(figsize=(min(2.3 * (m + 1), 13.0), 7.2), scale=scale, theme=theme)
         c = self.view.colors
         cmap = LinearSegmentedColormap.from_list(
-            "sign", [COLORS["negative"], c["face"], COLORS["positive"]]).with_extremes(bad=c["face"])
+            "sign", [COLORS["negative"], c["face"], COLORS["positive"]]
+        ).with_extremes(bad=c["face"])
         fig = self.view.figure
         self.maps: dict[tuple[str, int], _HeatMap] = {}
         with self.view.style():
-            grid = fig.add_gridspec(4, m + 1, left=0.03, right=0.99, bottom=0.02, top=0.94, hspace=0.45,
-                                    wspace=0.25)
+            grid = fig.add_gridspec(4, m + 1, left=0.03, right=0.99, bottom=0.02, top=0.94, hspace=0.45, wspace=0.25)
             for row, kind in enumerate(_ROWS):
                 for i in range(0 if kind == "h" else 1, m + 1):
                     ax = fig.add_subplot(grid[row, i])
                     shape = state.matrix(kind, i).shape
-                    ax.set_title(title(kind, i, shape) if (kind, i) != ("h", 0) else
-                                 f"$h_{{0}} = x$ ({shape[0]} x {shape[1]})", fontsize=9 * self.view.scale)
+                    ax.set_title(
+                        title(kind, i, shape) if (kind, i) != ("h", 0) else f"$h_{{0}} = x$ ({shape[0]} x {shape[1]})",
+                        fontsize=9 * self.view.scale,
+                    )
                     self.maps[(kind, i)] = _HeatMap(ax, shape, cmap, c, self.view.scale)
             node_ax = fig.add_subplot(grid[2:, 0])
             pos = state.network.layout()
-            self.drawing = NetDrawing(node_ax, pos, state.network.arcs, state.network.inputs,
-                                      state.network.outputs, c, 0.8 * self.view.scale)
+            self.drawing = NetDrawing(
+                node_ax, pos, state.network.arcs, state.network.inputs, state.network.outputs, c, 0.8 * self.view.scale
+            )
             self.drawing.set_weights(state.network.w)
             node_ax.set_title("node view (lecture 002)", fontsize=9 * self.view.scale)
             self.boxes = {
-                i: Rectangle((-0.5, -0.5), 1, 1, fill=False, edgecolor=COLORS["highlight"],
-                             linewidth=3 * self.view.scale, visible=False, zorder=6)
+                i: Rectangle(
+                    (-0.5, -0.5),
+                    1,
+                    1,
+                    fill=False,
+                    edgecolor=COLORS["highlight"],
+                    linewidth=3 * self.view.scale,
+                    visible=False,
+                    zorder=6,
+                )
                 for i in range(1, m + 1)
             }
             for i, box in self.boxes.items():
                 self.maps[("delta", i)].ax.add_patch(box)
             line_ax = fig.add_subplot(grid[0, 0])
             line_ax.set_axis_off()
-            self.current = line_ax.text(0.0, 0.5, "", transform=line_ax.transAxes, va="center",
-                                        fontsize=10 * self.view.scale, color=c["text"])
+            self.current = line_ax.text(
+                0.0, 0.5, "", transform=line_ax.transAxes, va="center", fontsize=10 * self.view.scale, color=c["text"]
+            )
         # titles, axes and arcs stay: only the moving artists are redrawn over a cached background
         moving = [a for hm in self.maps.values() for a in (hm.image, hm.cells.collection, hm.frame)]
         moving += [*self.boxes.values(), self.drawing.node_ring, *self.drawing.note_artists(), self.current]
@@ -227,20 +257,30 @@ class MatrixRecipe(widgets.VBox):
 
         self.bar = StepBar(len(state.lines), state.line, interval_ms=1200, label="line")
         neuron = widgets.Dropdown(
-            options=[(f"neuron {j} (layer {i}, row {r + 1})", j)
-                     for i, layer in enumerate(state.ids) if i > 0 for r, j in enumerate(layer)],
-            value=state.neuron, description="neuron")
-        example = widgets.BoundedIntText(value=state.example, min=0, max=state.n_examples - 1,
-                                         description="example", disabled=state.n_examples == 1,
-                                         layout=widgets.Layout(width="160px"))
+            options=[
+                (f"neuron {j} (layer {i}, row {r + 1})", j)
+                for i, layer in enumerate(state.ids)
+                if i > 0
+                for r, j in enumerate(layer)
+            ],
+            value=state.neuron,
+            description="neuron",
+        )
+        example = widgets.BoundedIntText(
+            value=state.example,
+            min=0,
+            max=state.n_examples - 1,
+            description="example",
+            disabled=state.n_examples == 1,
+            layout=widgets.Layout(width="160px"),
+        )
         self.controls = {**self.bar.controls, "neuron": neuron, "example": example}
         self.lines = widgets.HTMLMath()
         self.readout = widgets.HTMLMath()
         self.bar.slider.observe(self._on_line, names="value")
         neuron.observe(self._on_choice, names="value")
         example.observe(self._on_choice, names="value")
-        super().__init__([self.bar.widget, widgets.HBox([neuron, example]), self.lines, self.view.image,
-                          self.readout])
+        super().__init__([self.bar.widget, widgets.HBox([neuron, example]), self.lines, self.view.image, self.readout])
         self.redraw()
 
     def _on_line(self, change: dict) -> None:
@@ -272,8 +312,9 @@ class MatrixRecipe(widgets.VBox):
         self.drawing.set_notes({}, {j: f"$\\Delta_{{{j}}}$={delta:.4g}"})
         rows = []
         for k, (_, _, latex) in enumerate(state.lines, start=1):
-            style = ("background:#E69F0055;font-weight:bold" if k == state.line
-                     else "" if k < state.line else "opacity:0.45")
+            style = (
+                "background:#E69F0055;font-weight:bold" if k == state.line else "" if k < state.line else "opacity:0.45"
+            )
             rows.append(f"<div style='{style}'>{k}. ${latex}$</div>")
         self.lines.value = "".join(rows)
         shown = "" if ("delta", i) in known else " (not computed yet by the recipe: step on)"

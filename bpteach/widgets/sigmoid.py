@@ -158,8 +158,9 @@ class SigmoidExplorer(App):
 
 
 def _dropdown(value: str) -> widgets.Dropdown:
-    return widgets.Dropdown(options=list(ACTIVATIONS), value=value, description="activation",
-                            style={"description_width": "initial"})
+    return widgets.Dropdown(
+        options=list(ACTIVATIONS), value=value, description="activation", style={"description_width": "initial"}
+    )
 
 
 def sigmoid_explorer(

@@ -53,8 +53,10 @@ class StepperState:
 
     def __init__(self, network: Network, x: object, y: object) -> None:
         if not isinstance(network, Network):
-            msg = (f"network must be a bpteach Network (e.g. bp.datasets.lecture002_network()), "
-                   f"got {type(network).__name__}")
+            msg = (
+                f"network must be a bpteach Network (e.g. bp.datasets.lecture002_network()), "
+                f"got {type(network).__name__}"
+            )
             raise TypeError(msg)
         self.network = network.copy()
         self.index = 0
@@ -145,22 +147,32 @@ class BackpropStepper(widgets.VBox):
         rows = max(sum(1 for q in pos.values() if round(q[0], 6) == round(p[0], 6)) for p in pos.values())
         # a crowded column gets its numbers on one line to the right of each neuron: wider columns
         per_column = 1.6 if rows <= 6 else 2.9
-        self.view = FigureView(figsize=(min(2.0 + per_column * columns, 14.0), min(2.2 + 0.75 * rows, 7.0)),
-                               scale=scale, theme=theme)
+        self.view = FigureView(
+            figsize=(min(2.0 + per_column * columns, 14.0), min(2.2 + 0.75 * rows, 7.0)), scale=scale, theme=theme
+        )
         fig = self.view.figure
         with self.view.style():
             ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
             self.drawing = NetDrawing(ax, pos, net.arcs, net.inputs, net.outputs, self.view.colors, self.view.scale)
         self.bar = StepBar(len(state.steps), state.index)
-        xs = [widgets.FloatText(value=float(v), description=f"x_{r + 1}", layout=widgets.Layout(width="150px"))
-              for r, v in enumerate(state.x)]
-        ys = [widgets.FloatText(value=float(v), description="y" if len(state.y) == 1 else f"y_{r + 1}",
-                                layout=widgets.Layout(width="150px"))
-              for r, v in enumerate(state.y)]
-        arc = widgets.Dropdown(options=[(_arc_label(a), a) for a in net.arcs], description="arc",
-                               layout=widgets.Layout(width="180px"))
-        weight = widgets.FloatText(value=net.weight(*net.arcs[0]), step=0.05, description="w",
-                                   layout=widgets.Layout(width="150px"))
+        xs = [
+            widgets.FloatText(value=float(v), description=f"x_{r + 1}", layout=widgets.Layout(width="150px"))
+            for r, v in enumerate(state.x)
+        ]
+        ys = [
+            widgets.FloatText(
+                value=float(v),
+                description="y" if len(state.y) == 1 else f"y_{r + 1}",
+                layout=widgets.Layout(width="150px"),
+            )
+            for r, v in enumerate(state.y)
+        ]
+        arc = widgets.Dropdown(
+            options=[(_arc_label(a), a) for a in net.arcs], description="arc", layout=widgets.Layout(width="180px")
+        )
+        weight = widgets.FloatText(
+            value=net.weight(*net.arcs[0]), step=0.05, description="w", layout=widgets.Layout(width="150px")
+        )
         self.controls = {**self.bar.controls, "x": xs, "y": ys, "arc": arc, "weight": weight}
         self.formula = widgets.HTMLMath()
         self.substituted = widgets.HTMLMath()
@@ -175,14 +187,16 @@ class BackpropStepper(widgets.VBox):
         arc.observe(self._on_arc, names="value")
         weight.observe(self._on_weight, names="value")
 
-        super().__init__([
-            self.bar.widget,
-            self.view.image,
-            self.formula,
-            self.substituted,
-            widgets.HBox([*xs, *ys, arc, weight]),
-            self.message,
-        ])
+        super().__init__(
+            [
+                self.bar.widget,
+                self.view.image,
+                self.formula,
+                self.substituted,
+                widgets.HBox([*xs, *ys, arc, weight]),
+                self.message,
+            ]
+        )
         self.redraw()
 
     # ------------------------------------------------------------------ controls -> state
@@ -239,8 +253,10 @@ class BackpropStepper(widgets.VBox):
         if step is None:
             texts = (f"<b>step 0 of {n}</b>: press &gt; or play to run BACKPROPAGATE", "")
         else:
-            texts = (f"<b>step {state.index} of {n}</b> ({_PHASE[step.phase]}): ${step.symbol} = {step.formula}$",
-                     f"${step.symbol} = {step.substituted} = {step.value:.6g}$")
+            texts = (
+                f"<b>step {state.index} of {n}</b> ({_PHASE[step.phase]}): ${step.symbol} = {step.formula}$",
+                f"${step.symbol} = {step.substituted} = {step.value:.6g}$",
+            )
         self._show_formulas(texts)
 
     def _show_formulas(self, texts: tuple[str, str]) -> None:
@@ -282,8 +298,7 @@ def backprop_stepper(
         if x is None and y is None:
             x, y = datasets.lecture002_example()
     if x is None or y is None:
-        msg = "x and y must both be given (one example and its target), got " + (
-            "x=None" if x is None else "y=None")
+        msg = "x and y must both be given (one example and its target), got " + ("x=None" if x is None else "y=None")
         raise ValueError(msg)
     state = StepperState(network, x, y)
     return BackpropStepper(state, scale=scale, theme=theme)

@@ -133,14 +133,18 @@ class TwoLayerGradient(App):
         view = FigureView((9.0, 3.6), scale=scale, theme=theme)
         self._build(view)
         sliders = {
-            name: slider(f"${name[0]}_{{{name[1:3]}}}[{name[4]}]$", float(getattr(state, name[:3])[int(name[4]) - 1]),
-                         *WEIGHT_RANGE)
+            name: slider(
+                f"${name[0]}_{{{name[1:3]}}}[{name[4]}]$",
+                float(getattr(state, name[:3])[int(name[4]) - 1]),
+                *WEIGHT_RANGE,
+            )
             for name in self.names
         }
         sliders["x1"] = slider("$x_1$", float(state.x[0]), *X_RANGE)
         sliders["x2"] = slider("$x_2$", float(state.x[1]), *X_RANGE)
-        sliders["y"] = widgets.ToggleButtons(options=[("y = +1", 1), ("y = −1", -1)], value=int(state.y),
-                                             description="label")
+        sliders["y"] = widgets.ToggleButtons(
+            options=[("y = +1", 1), ("y = −1", -1)], value=int(state.y), description="label"
+        )
         # three columns: hidden unit 1 and x1, hidden unit 2 and x2, the output and y
         order = ("w11[1]", "w11[2]", "x1", "w12[1]", "w12[2]", "x2", "w21[1]", "w21[2]", "y")
         controls = {name: sliders[name] for name in order}
@@ -163,8 +167,15 @@ class TwoLayerGradient(App):
             colors = {"hand": COLORS["positive"], "backprop": COLORS["accent"], "numeric": COLORS["second"]}
             labels = {"hand": "hand formula", "backprop": "backprop −∂J/∂w", "numeric": "finite difference"}
             for k, method in enumerate(METHODS):
-                self.grad_bars[method] = list(ax.bar(np.arange(n) + (k - 1) * 0.27, np.zeros(n), width=0.27,
-                                                     color=colors[method], label=labels[method]))
+                self.grad_bars[method] = list(
+                    ax.bar(
+                        np.arange(n) + (k - 1) * 0.27,
+                        np.zeros(n),
+                        width=0.27,
+                        color=colors[method],
+                        label=labels[method],
+                    )
+                )
             ax.set_xticks(np.arange(n), ticks)
             ax.axhline(0, color=view.colors["text"], lw=0.8)
             ax.legend(loc="upper right", fontsize=8 * view.scale)
@@ -234,8 +245,10 @@ def _gradient_html(s: TwoLayerState) -> str:
         f"h = ({fmt(s.h[0])}, {fmt(s.h[1])}), p(y = +1 | x) = {fmt(s.p)}, y = {s.y:+g}, "
         f"ll = {fmt(s.ll)}; raw error I(y = 1) − σ(w₂₁ᵀh) = {fmt(s.raw)}"
     )
-    cells = "".join(f"<th style='padding: 0 0.6em'>{c}</th>" for c in (
-        "gradient", "blame for error", "raw error × blame", "back-propagation −∂J/∂w", "finite difference"))
+    cells = "".join(
+        f"<th style='padding: 0 0.6em'>{c}</th>"
+        for c in ("gradient", "blame for error", "raw error × blame", "back-propagation −∂J/∂w", "finite difference")
+    )
     rows = []
     for w in WEIGHTS:
         for k in (1, 2):

@@ -49,8 +49,15 @@ def _int_in(value: object, name: str, low: int, high: int) -> int:
 class VanishingState:
     """The network at initialisation, its record on one batch, and per layer the gradient norms and factors."""
 
-    def __init__(self, depth: int = 10, width: int = 8, activation: str = "sigmoid", init: str = "normal",
-                 init_scale: float | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        depth: int = 10,
+        width: int = 8,
+        activation: str = "sigmoid",
+        init: str = "normal",
+        init_scale: float | None = None,
+        seed: int = 0,
+    ) -> None:
         self.depth = _int_in(depth, "depth (the number of layers m)", 2, MAX_DEPTH)
         self.width = _int_in(width, "width (neurons per hidden layer)", 1, MAX_WIDTH)
         self.activation = get_activation(activation, "activation").name
@@ -60,8 +67,12 @@ class VanishingState:
         self.init = init
         if init_scale is None:
             init_scale = default_scale(init)
-        if isinstance(init_scale, bool) or not isinstance(init_scale, (int, float)) \
-                or not np.isfinite(init_scale) or init_scale <= 0:
+        if (
+            isinstance(init_scale, bool)
+            or not isinstance(init_scale, (int, float))
+            or not np.isfinite(init_scale)
+            or init_scale <= 0
+        ):
             msg = f"init_scale must be a number > 0 (the spread of the initial weights), got {init_scale!r}"
             raise ValueError(msg)
         self.init_scale = float(init_scale)
@@ -74,16 +85,29 @@ class VanishingState:
         if unknown:
             msg = f"update takes depth, width, activation, init, init_scale and seed, got {sorted(unknown)}"
             raise TypeError(msg)
-        current = {"depth": self.depth, "width": self.width, "activation": self.activation,
-                   "init": self.init, "init_scale": self.init_scale, "seed": self.seed}
+        current = {
+            "depth": self.depth,
+            "width": self.width,
+            "activation": self.activation,
+            "init": self.init,
+            "init_scale": self.init_scale,
+            "seed": self.seed,
+        }
         self.__init__(**{**current, **settings})  # type: ignore[misc]
 
     def _compute(self) -> None:
         rng = np.random.default_rng(self.seed)
         self.X = rng.standard_normal((self.width, N_EXAMPLES))
         self.Y = rng.uniform(0.0, 1.0, size=(1, N_EXAMPLES))
-        self.mlp = MLP([self.width] * self.depth + [1], activation=self.activation, output_activation="identity",
-                       loss="half_squared_error", seed=self.seed, init=self.init, scale=self.init_scale)
+        self.mlp = MLP(
+            [self.width] * self.depth + [1],
+            activation=self.activation,
+            output_activation="identity",
+            loss="half_squared_error",
+            seed=self.seed,
+            init=self.init,
+            scale=self.init_scale,
+        )
         with np.errstate(all="ignore"):  # an exploding network may overflow: the verdict says so
             self.record: MatrixRecord = self.mlp.backpropagate(self.X, self.Y)
         m = self.depth
@@ -138,47 +162,63 @@ class VanishingGradients(widgets.VBox):
             unicode_log_labels(ax)
             ax.set_xlim(0.0, 1.0)
             ax.set_xticks([])
-            self.bars = ax.bar(np.zeros(MAX_DEPTH), np.ones(MAX_DEPTH), color=COLORS["positive"], width=0.02,
-                               label=r"$\|\nabla_{W_i} J\|$", bottom=1e-300)
-            (self.product_line,) = ax.plot([], [], "o-", color=COLORS["negative"], ms=4 * self.view.scale,
-                                           label=r"$\prod_{k \geq i}$ mean $|s'(z_k)|$")
-            (self.factor_line,) = ax.plot([], [], "s", color=COLORS["accent"], ms=4 * self.view.scale,
-                                          label=r"mean $|s'(z_i)|$ of layer $i$")
+            self.bars = ax.bar(
+                np.zeros(MAX_DEPTH),
+                np.ones(MAX_DEPTH),
+                color=COLORS["positive"],
+                width=0.02,
+                label=r"$\|\nabla_{W_i} J\|$",
+                bottom=1e-300,
+            )
+            (self.product_line,) = ax.plot(
+                [],
+                [],
+                "o-",
+                color=COLORS["negative"],
+                ms=4 * self.view.scale,
+                label=r"$\prod_{k \geq i}$ mean $|s'(z_k)|$",
+            )
+            (self.factor_line,) = ax.plot(
+                [], [], "s", color=COLORS["accent"], ms=4 * self.view.scale, label=r"mean $|s'(z_i)|$ of layer $i$"
+            )
             ax.axhline(0.25, color=c["text"], ls=":", lw=0.8 * self.view.scale)
             ax.axhline(1.0, color=c["grid"], ls="-", lw=1.0 * self.view.scale)
             ax.set_xlabel("layer $i$ (1 = first, next to the input)", labelpad=14 * self.view.scale)
-            ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False,
-                      fontsize=8.5 * self.view.scale)
-            self.title = fig.text(0.5, 0.97, "", ha="center", va="top", fontsize=11 * self.view.scale,
-                                  color=c["text"])
-            self.layer_labels = PathTexts(ax, np.zeros((MAX_DEPTH, 2)), 8 * self.view.scale, c["text"], va="top",
-                                          offset=(0, -4 * self.view.scale))
+            ax.legend(
+                loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False, fontsize=8.5 * self.view.scale
+            )
+            self.title = fig.text(0.5, 0.97, "", ha="center", va="top", fontsize=11 * self.view.scale, color=c["text"])
+            self.layer_labels = PathTexts(
+                ax, np.zeros((MAX_DEPTH, 2)), 8 * self.view.scale, c["text"], va="top", offset=(0, -4 * self.view.scale)
+            )
             self.layer_labels.collection.set_clip_on(False)  # under the axes
-        self.view.animate(*self.bars, self.product_line, self.factor_line, self.title,
-                          self.layer_labels.collection)
+        self.view.animate(*self.bars, self.product_line, self.factor_line, self.title, self.layer_labels.collection)
         self._ylim: tuple[float, float] | None = None
 
         self.controls = {
             "depth": widgets.IntSlider(value=state.depth, min=2, max=MAX_DEPTH, description="depth m"),
             "width": widgets.IntSlider(value=state.width, min=1, max=MAX_WIDTH, description="width"),
-            "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=state.activation,
-                                           description="activation"),
+            "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=state.activation, description="activation"),
             "init": widgets.Dropdown(options=list(INIT_SCHEMES), value=state.init, description="init"),
-            "init_scale": widgets.FloatSlider(value=state.init_scale, min=0.05, max=5.0, step=0.05,
-                                              description="init scale"),
-            "seed": widgets.BoundedIntText(value=state.seed, min=0, max=2**31 - 1, description="seed",
-                                           layout=widgets.Layout(width="180px")),
+            "init_scale": widgets.FloatSlider(
+                value=state.init_scale, min=0.05, max=5.0, step=0.05, description="init scale"
+            ),
+            "seed": widgets.BoundedIntText(
+                value=state.seed, min=0, max=2**31 - 1, description="seed", layout=widgets.Layout(width="180px")
+            ),
         }
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._on_change(name, change["new"]), names="value")
         self.readout = widgets.HTMLMath()
         c = self.controls
-        super().__init__([
-            widgets.HBox([c["depth"], c["width"], c["seed"]]),
-            widgets.HBox([c["activation"], c["init"], c["init_scale"]]),
-            self.view.image,
-            self.readout,
-        ])
+        super().__init__(
+            [
+                widgets.HBox([c["depth"], c["width"], c["seed"]]),
+                widgets.HBox([c["activation"], c["init"], c["init_scale"]]),
+                self.view.image,
+                self.readout,
+            ]
+        )
         self.redraw()
 
     def _on_change(self, name: str, value: object) -> None:
@@ -209,15 +249,17 @@ class VanishingGradients(widgets.VBox):
         every = 1 if m <= 15 else 2
         self.layer_labels.set_positions(np.column_stack([np.resize(x, MAX_DEPTH), np.full(MAX_DEPTH, floor)]))
         # counted from layer m, which is always labelled, so that the last two labels never collide
-        self.layer_labels.set_texts([str(k + 1) if k < m and (m - 1 - k) % every == 0 else ""
-                                     for k in range(MAX_DEPTH)])
+        self.layer_labels.set_texts(
+            [str(k + 1) if k < m and (m - 1 - k) % every == 0 else "" for k in range(MAX_DEPTH)]
+        )
         if (lo, hi) != self._ylim:
             self._ylim = (lo, hi)
             self.ax.set_ylim(floor, 10.0**hi)
             # the background (axes, log ticks, legend) depends on the window alone: one kept per window
             self.view.invalidate(key=(lo, hi))
-        self.title.set_text(f"{state.activation}, {state.init} init (scale {state.init_scale:g}), "
-                            f"{m} layers of width {state.width}")
+        self.title.set_text(
+            f"{state.activation}, {state.init} init (scale {state.init_scale:g}), {m} layers of width {state.width}"
+        )
         self.readout.value = (
             f"$\\|\\nabla_{{W_1}} J\\| \\,/\\, \\|\\nabla_{{W_{{{m}}}}} J\\| = {_sci(state.ratio)}$: "
             f"<b>{state.verdict}</b>.<br>"

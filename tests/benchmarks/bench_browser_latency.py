@@ -82,8 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         with sync_playwright() as pw:
             browser = jlab.launch_browser(pw)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            print(f"key press -> changed pixels, {ns.presses} presses each (goal: median < {GOAL_MEDIAN_MS:.0f} ms, "
-                  f"p95 < {GOAL_P95_MS:.0f} ms)")
+            print(
+                f"key press -> changed pixels, {ns.presses} presses each (goal: median < {GOAL_MEDIAN_MS:.0f} ms, "
+                f"p95 < {GOAL_P95_MS:.0f} ms)"
+            )
             for label, notebook in CASES:
                 if not (tmp / "root" / "lectures" / notebook).exists():
                     print(f"{label:26s} skipped: lectures/{notebook} is missing")
@@ -93,9 +95,11 @@ def main(argv: list[str] | None = None) -> int:
                 src = [r["src"] for r in results]
                 met = statistics.median(paint) < GOAL_MEDIAN_MS and p95(paint) < GOAL_P95_MS
                 ok &= met
-                print(f"{label:26s} pixels: median {statistics.median(paint):6.1f} ms, p95 {p95(paint):6.1f} ms"
-                      f"  (src change: median {statistics.median(src):6.1f} ms, p95 {p95(src):6.1f} ms)"
-                      f"  {'goal met' if met else 'GOAL MISSED'}")
+                print(
+                    f"{label:26s} pixels: median {statistics.median(paint):6.1f} ms, p95 {p95(paint):6.1f} ms"
+                    f"  (src change: median {statistics.median(src):6.1f} ms, p95 {p95(src):6.1f} ms)"
+                    f"  {'goal met' if met else 'GOAL MISSED'}"
+                )
                 jlab.shutdown_kernels(lab)
             browser.close()
     finally:

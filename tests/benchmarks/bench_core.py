@@ -80,8 +80,10 @@ def node_level(quick: bool) -> None:
     print("  squares with R^2 near 1 and a flat 'per (|V|+|A|)' column mean the cost is linear.")
     wide = [[4, w, w, 2] for w in ([2, 4, 8, 16, 32] if quick else [2, 4, 8, 16, 32, 64, 128])]
     deep = [[4, *[8] * depth, 2] for depth in ([1, 2, 4, 8] if quick else [1, 2, 4, 8, 16, 32])]
-    print(f"  {'sizes':<22} {'|V|':>5} {'|A|':>6} {'one example':>12} {'per (V+A)':>10} "
-          f"{'batch of 64':>12} {'per (V+A)':>10}")
+    print(
+        f"  {'sizes':<22} {'|V|':>5} {'|A|':>6} {'one example':>12} {'per (V+A)':>10} "
+        f"{'batch of 64':>12} {'per (V+A)':>10}"
+    )
     rows = []
     rng = np.random.default_rng(0)
     for sizes in wide + deep:
@@ -93,16 +95,17 @@ def node_level(quick: bool) -> None:
         V, n_arcs = len(net.order), len(net.arcs)
         rows.append((V, n_arcs, t1 * 1e6, t64 * 1e6))
         name = "-".join(map(str, sizes)) if len(sizes) < 8 else f"4-8x{len(sizes) - 2}-2"
-        print(f"  {name:<22} {V:>5} {n_arcs:>6} {t1 * 1e6:>9.1f} us {t1 * 1e6 / (V + n_arcs):>7.3f} us "
-              f"{t64 * 1e6:>9.2f} us {t64 * 1e6 / (V + n_arcs):>7.3f} us")
+        print(
+            f"  {name:<22} {V:>5} {n_arcs:>6} {t1 * 1e6:>9.1f} us {t1 * 1e6 / (V + n_arcs):>7.3f} us "
+            f"{t64 * 1e6:>9.2f} us {t64 * 1e6 / (V + n_arcs):>7.3f} us"
+        )
     data = np.array(rows)
     design = np.column_stack([np.ones(len(data)), data[:, 0], data[:, 1]])
     for label, col in (("one example", 2), ("batch of 64", 3)):
         t = data[:, col]
         coef, *_ = np.linalg.lstsq(design, t, rcond=None)
         r2 = 1 - np.sum((t - design @ coef) ** 2) / np.sum((t - t.mean()) ** 2)
-        print(f"  {label}: t ~ {coef[0]:.1f} us + {coef[1]:.3f} us x |V| + {coef[2]:.4f} us x |A| "
-              f"(R^2 = {r2:.4f})")
+        print(f"  {label}: t ~ {coef[0]:.1f} us + {coef[1]:.3f} us x |V| + {coef[2]:.4f} us x |A| (R^2 = {r2:.4f})")
 
 
 def ratios(matrix_times: dict[str, float], quick: bool) -> None:
@@ -146,8 +149,10 @@ def pytorch(matrix_times: dict[str, float]) -> None:
     agree = np.allclose(W1.grad.numpy(), rec.grad_W[1], rtol=1e-10, atol=1e-14)
     t_torch = best_time(step)
     t_numpy = matrix_times["784-128-10, batch 64"]
-    print(f"  torch {torch.__version__}: {t_torch:.3e} s; numpy matrix form / torch = "
-          f"{t_numpy / t_torch:.2f}x (goal: <= 1.3x); gradients agree: {agree}")
+    print(
+        f"  torch {torch.__version__}: {t_torch:.3e} s; numpy matrix form / torch = "
+        f"{t_numpy / t_torch:.2f}x (goal: <= 1.3x); gradients agree: {agree}"
+    )
 
 
 def main() -> None:
@@ -155,8 +160,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, a few seconds in all")
     args = parser.parse_args()
     load = ", load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else ""
-    print(f"bpteach {bp.__version__}, numpy {np.__version__}, Python {platform.python_version()}, "
-          f"{platform.machine()}, {os.cpu_count()} CPUs{load} (timings are best-of-5)")
+    print(
+        f"bpteach {bp.__version__}, numpy {np.__version__}, Python {platform.python_version()}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs{load} (timings are best-of-5)"
+    )
     times = matrix_form()
     node_level(args.quick)
     ratios(times, args.quick)

@@ -42,8 +42,12 @@ def submissions(n: int) -> list[bytes]:
         if k % 50 == 7:
             out.append(variant("ex02_batch_gradient", "def batch_gradient(w, X, y):\n    while True:\n        pass\n"))
         elif k % 50 == 13:
-            out.append(variant("ex02_batch_gradient", "import numpy as np\ndef batch_gradient(w, X, y):\n"
-                               "    return np.ones(10**11)\n"))
+            out.append(
+                variant(
+                    "ex02_batch_gradient",
+                    "import numpy as np\ndef batch_gradient(w, X, y):\n    return np.ones(10**11)\n",
+                )
+            )
         else:
             out.append(kinds[k % 10] if k % 10 < len(kinds) else kinds[0])
     return out
@@ -56,8 +60,10 @@ def bench_bpteach(paths: list[Path], jobs: int, out: Path) -> float:
     results = grade(paths, out=out, jobs=jobs, timeout=3.0, force=True)
     elapsed = time.perf_counter() - start
     full = sum(r.total == r.max_points for r in results)
-    print(f"bpteach grade: {len(paths)} submissions in {elapsed:.2f} s = {len(paths) / elapsed:.1f} "
-          f"submissions/s with --jobs {jobs} ({full} full marks)")
+    print(
+        f"bpteach grade: {len(paths)} submissions in {elapsed:.2f} s = {len(paths) / elapsed:.1f} "
+        f"submissions/s with --jobs {jobs} ({full} full marks)"
+    )
     return elapsed
 
 
@@ -84,9 +90,11 @@ def bench_kernel_per_notebook(paths: list[Path], sample: int) -> None:
         except CellTimeoutError:  # the endless-loop submissions: a kernel grader waits out its timeout
             timed_out += 1
     per = (time.perf_counter() - start) / sample
-    print(f"a fresh Jupyter kernel per notebook (nbclient, as nbgrader autograde runs them): "
-          f"{per:.2f} s per submission = {1 / per:.2f} submissions/s on {sample} samples, one at a time "
-          f"({timed_out} hit the 10 s cell timeout)")
+    print(
+        f"a fresh Jupyter kernel per notebook (nbclient, as nbgrader autograde runs them): "
+        f"{per:.2f} s per submission = {1 / per:.2f} submissions/s on {sample} samples, one at a time "
+        f"({timed_out} hit the 10 s cell timeout)"
+    )
 
 
 def _succeeded(result: dict, step: str) -> None:
@@ -101,8 +109,7 @@ def bench_nbgrader(paths: list[Path], tmp: Path, sample: int) -> None:
         from nbgrader.apps import NbGraderAPI
         from traitlets.config import Config
     except ImportError:
-        print("nbgrader autograde: nbgrader is not installed here, skipped "
-              "(pip install nbgrader to compare)")
+        print("nbgrader autograde: nbgrader is not installed here, skipped (pip install nbgrader to compare)")
         return
     course = tmp / "course"
     (course / "source" / "ps").mkdir(parents=True)
@@ -120,8 +127,10 @@ def bench_nbgrader(paths: list[Path], tmp: Path, sample: int) -> None:
     # a broken submission (not JSON, an endless loop) makes nbgrader report a failure: count it
     failed = sum(not api.autograde("ps", s, force=True, create=True).get("success") for s in students)
     per = (time.perf_counter() - start) / sample
-    print(f"nbgrader autograde: {per:.2f} s per submission = {1 / per:.2f} submissions/s on {sample} samples "
-          f"({failed} of them reported as failed by nbgrader)")
+    print(
+        f"nbgrader autograde: {per:.2f} s per submission = {1 / per:.2f} submissions/s on {sample} samples "
+        f"({failed} of them reported as failed by nbgrader)"
+    )
 
 
 def main() -> None:

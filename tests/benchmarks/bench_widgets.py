@@ -141,8 +141,10 @@ def _time(app: object, moves: list, changes: int) -> tuple[np.ndarray, np.ndarra
 def _row(name: str, kind: str, wall: np.ndarray, cpu: np.ndarray, rendered: int, n: int) -> str:
     med, p95 = float(np.median(wall)), float(np.percentile(wall, 95))
     ok = "ok" if med < GOAL_MEDIAN and p95 < GOAL_P95 else "MISSES"
-    return (f"{name:<22}{kind:<9}{n:>5}{rendered:>7}{med:>9.1f}{p95:>8.1f}{float(np.median(cpu)):>9.1f}"
-            f"{float(np.percentile(cpu, 95)):>9.1f}  {ok}")
+    return (
+        f"{name:<22}{kind:<9}{n:>5}{rendered:>7}{med:>9.1f}{p95:>8.1f}{float(np.median(cpu)):>9.1f}"
+        f"{float(np.percentile(cpu, 95)):>9.1f}  {ok}"
+    )
 
 
 def _in_kernel(argv: list[str]) -> None:
@@ -152,9 +154,7 @@ def _in_kernel(argv: list[str]) -> None:
     km, kc = start_new_kernel(kernel_name="python3")
     try:
         code = (
-            "import runpy, sys\n"
-            f"sys.argv = {[__file__, *argv]!r}\n"
-            f"runpy.run_path({__file__!r}, run_name='__main__')\n"
+            f"import runpy, sys\nsys.argv = {[__file__, *argv]!r}\nrunpy.run_path({__file__!r}, run_name='__main__')\n"
         )
         reply = kc.execute_interactive(code, timeout=900, output_hook=_print_stream)
         if reply["content"]["status"] != "ok":
@@ -189,8 +189,10 @@ def _dashboard_throughput(seconds: float = 3.0) -> None:
     epochs = (app.state.epoch - epoch0) / elapsed
     redraws = (app.view.renders - renders0) / elapsed
     ok = "ok" if epochs >= 20 and redraws <= 10 else "MISSES"
-    print(f"training_dashboard playing: {epochs:.0f} epochs/s (goal >= 20) at {redraws:.1f} redraws/s "
-          f"(goal <= 10), 200 moons points, 2-8-8-1, batch {app.state.settings['batch_size']}  {ok}")
+    print(
+        f"training_dashboard playing: {epochs:.0f} epochs/s (goal >= 20) at {redraws:.1f} redraws/s "
+        f"(goal <= 10), 200 moons points, 2-8-8-1, batch {app.state.settings['batch_size']}  {ok}"
+    )
 
 
 def main() -> None:
@@ -204,10 +206,11 @@ def main() -> None:
         _in_kernel(["--changes", str(args.changes), "--apps", *args.apps])
         return
     module = importlib.import_module("bpteach.widgets")
-    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
-          f"goals: median < {GOAL_MEDIAN:g} ms, p95 < {GOAL_P95:g} ms")
-    print(f"{'app':<22}{'changes':<9}{'n':>5}{'renders':>7}{'median':>9}{'p95':>8}{'cpu med':>9}{'cpu p95':>9}"
-          "  (ms)")
+    print(
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
+        f"goals: median < {GOAL_MEDIAN:g} ms, p95 < {GOAL_P95:g} ms"
+    )
+    print(f"{'app':<22}{'changes':<9}{'n':>5}{'renders':>7}{'median':>9}{'p95':>8}{'cpu med':>9}{'cpu p95':>9}  (ms)")
     for name in args.apps:
         try:
             make = getattr(module, name)

@@ -59,7 +59,10 @@ def _release(dest: Path) -> str | None:
         return "no exercise notebooks in exercises/ yet"
     proc = subprocess.run(
         [sys.executable, "-m", "bpteach.cli", "release", str(jlab.REPO / "exercises"), str(dest)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if proc.returncode != 0:
         return f"`bpteach release` failed ({proc.returncode}): {proc.stderr.strip()[-500:]}"

@@ -124,8 +124,17 @@ class Server:
         return pids
 
 
-def start(name: str, cmd: list[str], port: int, token: str, log: Path, ready_path: str,
-          env: dict[str, str] | None = None, timeout: float = 90, cwd: Path | None = None) -> Server:
+def start(
+    name: str,
+    cmd: list[str],
+    port: int,
+    token: str,
+    log: Path,
+    ready_path: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 90,
+    cwd: Path | None = None,
+) -> Server:
     """Start ``cmd`` in its own process group and wait until ``ready_path`` answers.
 
     Any HTTP status counts as an answer (Voila refuses some API paths yet is up); only a refused
@@ -133,8 +142,15 @@ def start(name: str, cmd: list[str], port: int, token: str, log: Path, ready_pat
     """
     full_env = {**os.environ, **(env or {})}
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=full_env, cwd=cwd, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=full_env,
+            cwd=cwd,
+            start_new_session=True,
+        )
     server = Server(name, proc, port, token, log, env or {})
     deadline = time.monotonic() + timeout
     while True:
@@ -243,10 +259,19 @@ def start_lab(root: Path, state: Path) -> Server:
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
     cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workspaces}",
-        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={workspaces}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--ServerApp.terminals_enabled=False",
     ]
     if os.geteuid() == 0:
@@ -324,9 +349,7 @@ def error_outputs(page) -> list[str]:
 
 def wait_widgets_rendered(page, timeout: float = 30_000) -> None:
     """No "Loading widget..." left (views that never load stay that way: this times out)."""
-    page.wait_for_function(
-        "() => !document.body.innerText.includes('Loading widget...')", timeout=timeout, polling=100
-    )
+    page.wait_for_function("() => !document.body.innerText.includes('Loading widget...')", timeout=timeout, polling=100)
 
 
 def widget_errors(page) -> list[str]:

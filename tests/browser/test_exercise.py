@@ -17,16 +17,16 @@ pytestmark = pytest.mark.browser
 
 EXERCISE = "02_logistic_unit.ipynb"
 
-CORRECT = '''def sigmoid(z):
+CORRECT = """def sigmoid(z):
     z = np.asarray(z, dtype=float)
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))'''
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))"""
 
 # sigma(-z): the sign of the exponent flipped
-WRONG = '''def sigmoid(z):
+WRONG = """def sigmoid(z):
     z = np.asarray(z, dtype=float)
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, e / (1 + e), 1 / (1 + e))'''
+    return np.where(z >= 0, e / (1 + e), 1 / (1 + e))"""
 
 
 def _cell(page, text: str):
@@ -39,8 +39,11 @@ def _run_cell(page, cell) -> str:
     before = prompt.inner_text()
     cell.locator(".cm-content").click()
     page.keyboard.press("Shift+Enter")
-    jlab.wait_until(lambda: re.search(r"\[\d+\]", prompt.inner_text()) and prompt.inner_text() != before,
-                    timeout=30, what="the cell to run")
+    jlab.wait_until(
+        lambda: re.search(r"\[\d+\]", prompt.inner_text()) and prompt.inner_text() != before,
+        timeout=30,
+        what="the cell to run",
+    )
     jlab.wait_kernel_idle(page)
     return cell.locator(".jp-OutputArea").inner_text()
 

@@ -17,7 +17,7 @@ from . import jlab
 pytestmark = pytest.mark.browser
 
 # The image is a 1-row PNG whose grey level is the slider's value: a new value, new pixels.
-_CELL = '''\
+_CELL = """\
 import struct, zlib
 import ipywidgets as widgets
 
@@ -38,7 +38,7 @@ def on_change(change):
 
 slider.observe(on_change, names="value")
 widgets.VBox([slider, readout, image])
-'''
+"""
 
 
 @pytest.fixture(scope="module")
