@@ -161,7 +161,7 @@ def test_release_rejects_a_path_that_is_not_a_notebook(tmp_path):
 
 def test_the_grade_command_prints_a_line_per_submission(tmp_path, capsys):
     sub = tmp_path / "s.ipynb"
-    sub.write_bytes((EXERCISE_DIR / "08_challenges.ipynb").read_bytes())
+    sub.write_bytes((EXERCISE_DIR / "09_challenges.ipynb").read_bytes())
     assert main(["grade", str(sub), "--out", str(tmp_path / "g.csv"), "--jobs", "1", "--seed", "1"]) == 0
     assert f"{sub}: 8/8" in capsys.readouterr().out
     assert (tmp_path / "g.json").exists()

@@ -203,12 +203,12 @@ def test_a_killed_worker_is_replaced_and_the_next_submission_is_graded(grader):
 
 
 def test_the_diagnosis_of_a_mutated_input_names_the_argument(grader):
-    nb = json.loads((EXERCISE_DIR / "07_training.ipynb").read_text())
-    cell = cell_of(nb, "ex07_momentum_step")
+    nb = json.loads((EXERCISE_DIR / "08_training.ipynb").read_text())
+    cell = cell_of(nb, "ex08_momentum_step")
     cell["source"] = source(cell).replace("return w + step, step", "w += step\n    return w, step")
-    with Grader("07_training", seed=7) as g:
+    with Grader("08_training", seed=7) as g:
         result = g.grade_bytes("x", json.dumps(nb).encode())
-    part = next(p for p in result.parts if p.grade_id == "ex07_momentum_step")
+    part = next(p for p in result.parts if p.grade_id == "ex08_momentum_step")
     assert part.points == 0
     assert "changed its input (argument 1) in place" in part.diagnoses()[0]
 

@@ -35,8 +35,9 @@ PLANNED_EXERCISES = {
         "04_node_level",
         "05_matrix_form",
         "06_blocks",
-        "07_training",
-        "08_challenges",
+        "07_computational_graph",
+        "08_training",
+        "09_challenges",
     )
 }
 

@@ -8,8 +8,8 @@ from bpteach.grading import (
     ex04_node_level,
     ex05_matrix_form,
     ex06_blocks,
-    ex07_training,
-    ex08_challenges,
+    ex08_training,
+    ex09_challenges,
 )
 from bpteach.grading.spec import Exercise, Part
 
@@ -23,8 +23,8 @@ EXERCISES: dict[str, Exercise] = {
         ex04_node_level,
         ex05_matrix_form,
         ex06_blocks,
-        ex07_training,
-        ex08_challenges,
+        ex08_training,
+        ex09_challenges,
     )
 }
 _PARTS: dict[str, tuple[Exercise, Part]] = {p.grade_id: (ex, p) for ex in EXERCISES.values() for p in ex.parts}

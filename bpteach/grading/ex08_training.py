@@ -1,10 +1,10 @@
-r"""Exercise 07, training: one update step with momentum and weight decay, then XOR.
+r"""Exercise 08, training: one update step with momentum and weight decay, then XOR.
 
 | part | the student writes | reference |
 |---|---|---|
-| ex07_sgd_step | w - alpha dJ/dw - 2 alpha lambda w (lecture 002, weight decay) | numpy |
-| ex07_momentum_step | v = mu v - alpha (dJ/dw + 2 lambda w); w + v (lecture 003, eq. 9) | as ``bp.train`` |
-| ex07_train_xor | weights (W1, b1, W2, b2) of a 2-h-1 sigmoid MLP with loss below 0.02 on XOR | ``MLP.loss`` |
+| ex08_sgd_step | w - alpha dJ/dw - 2 alpha lambda w (lecture 002, weight decay) | numpy |
+| ex08_momentum_step | v = mu v - alpha (dJ/dw + 2 lambda w); w + v (lecture 003, eq. 9) | as ``bp.train`` |
+| ex08_train_xor | weights (W1, b1, W2, b2) of a 2-h-1 sigmoid MLP with loss below 0.02 on XOR | ``MLP.loss`` |
 """
 
 from __future__ import annotations
@@ -67,11 +67,11 @@ def _accept_xor(got: list[np.ndarray], args: tuple) -> str | None:
 
 
 EXERCISE = Exercise(
-    "07_training",
+    "08_training",
     "Training: momentum, weight decay, and XOR",
     [
         Part(
-            "ex07_sgd_step",
+            "ex08_sgd_step",
             "sgd_step",
             "sgd_step(w, grad, lr, weight_decay)",
             2,
@@ -92,7 +92,7 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex07_momentum_step",
+            "ex08_momentum_step",
             "momentum_step",
             "momentum_step(w, grad, velocity, lr, momentum, weight_decay)",
             3,
@@ -115,7 +115,7 @@ EXERCISE = Exercise(
             n_outputs=2,
         ),
         Part(
-            "ex07_train_xor",
+            "ex08_train_xor",
             "train_xor",
             "train_xor(seed)",
             3,

@@ -1,10 +1,10 @@
-r"""Exercise 08, a central-difference gradient check that finds a planted bug (lecture 004).
+r"""Exercise 09, a central-difference gradient check that finds a planted bug (lecture 004).
 
 | part | the student writes | reference |
 |---|---|---|
-| ex08_numerical_gradient | (J(w + eps e_k) - J(w - eps e_k)) / (2 eps) for every entry k | the exact gradient |
-| ex08_relative_error | abs(g - n) / max(abs(g) + abs(n), floor), elementwise | as ``bp.gradcheck`` |
-| ex08_find_bug | the (flat) index of the entry where a gradient disagrees most | the planted index |
+| ex09_numerical_gradient | (J(w + eps e_k) - J(w - eps e_k)) / (2 eps) for every entry k | the exact gradient |
+| ex09_relative_error | abs(g - n) / max(abs(g) + abs(n), floor), elementwise | as ``bp.gradcheck`` |
+| ex09_find_bug | the (flat) index of the entry where a gradient disagrees most | the planted index |
 
 The loss J and the gradient under test are given as functions (the grader sends their source).
 """
@@ -87,11 +87,11 @@ def _planted(J: object, grad: object, w: np.ndarray) -> int:
 
 
 EXERCISE = Exercise(
-    "08_challenges",
+    "09_challenges",
     "Gradient checking: central differences find a planted bug",
     [
         Part(
-            "ex08_numerical_gradient",
+            "ex09_numerical_gradient",
             "numerical_gradient",
             "numerical_gradient(J, w, eps)",
             3,
@@ -115,7 +115,7 @@ EXERCISE = Exercise(
             atol=1e-7,
         ),
         Part(
-            "ex08_relative_error",
+            "ex09_relative_error",
             "relative_error",
             "relative_error(g, n, floor)",
             2,
@@ -132,7 +132,7 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex08_find_bug",
+            "ex09_find_bug",
             "find_bug",
             "find_bug(J, grad, w)",
             3,
