@@ -167,13 +167,29 @@ def test_the_grade_command_prints_a_line_per_submission(tmp_path, capsys):
     assert (tmp_path / "g.json").exists()
 
 
-def test_present_passes_every_argument_through(monkeypatch):
-    import sys
-    import types
+def test_present_arguments_reach_the_voila_command(monkeypatch, capsys):
+    import bpteach.cli.present as present
 
-    seen = []
-    fake = types.ModuleType("bpteach.present")
-    fake.main = lambda argv: seen.append(argv) or 0
-    monkeypatch.setitem(sys.modules, "bpteach.present", fake)
-    assert main(["present", "03_two_layer", "--help", "--port", "8888"]) == 0
-    assert seen == [["03_two_layer", "--help", "--port", "8888"]]
+    calls = []
+    monkeypatch.setattr(present.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    monkeypatch.setattr(present.importlib.util, "find_spec", lambda name: object())
+    assert main(["present", "03", "--no-browser", "--port", "8888", "--theme", "dark"]) == 0
+    (cmd,) = calls
+    assert cmd[3].endswith("03_two_layer_gradient.ipynb")
+    assert {"--port=8888", "--theme=dark", "--no-browser", "--Voila.ip=127.0.0.1"} <= set(cmd)
+    assert "03_two_layer_gradient.ipynb on http://127.0.0.1:8888/" in capsys.readouterr().out
+
+
+def test_a_command_imports_only_its_own_module():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from bpteach.cli import main\n"
+        "try:\n    main(['release', '--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('bpteach.cli.present', 'bpteach.cli.grade', 'bpteach.grading.grader')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bpteach.present import find_lecture, voila_command
+from bpteach.cli.present import find_lecture, voila_command
 
 from . import jlab
 
@@ -66,9 +66,10 @@ def test_present_renders_widgets_and_responds(browser_available, context, tmp_pa
 
 @needs_lecture
 def test_missing_voila_says_how_to_install(monkeypatch, capsys) -> None:
-    import bpteach.present as present
+    import bpteach.cli.present as present
+    from bpteach.cli import main
 
     real = present.importlib.util.find_spec
     monkeypatch.setattr(present.importlib.util, "find_spec", lambda name: None if name == "voila" else real(name))
-    assert present.main(["01", "--no-browser", "--lectures", str(LECTURE.parent)]) == 2
+    assert main(["present", "01", "--no-browser", "--lectures", str(LECTURE.parent)]) == 2
     assert "pip install 'bpteach[present]'" in capsys.readouterr().err

@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["INSTALL_HINT", "find_lecture", "main", "voila_command"]
+__all__ = ["INSTALL_HINT", "add_arguments", "find_lecture", "run", "voila_command"]
 
 INSTALL_HINT = "pip install 'bpteach[present]'"
 
@@ -26,7 +26,7 @@ INSTALL_HINT = "pip install 'bpteach[present]'"
 def _lecture_dirs(lectures: Path | None) -> list[Path]:
     if lectures is not None:
         return [lectures]
-    checkout = Path(__file__).resolve().parent.parent / "lectures"
+    checkout = Path(__file__).resolve().parents[2] / "lectures"
     dirs = [d.resolve() for d in (Path.cwd() / "lectures", checkout) if d.is_dir()]
     return list(dict.fromkeys(dirs))  # in the checkout itself both are the same folder
 
@@ -90,41 +90,25 @@ def voila_command(
     return cmd
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="bpteach present",
-        description="Present a lecture live: Voila on 127.0.0.1 with the widgets working and the code hidden.",
-    )
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("lecture", help="a notebook path, or a lecture number or name: 01, 01_sigmoid, sigmoid")
     p.add_argument("--port", type=int, default=8866, help="the port (default 8866, Voila's)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser; print the URL")
     p.add_argument("--theme", choices=["light", "dark"], default="light", help="Voila's theme (default light)")
     p.add_argument("--lectures", type=Path, help="the lecture folder (default ./lectures, then the checkout's)")
-    return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(ns: argparse.Namespace) -> int:
     """``bpteach present LECTURE [--port N] [--no-browser] [--theme light|dark]``; the exit status."""
-    parser = _parser()
-    ns = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if not 1 <= ns.port <= 65535:
-        parser.error(f"--port must be between 1 and 65535, got {ns.port}")
-    try:
-        notebook = find_lecture(ns.lecture, ns.lectures)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"bpteach present: error: {exc}", file=sys.stderr)
-        return 2
+        msg = f"--port must be between 1 and 65535, got {ns.port}"
+        raise ValueError(msg)
+    notebook = find_lecture(ns.lecture, ns.lectures)
     if importlib.util.find_spec("voila") is None:
-        print(
-            f"bpteach present: error: presenting needs Voila, which is not installed: {INSTALL_HINT}", file=sys.stderr
-        )
-        return 2
+        msg = f"presenting needs Voila, which is not installed: {INSTALL_HINT}"
+        raise ValueError(msg)
     print(f"bpteach present: {notebook.name} on http://127.0.0.1:{ns.port}/ (Ctrl-C to stop)", flush=True)
     try:
         return subprocess.call(voila_command(notebook, ns.port, not ns.no_browser, ns.theme))
     except KeyboardInterrupt:  # Voila got the same Ctrl-C and stops on its own
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,7 @@
+"""``python -m bpteach.cli ...`` is ``bpteach ...``."""
+
+import sys
+
+from bpteach.cli import main
+
+sys.exit(main())
