@@ -55,11 +55,11 @@ LAB_SETTINGS = {
 def missing_browser_reason() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
     if shutil.which("chromium") is None:
-        return f"chromium is not on PATH: {ENABLE_HINT}"
+        return f"needs a system package: chromium is not on PATH: {ENABLE_HINT}"
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return f"the playwright package is missing: {ENABLE_HINT}"
+        return f"needs a system package: the playwright package is missing: {ENABLE_HINT}"
     return None
 
 
