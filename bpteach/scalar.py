@@ -11,7 +11,7 @@ back along both uses, exactly the sum over j' in Delta_j = g'(in_j) sum_{j'} w_{
 
 | lecture | meaning | code |
 |---|---|---|
-| a node v of the graph | a number and the operation that made it | ``v = bp.Value(2.0)``, ``v.data``, ``v.op``, ``v.parents`` |
+| a node v of the graph | a number and the operation that made it | ``v.data``, ``v.op``, ``v.parents`` |
 | J | the value ``backward()`` is called on (the root) | ``J.backward()`` |
 | dJ/dv | the derivative of the root with respect to v | ``v.grad`` (after ``J.backward()``) |
 | dJ/d in_j = Delta_j | in_j built from ``+`` and ``*`` of Values | ``in_j.grad`` |
