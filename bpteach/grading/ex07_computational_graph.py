@@ -7,7 +7,7 @@ from ``bp.Value`` and call ``backward()``, so they share nothing with the studen
 |---|---|---|
 | ex07_multiply_backward | (dJ/da, dJ/db) of out = a * b given dJ/dout: (b up, a up) | ``Value.__mul__`` |
 | ex07_max_backward | (dJ/da, dJ/db) of out = max(a, b): all of up to the larger | ``Value.max`` |
-| ex07_divide_backward | (dJ/da, dJ/db) of out = a / b, formula not given: (up / b, -a up / b^2) | ``Value.__truediv__`` |
+| ex07_divide_backward | out = a / b, formula not given: (up / b, -a up / b^2) | ``Value.__truediv__`` |
 | ex07_graph_backward | (df/dx, df/dy, df/dz, df/dw) of f = (x y + z) sigmoid(w), by hand | ``Value.backward`` |
 | ex07_fanout_gradient | d/dx of x sigmoid(x), x used twice, formula not given | ``Value.backward`` |
 """
