@@ -7,11 +7,14 @@ visits the graph once in reverse topological order and applies, at every node, o
 
 The ``+=`` is what makes a fan-out right: a value used twice receives the sum of what comes
 back along both uses, exactly the sum over j' in Delta_j = g'(in_j) sum_{j'} w_{j,j'} Delta_{j'}
-(lecture 002). Each operation's local rule sits beside its forward below.
+(lecture 002). Each operation computes its local derivatives right beside its forward and keeps
+them as numbers, ``v.local`` (micrograd keeps the same rule in a ``_backward`` closure; numbers
+let a view show them, and cost less memory).
 
 | lecture | meaning | code |
 |---|---|---|
 | a node v of the graph | a number and the operation that made it | ``v.data``, ``v.op``, ``v.parents`` |
+| d v / d parent | the local derivatives of v's operation | ``v.local`` |
 | J | the value ``backward()`` is called on (the root) | ``J.backward()`` |
 | dJ/dv | the derivative of the root with respect to v | ``v.grad`` (after ``J.backward()``) |
 | dJ/d in_j = Delta_j | in_j built from ``+`` and ``*`` of Values | ``in_j.grad`` |
@@ -52,7 +55,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from bpteach._checks import number
 
@@ -113,12 +116,13 @@ class Value:
 
     ``Value(data, label="")``: ``data`` a finite number (not a bool), ``label`` a name for views.
     ``v.data`` is the value, ``v.grad`` the derivative dJ/dv of the last ``J.backward()``,
-    ``v.op`` the operation that made v ("" for a leaf) and ``v.parents`` its inputs.
+    ``v.op`` the operation that made v ("" for a leaf), ``v.parents`` its inputs and ``v.local``
+    the local derivatives d v / d parent, one per parent, computed by the forward.
     Operators: ``+ - * /`` with Values or numbers on either side, ``v ** p`` for a number p,
     ``-v``; methods ``exp log sigmoid tanh relu max``.
     """
 
-    __slots__ = ("_backward", "_data", "_parent_versions", "_parents", "_version", "grad", "label", "op")
+    __slots__ = ("_data", "_local", "_parent_versions", "_parents", "_version", "grad", "label", "op")
 
     def __init__(self, data: object, label: str = "") -> None:
         if not isinstance(label, str):
@@ -131,7 +135,7 @@ class Value:
         self.op = ""
         self._parents: tuple[Value, ...] = ()
         self._parent_versions: tuple[int, ...] = ()
-        self._backward: Callable[[], None] = _nothing
+        self._local: tuple[float, ...] = ()
 
     # ------------------------------------------------------------------ the node
     @property
@@ -148,12 +152,17 @@ class Value:
         """The inputs of the operation that made this value (empty for a leaf)."""
         return self._parents
 
+    @property
+    def local(self) -> tuple[float, ...]:
+        """The local derivatives d(this)/d(parent), one per parent, as the forward computed them."""
+        return self._local
+
     def __repr__(self) -> str:
         name = f"{self.label}, " if self.label else ""
         return f"Value({name}data={self._data:.6g}, grad={self.grad:.6g})"
 
     @classmethod
-    def _make(cls, data: float, parents: tuple[Value, ...], op: str) -> Value:
+    def _make(cls, data: float, parents: tuple[Value, ...], op: str, local: tuple[float, ...]) -> Value:
         out = cls.__new__(cls)
         out._data = data
         out._version = 0
@@ -162,71 +171,44 @@ class Value:
         out.op = op
         out._parents = parents
         out._parent_versions = tuple(p._version for p in parents)
-        out._backward = _nothing
+        out._local = local
         return out
 
     # ------------------------------------------------------------------ two inputs
+    # Each operation computes its value and, beside it, its local derivatives; backward() then
+    # applies the one rule parent.grad += local * out.grad to every parent of every node.
     def __add__(self, other: object) -> Value:
         other = _as_value(other)
-        out = Value._make(_result(self._data + other._data, "a + b"), (self, other), "+")
-
-        def _backward() -> None:  # d(a + b)/da = d(a + b)/db = 1: add distributes
-            self.grad += out.grad
-            other.grad += out.grad
-
-        out._backward = _backward
-        return out
+        # d(a + b)/da = d(a + b)/db = 1: add distributes the upstream gradient unchanged
+        return Value._make(_result(self._data + other._data, "a + b"), (self, other), "+", (1.0, 1.0))
 
     def __sub__(self, other: object) -> Value:
         other = _as_value(other)
-        out = Value._make(_result(self._data - other._data, "a - b"), (self, other), "-")
-
-        def _backward() -> None:  # d(a - b)/da = 1, d(a - b)/db = -1
-            self.grad += out.grad
-            other.grad += -out.grad
-
-        out._backward = _backward
-        return out
+        # d(a - b)/da = 1, d(a - b)/db = -1
+        return Value._make(_result(self._data - other._data, "a - b"), (self, other), "-", (1.0, -1.0))
 
     def __mul__(self, other: object) -> Value:
         other = _as_value(other)
-        out = Value._make(_result(self._data * other._data, "a * b"), (self, other), "*")
-
-        def _backward() -> None:  # d(ab)/da = b, d(ab)/db = a: multiply swaps its inputs
-            self.grad += other._data * out.grad
-            other.grad += self._data * out.grad
-
-        out._backward = _backward
-        return out
+        a, b = self._data, other._data
+        # d(ab)/da = b, d(ab)/db = a: multiply swaps its inputs
+        return Value._make(_result(a * b, "a * b"), (self, other), "*", (b, a))
 
     def __truediv__(self, other: object) -> Value:
         other = _as_value(other)
-        if other._data == 0:
+        a, b = self._data, other._data
+        if b == 0:
             msg = "a / b with b.data = 0: division by zero"
             raise ZeroDivisionError(msg)
-        out = Value._make(_result(self._data / other._data, "a / b"), (self, other), "/")
-
-        def _backward() -> None:  # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-            self.grad += out.grad / other._data
-            other.grad += -self._data / other._data**2 * out.grad
-
-        out._backward = _backward
-        return out
+        # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
+        return Value._make(_result(a / b, "a / b"), (self, other), "/", (1.0 / b, _result(-a / b**2, "-a / b^2")))
 
     def max(self, other: object) -> Value:
         """max(a, b); the whole upstream gradient goes to the larger input (to a on a tie)."""
         other = _as_value(other)
         first = self._data >= other._data
-        out = Value._make(self._data if first else other._data, (self, other), "max")
-
-        def _backward() -> None:  # d max/da = [a >= b], d max/db = [a < b]: max routes
-            if first:
-                self.grad += out.grad
-            else:
-                other.grad += out.grad
-
-        out._backward = _backward
-        return out
+        # d max/da = [a >= b], d max/db = [a < b]: max routes the gradient to one input
+        local = (1.0, 0.0) if first else (0.0, 1.0)
+        return Value._make(self._data if first else other._data, (self, other), "max", local)
 
     def __radd__(self, other: object) -> Value:
         return _as_value(other) + self
@@ -243,9 +225,7 @@ class Value:
     # ------------------------------------------------------------------ one input
     def __pow__(self, p: object) -> Value:
         if isinstance(p, Value):
-            msg = (
-                "the exponent of a ** p must be a number, got a Value: write (p * a.log()).exp() for a^p with p a Value"
-            )
+            msg = "the exponent of a ** p must be a number, got a Value: for a Value p write (p * a.log()).exp()"
             raise TypeError(msg)
         p = _finite(p, "p (the exponent of a ** p)")
         a = self._data
@@ -255,80 +235,39 @@ class Value:
         if a == 0 and p < 0:
             msg = f"a ** p with a = 0 and p = {p!r} < 0: division by zero"
             raise ZeroDivisionError(msg)
-        out = Value._make(_result(a**p, "a ** p"), (self,), "**")
-
-        def _backward() -> None:  # d(a^p)/da = p a^(p-1)
-            if a == 0 and p < 1 and p != 0:
-                msg = f"the derivative p a^(p-1) of a ** {p!r} at a = 0 is infinite"
-                raise ZeroDivisionError(msg)
-            self.grad += p * a ** (p - 1) * out.grad
-
-        out._backward = _backward
-        return out
+        # d(a^p)/da = p a^(p-1); infinite at a = 0 when 0 < p < 1 (backward() then refuses)
+        slope = math.inf if a == 0 and 0 < p < 1 else _result(p * a ** (p - 1), "p a^(p-1)")
+        return Value._make(_result(a**p, "a ** p"), (self,), "**", (slope,))
 
     def __neg__(self) -> Value:
-        out = Value._make(-self._data, (self,), "neg")
-
-        def _backward() -> None:  # d(-a)/da = -1
-            self.grad += -out.grad
-
-        out._backward = _backward
-        return out
+        return Value._make(-self._data, (self,), "neg", (-1.0,))  # d(-a)/da = -1
 
     def __pos__(self) -> Value:
         return self
 
     def exp(self) -> Value:
-        out = Value._make(_exp(self._data, "exp(a)"), (self,), "exp")
-
-        def _backward() -> None:  # d e^a/da = e^a, the output itself
-            self.grad += out._data * out.grad
-
-        out._backward = _backward
-        return out
+        e = _exp(self._data, "exp(a)")
+        return Value._make(e, (self,), "exp", (e,))  # d e^a/da = e^a, the output itself
 
     def log(self) -> Value:
-        if self._data <= 0:
-            msg = f"log(a) needs a > 0, got a.data = {self._data!r}"
+        a = self._data
+        if a <= 0:
+            msg = f"log(a) needs a > 0, got a.data = {a!r}"
             raise ValueError(msg)
-        out = Value._make(math.log(self._data), (self,), "log")
-
-        def _backward() -> None:  # d log a/da = 1/a
-            self.grad += out.grad / self._data
-
-        out._backward = _backward
-        return out
+        return Value._make(math.log(a), (self,), "log", (1.0 / a,))  # d log a/da = 1/a
 
     def sigmoid(self) -> Value:
         s = _sigmoid(self._data)
-        out = Value._make(s, (self,), "sigmoid")
-
-        def _backward() -> None:  # sigma'(a) = sigma(a) (1 - sigma(a)), from the output s
-            self.grad += s * (1.0 - s) * out.grad
-
-        out._backward = _backward
-        return out
+        return Value._make(s, (self,), "sigmoid", (s * (1.0 - s),))  # sigma' = sigma (1 - sigma)
 
     def tanh(self) -> Value:
         t = math.tanh(self._data)
-        out = Value._make(t, (self,), "tanh")
-
-        def _backward() -> None:  # tanh'(a) = 1 - tanh^2(a), from the output t
-            self.grad += (1.0 - t * t) * out.grad
-
-        out._backward = _backward
-        return out
+        return Value._make(t, (self,), "tanh", (1.0 - t * t,))  # tanh' = 1 - tanh^2
 
     def relu(self) -> Value:
         on = self._data > 0
-        out = Value._make(self._data if on else 0.0, (self,), "relu")
-
-        def _backward() -> None:  # relu'(a) = [a > 0]: the gradient passes or is blocked
-            if on:
-                self.grad += out.grad
-
-        out._backward = _backward
-        return out
+        # relu'(a) = [a > 0]: the gradient passes or is blocked
+        return Value._make(self._data if on else 0.0, (self,), "relu", (1.0 if on else 0.0,))
 
     # ------------------------------------------------------------------ backward
     def order(self) -> list[Value]:
@@ -381,7 +320,11 @@ class Value:
         self.grad = 1.0
         for node in reversed(nodes):
             if node._parents:
-                node._backward()
+                for p, d in zip(node._parents, node._local, strict=True):
+                    if d == math.inf:
+                        msg = f"the local derivative of '{node.op}' at {p!r} is infinite (e.g. a ** 0.5 at a = 0)"
+                        raise ZeroDivisionError(msg)
+                    p.grad += d * node.grad  # local derivative x upstream; += sums over a fan-out
                 yield node
 
     def backward(self) -> None:
@@ -390,9 +333,5 @@ class Value:
             pass
 
 
-def _nothing() -> None:
-    """A leaf's backward rule: a leaf has no parents to pass its gradient to."""
-
-
 def _as_value(x: object) -> Value:
-    return x if isinstance(x, Value) else Value._make(_finite(x, "the other operand"), (), "")
+    return x if isinstance(x, Value) else Value._make(_finite(x, "the other operand"), (), "", ())
