@@ -34,28 +34,28 @@ IMG = "<img src=x onerror=alert(3)>"
 LONG = "x" * 5000
 
 
-def sigmoid(points: float, *failures: CaseFailure, message: str = "") -> PartResult:
+PARTS = {"ex02_sigmoid": ("Sigmoid", 2.0), "ex02_unit_gradient": ("Gradient of one unit", 3.0)}
+
+
+def part(grade_id: str, points: float, failures: tuple[CaseFailure, ...], message: str) -> PartResult:
+    title, max_points = PARTS[grade_id]
     return PartResult(
-        grade_id="ex02_sigmoid",
-        title="Sigmoid",
+        grade_id=grade_id,
+        title=title,
         points=points,
-        max_points=2.0,
+        max_points=max_points,
         n_cases=3,
         failures=list(failures),
         message=message,
     )
+
+
+def sigmoid(points: float, *failures: CaseFailure, message: str = "") -> PartResult:
+    return part("ex02_sigmoid", points, failures, message)
 
 
 def gradient(points: float, *failures: CaseFailure, message: str = "") -> PartResult:
-    return PartResult(
-        grade_id="ex02_unit_gradient",
-        title="Gradient of one unit",
-        points=points,
-        max_points=3.0,
-        n_cases=3,
-        failures=list(failures),
-        message=message,
-    )
+    return part("ex02_unit_gradient", points, failures, message)
 
 
 def fail(diagnosis: str = "", got: str = "[0.5]", inputs: str = "(-800.0)") -> CaseFailure:
