@@ -19,6 +19,7 @@ import itertools
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -302,3 +303,27 @@ def test_a_bad_grades_file_is_refused_with_a_clear_message(tmp_path, capsys, con
     err = capsys.readouterr().err
     assert err.startswith("bpteach report: error: grades") and words in err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_page_of_a_real_grading_run(tmp_path):
+    """Three notebooks of exercise 02 graded for real: the source, the released copy, one mistake."""
+    from bpteach.grading.grader import grade
+    from bpteach.grading.notebook import release_notebook
+
+    source = Path(__file__).resolve().parents[1] / "exercises" / "02_logistic_unit.ipynb"
+    (tmp_path / "full.ipynb").write_bytes(source.read_bytes())
+    (tmp_path / "stub.ipynb").write_text(json.dumps(release_notebook(json.loads(source.read_text()))))
+    (tmp_path / "linear.ipynb").write_text(source.read_text().replace("return sigmoid(w @ x)", "return w @ x"))
+    grade(sorted(tmp_path.glob("*.ipynb")), out=tmp_path / "grades.csv", jobs=2, seed=3)
+    p = Page(write_report(tmp_path / "grades.json", tmp_path / "report.html").read_text())
+    # totals: full 10, linear 10 - 1 (unit_output), stub 0
+    assert p.table_after("points")[1] == ["submissions", "1", *["0"] * 8, "1", "1"]
+    output = p.table_after("points", 3)  # parts in notebook order: sigmoid, derivative, unit_output
+    assert output == [["points", "0", "1"], ["submissions", "2", "1"]]
+    mistakes = [t for t in p.tables if t[0][0] == "mistake"]
+    assert len(mistakes) == 5  # every part has a mistake: the stub's
+    stub = "not written yet: replace the raise NotImplementedError line with your code"
+    assert [row[:2] for row in mistakes[0][1:]] == [[stub, "1"]]
+    assert [row[1] for row in mistakes[2][1:]] == ["1", "1"]
+    assert any("total input" in row[0] for row in mistakes[2][1:])
+    assert "None: every submission ran." in p.texts  # the stub raised in its functions, not in its cells

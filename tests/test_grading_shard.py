@@ -4,6 +4,7 @@ and the merged grades equal one unsharded run's on the same seed."""
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -158,6 +159,23 @@ def test_two_hand_built_shards_merge_in_path_order(tmp_path):
         "submission,exercise,ex02_sigmoid,total,max_points,notes",
         *(f"{s},02_logistic_unit,1,1,2," for s in "abcd"),
     ]
+
+
+def test_names_that_are_not_utf8_and_lone_surrogates_do_not_stop_the_merge(tmp_path):
+    # a file name with the bytes ff fe (os.fsdecode gives lone surrogates), a note with a stray \ud800
+    odd = os.fsdecode(b"\xff\xfe.ipynb")
+    shards = two_good_shards(tmp_path)
+    doc = json.loads(Path(shards[0]).read_text())
+    doc["submissions"][0]["submission"] = odd
+    doc["submissions"][0]["notes"] = ["the cell raised ValueError: \ud800"]
+    Path(shards[0]).write_text(json.dumps(doc))
+    (tmp_path / "grades.csv").write_text("old\n")
+    (tmp_path / "grades.csv").chmod(0o640)
+    merge(shards, tmp_path / "grades.csv")
+    data = (tmp_path / "grades.csv").read_bytes()
+    assert b"\xff\xfe.ipynb,02_logistic_unit,1,1,2,the cell raised ValueError: \\ud800\n" in data
+    assert (tmp_path / "grades.csv").stat().st_mode & 0o777 == 0o640
+    assert json.loads((tmp_path / "grades.json").read_text())["submissions"][3]["submission"] == odd
 
 
 @pytest.mark.parametrize(
