@@ -7,6 +7,7 @@ their inputs, and, only when an earlier part already lost its points, the refere
 earlier part to stand in for it.
 
 Output, one JSON object per line on the result pipe (the grader validates every byte):
+  {"cell": label}                           a cell that ran
   {"cell": label, "error": text}            a cell that raised
   {"part": grade_id, "missing": true}       the function is not defined
   {"part": grade_id, "calls": [grade_id], "results": [{"items": ..., "mutated": [k]} | {"error": text}]}
@@ -76,6 +77,8 @@ class Runner:
             try:
                 self.stage()
                 exec(compile(source, f"<cell {label}>", "exec"), self.ns)
+                self.unstage()
+                self.send({"cell": label})  # progress: each cell has its own time budget
             except BaseException as exc:  # a broken cell must not stop the others
                 self.unstage()
                 self.send({"cell": label, "error": describe(exc)})
@@ -101,8 +104,8 @@ class Runner:
             saved[name] = self.ns.get(name)
             if name in part.get("substitute", ()) and callable(ref.get(name)):
                 self.ns[name] = ref[name]
-            elif callable(saved[name]):
-                self.ns[name] = self.tracker(gid, saved[name], calls)
+            elif callable(saved[name]) or name not in self.ns:  # a missing one is tracked too
+                self.ns[name] = self.tracker(gid, saved[name] or undefined(name), calls)
         results = []
         try:
             self.stage()
@@ -124,7 +127,11 @@ class Runner:
             results.append({"error": describe(exc)})
         finally:
             self.unstage()
-            self.ns.update(saved)
+            for name, value in saved.items():
+                if value is None:
+                    self.ns.pop(name, None)
+                else:
+                    self.ns[name] = value
         self.send({"part": part["id"], "calls": sorted(set(calls)), "results": results})
 
     @staticmethod
@@ -143,6 +150,14 @@ class Runner:
         ref = self.references()
         for part in self.job["parts"]:
             self.run_part(part, ref)
+
+
+def undefined(name):
+    def missing(*args, **kwargs):
+        msg = f"name {name!r} is not defined"
+        raise NameError(msg)
+
+    return missing
 
 
 def on_timer(signum, frame):

@@ -175,8 +175,12 @@ def box(job_fd, out_fd, report_fd, limits, base_vm):
 def serve(ctl, base_vm):
     while True:
         msg, fds, _, _ = socket.recv_fds(ctl, 4096, 2)
-        if not msg or len(fds) != 2:
+        if not msg:
             return
+        if len(fds) != 2:  # a stop request that came after its submission had ended
+            for fd in fds:
+                os.close(fd)
+            continue
         limits = json.loads(msg)
         job_fd, out_fd = fds
         r, w = os.pipe()

@@ -161,7 +161,7 @@ class Grader:
         except queue.Empty:
             box = self._new_box()
         try:
-            return box.run(pickle.dumps(job), self.limits, 1 + len(job["parts"]))
+            return box.run(pickle.dumps(job), self.limits, len(job["cells"]) + len(job["parts"]))
         finally:
             self._idle.put(box)
 

@@ -60,8 +60,8 @@ class Limits:
 
     @property
     def wall(self) -> float:
-        """Wall-clock seconds per stage: room for a slow machine, not for sleeping."""
-        return 2.0 * self.cpu + 1.0
+        """Wall-clock seconds per stage: room for a busy machine, not for sleeping."""
+        return 1.5 * self.cpu + 1.0
 
     def deadline(self, n_stages: int) -> float:
         return n_stages * self.wall + 2.0
@@ -179,7 +179,7 @@ class Sandbox:
                 msg = f"bpteach is installed inside a folder the sandbox must show ({_HERE.parent}); {INSTALL_HINT}"
                 raise SandboxUnavailable(msg)
             env = {}
-        ours, theirs = socket.socketpair()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)  # one message each
         try:
             self._proc = subprocess.Popen(
                 cmd,
@@ -264,13 +264,17 @@ class Sandbox:
             return Outcome("lost", f"the sandbox was lost ({exc})", b"")
         os.close(job_r)
         os.close(out_w)
-        output, status, detail = self._exchange(job, job_w, out_r, deadline + 5.0)
+        output, status, detail = self._exchange(job, job_w, out_r, deadline + 5.0, limits.wall + 1.0)
         if status == "lost":
             self.close()
         return Outcome(status, detail, output)
 
-    def _exchange(self, job: bytes, job_w: int, out_r: int, patience: float) -> tuple[bytes, str, str]:
-        """Feed the job, read the output (bounded), then the zygote's report; both fds are closed here."""
+    def _exchange(self, job: bytes, job_w: int, out_r: int, patience: float, stage: float) -> tuple[bytes, str, str]:
+        """Feed the job, read the output (bounded), then the zygote's report; both fds are closed here.
+
+        Each stage ends with a line of output; a box silent for longer than a stage may take is
+        stopped (a loop that catches the stage's timeout), as is one that writes too much.
+        """
         assert self._ctl is not None
         os.set_blocking(job_w, False)
         out = bytearray()
@@ -278,11 +282,17 @@ class Sandbox:
         report = b""
         status, detail = "", ""
         end = time.monotonic() + patience
+        quiet_until = time.monotonic() + stage
         readers = [out_r, self._ctl]
         writers = [job_w]
         try:
             while (readers or writers) and time.monotonic() < end:
-                ready_r, ready_w, _ = select.select(readers, writers, [], max(0.0, end - time.monotonic()))
+                wait = min(end, quiet_until) - time.monotonic()
+                ready_r, ready_w, _ = select.select(readers, writers, [], max(0.0, wait))
+                if not (ready_r or ready_w) and time.monotonic() >= quiet_until and not status:
+                    status, detail = "timeout", "stopped: a stage ran past its time limit"
+                    self._ctl.send(b"k")
+                    quiet_until = end
                 if job_w in ready_w:
                     try:
                         n = os.write(job_w, pending[: 1 << 16])
@@ -300,8 +310,11 @@ class Sandbox:
                     elif len(out) + len(chunk) > MAX_OUTPUT:
                         status, detail = "output", f"wrote more than the {MAX_OUTPUT // 2**20} MiB of output allowed"
                         self._ctl.send(b"k")
+                        quiet_until = end
                         readers.remove(out_r)
                     else:
+                        if b"\n" in chunk:
+                            quiet_until = time.monotonic() + stage
                         out += chunk
                 if self._ctl in ready_r:
                     report = self._ctl.recv(4096)
