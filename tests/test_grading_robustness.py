@@ -7,15 +7,15 @@ the last part, batch_gradient, which no other part uses, unless said otherwise.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bpteach.grading import find_part
+from bpteach.grading import find_part, wire
 from bpteach.grading.check import CHECK_SEED, expected_outputs
 from bpteach.grading.grader import Grader, grade
-from bpteach.grading.judge import Malformed, decode_items
 from bpteach.grading.notebook import safe_name, source
 
 EXERCISE_DIR = Path(__file__).resolve().parents[1] / "exercises"
@@ -67,7 +67,7 @@ def deleted_tests() -> bytes:
     return json.dumps(nb).encode()
 
 
-def forbidden_sigmoid() -> bytes:
+def imports_bpteach() -> bytes:
     nb = nb02()
     cell_of(nb, "ex02_sigmoid")["source"] = "from bpteach.activations import sigmoid\n"
     return json.dumps(nb).encode()
@@ -133,19 +133,20 @@ CASES = [
             "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass\n"
         ),
         NONE,
-        "the solution code did not finish: stopped after the time limit of 2 s",
+        "the solution code did not finish: stopped: a stage ran past its time limit",
     ),
     # 480 MB: fine for this machine, over the 256 MB the grader allows a submission
     ("memory", lambda: batch_body("return np.ones(60 * 10**6)"), BATCH_LOST, "ran out of memory"),
-    ("kills-itself", lambda: batch_body("os.kill(os.getpid(), 9)"), BATCH_LOST, "killed by signal 9 (SIGKILL)"),
-    (
-        "kills-the-worker",
-        lambda: with_batch("import os\nos.kill(os.getppid(), 9)\n"),
-        NONE,
-        "the grading worker was lost",
+    # the demonstration cell calls batch_gradient: the process ends there, as a Jupyter kernel would
+    ("kills-itself", lambda: batch_body("os.kill(os.getpid(), 9)"), NONE, "killed by signal 9 (SIGKILL)"),
+    (  # its parent is PID 1 of its own namespace, which ignores the signal
+        "kills-its-parent",
+        lambda: with_batch("import os\nos.kill(os.getppid(), 9)\nos.kill(-1, 9)\n"),
+        BATCH_LOST,
+        "batch_gradient() is not defined",
     ),
     ("sys-exit", lambda: batch_body("sys.exit(0)"), BATCH_LOST, "SystemExit: the code called sys.exit(0)"),
-    ("os-exit", lambda: batch_body("os._exit(0)"), BATCH_LOST, "stopped before this part"),
+    ("os-exit", lambda: batch_body("os._exit(0)"), NONE, "stopped before this part"),
     (
         "prints-a-fake-score",
         lambda: batch_body("print('Total: 10/10')\nreturn np.zeros(X.shape[0])"),
@@ -169,11 +170,11 @@ CASES = [
     ),
     ("too-many-numbers", lambda: batch_body("return np.zeros(3 * 10**6)"), BATCH_LOST, "more than the"),
     ("hard-coded", hard_coded, BATCH_LOST, "wrong on 3 of 3 inputs"),
-    (
-        "forbidden-import",
-        forbidden_sigmoid,
+    (  # the later parts call sigmoid: graded with the reference sigmoid in its place
+        "imports-bpteach",
+        imports_bpteach,
         {**FULL, "ex02_sigmoid": 0.0},
-        "uses the reference implementation it is meant to write (from bpteach.activations import sigmoid)",
+        "the code imports bpteach, which is not available while grading",
     ),
     ("missing-solution-cell", missing_cell, BATCH_LOST, "the solution cell 'ex02_batch_gradient' is missing"),
     ("edited-test-cells", edited_tests, FULL, ""),
@@ -181,8 +182,13 @@ CASES = [
 ]
 
 
+BWRAP_SKIP = "needs a system package: bubblewrap (apt-get install bubblewrap), the grading sandbox"
+
+
 @pytest.fixture(scope="module")
 def grader():
+    if shutil.which("bwrap") is None:
+        pytest.skip(BWRAP_SKIP)
     with Grader("02_logistic_unit", jobs=2, timeout=2.0, memory_mb=256, seed=7) as g:
         yield g
 
@@ -195,14 +201,7 @@ def test_a_broken_or_hostile_submission_gets_zero_on_what_failed(grader, make, e
     assert words in str(result)
 
 
-def test_a_killed_worker_is_replaced_and_the_next_submission_is_graded(grader):
-    hostile = grader.grade_bytes("a", with_batch("import os\nos.kill(os.getppid(), 9)\n"))
-    assert hostile.total == 0
-    after = grader.grade_bytes("b", SOURCE.read_bytes())
-    assert after.total == 10 and after.notes == []
-
-
-def test_the_diagnosis_of_a_mutated_input_names_the_argument(grader):
+def test_the_diagnosis_of_a_mutated_input_names_the_argument(grader):  # the fixture: bwrap is here
     nb = json.loads((EXERCISE_DIR / "08_training.ipynb").read_text())
     cell = cell_of(nb, "ex08_momentum_step")
     cell["source"] = source(cell).replace("return w + step, step", "w += step\n    return w, step")
@@ -225,14 +224,19 @@ def test_the_diagnosis_of_a_mutated_input_names_the_argument(grader):
         {"items": [{"shape": [1], "data": [True]}]},
         {"items": [{"shape": [1], "data": [1.0], "x": 1}]},
         {"items": [{"dict": [[1, {"shape": [], "data": [1.0]}]]}]},
+        {"items": [{"shape": [10**9], "data": []}]},
+        {"items": [{"shape": [2**40, 2**40], "data": []}]},
+        {"items": [{"shape": [1] * 9, "data": [1.0]}]},
+        {"items": [{"shape": [1], "data": [10**400]}]},
+        {"items": [{"shape": [], "data": [1.0]}] * 65},
     ],
 )
-def test_a_malformed_worker_record_is_rejected(record):
-    with pytest.raises(Malformed):
-        decode_items(record, None)
+def test_a_malformed_sandbox_record_is_rejected(record):
+    with pytest.raises(wire.Malformed):
+        wire.decode(record, None)
 
 
-def test_grade_writes_csv_json_feedback_and_resumes(tmp_path):
+def test_grade_writes_csv_json_feedback_and_resumes(grader, tmp_path):
     good, bad = tmp_path / "good.ipynb", tmp_path / "bad.ipynb"
     good.write_bytes(SOURCE.read_bytes())
     bad.write_bytes(b"not a notebook")
@@ -269,6 +273,6 @@ def test_a_submission_cannot_write_files(grader, tmp_path):
         ),
     )
     assert result.total == 8
-    assert "an error: OSError: [Errno 27] File too large" in str(result)
+    assert "an error: FileNotFoundError: [Errno 2] No such file or directory" in str(result)  # not in the box
     assert target.read_text() == "real grades\n"
-    assert (tmp_path / "new.txt").read_text() == ""
+    assert not (tmp_path / "new.txt").exists()
