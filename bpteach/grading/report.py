@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bpteach.grading.atomic import write_atomic
+from bpteach.grading.files import write_atomic
 from bpteach.grading.results import CaseFailure, PartResult, SubmissionResult
 
 __all__ = ["COLOURS", "load_results", "render_report", "write_report"]
@@ -181,9 +181,22 @@ def summarise(results: Sequence[SubmissionResult], top: int = TOP_MISTAKES) -> l
     return out
 
 
+def _never_ran(p: PartResult) -> bool:
+    return not p.passed and not p.failures  # no input was judged: the part did not run at all
+
+
 def not_run(results: Sequence[SubmissionResult]) -> list[SubmissionResult]:
-    """The submissions with a note about the whole run (not graded, a cell raised, a time-out, a crash)."""
-    return sorted((r for r in results if r.notes), key=lambda r: r.submission)
+    """The submissions that were not graded or stopped before a part ran (not a notebook, a time-out, a crash)."""
+    return sorted((r for r in results if not r.parts or any(map(_never_ran, r.parts))), key=lambda r: r.submission)
+
+
+def _reasons(r: SubmissionResult) -> list[str]:
+    """The notes, then what the parts that never ran say, each once."""
+    out: list[str] = []
+    for text in [*r.notes, *(p.message for p in r.parts if _never_ran(p))]:
+        if text and text not in out:
+            out.append(text)
+    return out
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -267,13 +280,14 @@ def _failed_section(failed: Sequence[SubmissionResult]) -> str:
         return "<h2 id='not-run'>Submissions that did not run</h2><p>None: every submission ran.</p>"
     rows = "".join(
         f"<tr><td>{_h(r.submission, 160)}</td><td>{r.total:g}/{r.max_points:g}</td>"
-        f"<td>{'<br>'.join(_h(n) for n in r.notes[:5])}</td></tr>"
+        f"<td>{'<br>'.join(_h(n) for n in _reasons(r)[:5])}</td></tr>"
         for r in failed[:MAX_ROWS]
     )
     more = f"<p>and {len(failed) - MAX_ROWS} more (see grades.json).</p>" if len(failed) > MAX_ROWS else ""
     return (
         "<h2 id='not-run'>Submissions that did not run</h2>"
-        f"<p>{len(failed)} submission(s) were not graded or stopped early. The reasons, as the grader saw them:</p>"
+        f"<p>{len(failed)} submission(s) were not graded or stopped before a part ran. "
+        "The reasons, as the grader saw them:</p>"
         "<table class='notrun'><tr><th scope='col'>submission</th><th scope='col'>points</th>"
         f"<th scope='col'>reason</th></tr>{rows}</table>{more}"
     )
@@ -303,7 +317,7 @@ def render_report(results: Sequence[SubmissionResult], title: str = "Grading rep
     body = [f"<h1>{_h(title)}</h1>", "<h2 id='overview'>Overview</h2>"]
     seeds = sorted({str(r.seed) for r in results if r.seed is not None})
     body.append(
-        f"<p>{len(results)} submission(s); {len(failed)} did not run cleanly (listed at the end)"
+        f"<p>{len(results)} submission(s); {len(failed)} did not run (listed at the end)"
         f"{'; hidden inputs drawn with seed ' + _h(', '.join(seeds), 80) if seeds else ''}.</p>"
     )
     if exercises:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bpteach.grading.atomic import write_atomic
+from bpteach.grading.files import csv_text, write_atomic
 from bpteach.grading.results import SubmissionResult
 
 __all__ = ["Shard", "canonical", "grade_shard", "merge", "parse_shard", "select"]
@@ -71,7 +71,7 @@ def grade_shard(shard: str, submissions: Iterable[Path | str], **kwargs: object)
     Every shard must draw the same hidden inputs, so ``seed`` is required. A shard with no
     submissions (N larger than the class) writes empty grades files, so ``merge`` still finds it.
     """
-    from bpteach.grading.grader import _csv_text, grade
+    from bpteach.grading.grader import grade
 
     part = parse_shard(shard)
     if kwargs.get("seed") is None:
@@ -98,7 +98,7 @@ def grade_shard(shard: str, submissions: Iterable[Path | str], **kwargs: object)
     }
     write_atomic(json_path, json.dumps(doc, indent=1))
     if not mine:
-        write_atomic(out, _csv_text([]))
+        write_atomic(out, csv_text([]))
     return results
 
 
@@ -163,8 +163,6 @@ def merge(shard_files: Sequence[Path | str], out: Path | str = "grades.csv") -> 
     twice, a submission graded in two shards, a shard that did not finish, different N,
     submissions, exercise or seed.
     """
-    from bpteach.grading.grader import _csv_text
-
     if isinstance(shard_files, (str, Path)) or not shard_files:
         msg = f"shard_files must list the grades JSON of every shard, got {shard_files!r}"
         raise ValueError(msg)
@@ -206,5 +204,5 @@ def merge(shard_files: Sequence[Path | str], out: Path | str = "grades.csv") -> 
     merged = sorted((r for f in files for r in f.results), key=lambda r: os.path.normpath(r.submission))
     out = Path(out)
     write_atomic(out.with_suffix(".json"), json.dumps({"submissions": [r.to_dict() for r in merged]}, indent=1))
-    write_atomic(out, _csv_text(merged))
+    write_atomic(out, csv_text(merged))
     return merged
