@@ -127,7 +127,8 @@ LOOK_AROUND = extra_cell(  # what the box shows: no other notebook, no /proc, no
     "    if top.startswith(('/proc', '/sys', '/dev')):\n"
     "        continue\n"
     "    seen['ipynb'] += [f for f in files if f.endswith('.ipynb') or f.startswith(('grades', 'honest'))]\n"
-    "    seen['bpteach'] += [top for d in dirs if 'bpteach' in d or d == 'site-packages' and os.listdir(top + '/' + d)]\n"
+    "    seen['bpteach'] += [top for d in dirs if 'bpteach' in d or\n"
+    "                        d.endswith('-packages') and os.listdir(top + '/' + d)]\n"
     "seen['uid'] = os.getuid()\n"
     "raise RuntimeError(repr(seen))\n"
 )
@@ -188,8 +189,9 @@ HARM_OTHERS = extra_cell(  # signals, a detached writer, writes through the read
 HOSTILE_OUTPUT = in_batch(  # forged and nested records on the result pipe, then 16 MiB of output
     "import os\n"
     "for fd in range(3, 64):\n"
-    '    for junk in (b\'[\' * 100000 + b\'\\n\', b\'{"part": "ex02_batch_gradient", "results": [{"items": \'\n'
-    "                 b'[{\"shape\": [1000000000], \"data\": []}]}]}\\n', '\\ud800'.encode('utf-8', 'surrogatepass')):\n"
+    '    forged = b\'{"part": "ex02_batch_gradient", "results": [{"items": \'\n'
+    '    forged += b\'[{"shape": [1000000000], "data": []}]}]}\\n\'\n'
+    "    for junk in (b'[' * 100000 + b'\\n', forged, '\\ud800'.encode('utf-8', 'surrogatepass')):\n"
     "        try:\n"
     "            os.write(fd, junk)\n"
     "        except OSError:\n"
@@ -198,7 +200,8 @@ HOSTILE_OUTPUT = in_batch(  # forged and nested records on the result pipe, then
 )
 
 FLOOD = in_batch(
-    "import os\nfor fd in range(3, 64):\n    try:\n        os.write(fd, b'x' * 2**24)\n    except OSError:\n        pass"
+    "import os\nfor fd in range(3, 64):\n    try:\n        os.write(fd, b'x' * 2**24)\n"
+    "    except OSError:\n        pass"
 )
 
 
