@@ -169,9 +169,12 @@ def test_names_that_are_not_utf8_and_lone_surrogates_do_not_stop_the_merge(tmp_p
     doc["submissions"][0]["submission"] = odd
     doc["submissions"][0]["notes"] = ["the cell raised ValueError: \ud800"]
     Path(shards[0]).write_text(json.dumps(doc))
+    (tmp_path / "grades.csv").write_text("old\n")
+    (tmp_path / "grades.csv").chmod(0o640)
     merge(shards, tmp_path / "grades.csv")
-    data = (tmp_path / "grades.csv").read_bytes()  # the CSV is UTF-8: what is not text becomes "?"
-    assert data.endswith(b"\n??.ipynb,02_logistic_unit,1,1,2,the cell raised ValueError: ?\n")
+    data = (tmp_path / "grades.csv").read_bytes()  # the name's own bytes; the stray surrogate escaped
+    assert data.endswith(b"\n\xff\xfe.ipynb,02_logistic_unit,1,1,2,the cell raised ValueError: \\ud800\n")
+    assert (tmp_path / "grades.csv").stat().st_mode & 0o777 == 0o640
     assert json.loads((tmp_path / "grades.json").read_text())["submissions"][3]["submission"] == odd
 
 

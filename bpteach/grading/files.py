@@ -1,8 +1,9 @@
-"""The grader's files: grades.csv and grades.json written atomically, feedback never through a link.
+"""The grader's files: grades.csv, grades.json and feedback, never written through a link.
 
-Every file is first written under a fresh name in its folder (``O_CREAT | O_EXCL | O_NOFOLLOW``,
-relative to the folder's own descriptor) and then renamed over the final name: a reader sees the
-old file or the new one, and a link planted at the final name is replaced, never followed.
+Every file is written by ``atomic.write_atomic``: a fresh private name in its folder (``mkstemp``,
+``O_EXCL``), then a rename over the final name, so a reader sees the old file or the new one and a
+link planted at the final name is replaced, never followed. A previous grades.json is read back
+without following a link and bounded in size.
 """
 
 from __future__ import annotations
@@ -11,54 +12,22 @@ import csv
 import io
 import json
 import os
-import secrets
 from pathlib import Path
 
+from bpteach.grading.atomic import write_atomic
 from bpteach.grading.notebook import safe_name
 from bpteach.grading.results import SubmissionResult
 
-__all__ = ["csv_text", "previous_results", "write_atomic", "write_feedback"]
+__all__ = ["csv_text", "previous_results", "write_feedback"]
 
 _MAX_PREVIOUS = 256 * 2**20  # bytes of a previous grades.json read back to resume
 
 
-def _write_in(dir_fd: int, name: str, text: str) -> None:
-    tmp = f".{name}.{secrets.token_hex(8)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=dir_fd)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", closefd=False) as f:
-            f.write(text)
-        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-    except BaseException:
-        os.unlink(tmp, dir_fd=dir_fd)
-        raise
-    finally:
-        os.close(fd)
-
-
-def _open_dir(path: Path) -> int:
-    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step."""
-    path = Path(path)
-    dir_fd = _open_dir(path.parent if str(path.parent) else Path("."))
-    try:
-        _write_in(dir_fd, path.name, text)
-    finally:
-        os.close(dir_fd)
-
-
 def write_feedback(folder: Path, submission: str, text: str) -> Path:
-    """The feedback file of ``submission`` (a unique name per path) in ``folder``."""
-    name = safe_name(submission) + ".txt"
-    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    try:
-        _write_in(dir_fd, name, text)
-    finally:
-        os.close(dir_fd)
-    return Path(folder) / name
+    """The feedback file of ``submission`` (a unique name per path) in ``folder``, written atomically."""
+    path = Path(folder) / (safe_name(submission) + ".txt")
+    write_atomic(path, text)
+    return path
 
 
 def previous_results(json_path: Path) -> dict[str, SubmissionResult]:

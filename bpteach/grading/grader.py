@@ -28,9 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from bpteach.grading import wire
+from bpteach.grading.atomic import write_atomic
 from bpteach.grading.catalog import EXERCISES, exercise_by_ids, find_exercise
 from bpteach.grading.check import CHECK_SEED, expected_outputs
-from bpteach.grading.files import csv_text, previous_results, write_atomic, write_feedback
+from bpteach.grading.files import csv_text, previous_results, write_feedback
 from bpteach.grading.judge import judge_part
 from bpteach.grading.notebook import (
     MAX_NOTEBOOK_BYTES,

@@ -176,25 +176,25 @@ def judge_part(
 
 
 def _case_failure(part: Part, args: tuple, exp: list[Item] | None, out: dict) -> CaseFailure | None:
-    inputs = show(args)
-    expected = _show_items(exp) if exp is not None else "an accepted result"
+    def failure(got: str, diagnosis: str) -> CaseFailure:  # texts built only for a failing input
+        expected = _show_items(exp) if exp is not None else "an accepted result"
+        return CaseFailure(show(args), expected, got, diagnosis)
+
     if "error" in out:
-        return CaseFailure(inputs, expected, f"an error: {out['error']}", _error_diagnosis(out["error"]))
+        return failure(f"an error: {out['error']}", _error_diagnosis(out["error"]))
     got: list[Item] = out["items"]
     if part.accept is not None:
         try:
             complaint = part.accept(got, args)
         except Exception as exc:  # a malformed answer the check did not foresee
             complaint = f"the result could not be checked ({type(exc).__name__})"
-        return None if complaint is None else CaseFailure(inputs, expected, _show_items(got), complaint)
+        return None if complaint is None else failure(_show_items(got), complaint)
     assert exp is not None
     if not _all_close(got, exp, part):
-        return CaseFailure(inputs, expected, _show_items(got), _diagnose(got, exp, part, args))
+        return failure(_show_items(got), _diagnose(got, exp, part, args))
     if out.get("mutated"):
         names = ", ".join(f"argument {i + 1}" for i in out["mutated"])
-        return CaseFailure(
-            inputs,
-            expected,
+        return failure(
             _show_items(got),
             f"the result is right but the function changed its input ({names}) in "
             "place, e.g. with w -= ... or x[...] = ...: work on a copy "

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bpteach.grading.files import write_atomic
+from bpteach.grading.atomic import write_atomic
 from bpteach.grading.results import CaseFailure, PartResult, SubmissionResult
 
 __all__ = ["COLOURS", "load_results", "render_report", "write_report"]

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bpteach.grading.files import csv_text, write_atomic
+from bpteach.grading.atomic import write_atomic
+from bpteach.grading.files import csv_text
 from bpteach.grading.results import SubmissionResult
 
 __all__ = ["Shard", "canonical", "grade_shard", "merge", "parse_shard", "select"]
