@@ -339,15 +339,7 @@ MEMORY_PER_PROCESS = pytest.mark.xfail(
     [
         "daemon",
         "signals",
-        pytest.param(
-            "group_signal",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="sandbox break (grader to fix): the student's process stays in the zygote's process "
-                "group and runs as the same host user, so kill(0, SIGTERM) from a submission kills the zygote "
-                "and bubblewrap outside its box ('the sandbox stopped answering'); setsid() in the box fixes it",
-            ),
-        ),
+        "group_signal",
         "fork_loop",
         pytest.param("memory_spread", marks=MEMORY_PER_PROCESS),
         "disk_fill",

@@ -117,6 +117,7 @@ def set_limits(limits, base_vm):
 
 def student(job_fd, out_fd, limits, base_vm):
     """C: no capabilities, limits set, stdio on /dev/null; the job comes in on its own pipe."""
+    os.setsid()  # its own session and process group: kill(0, ...) cannot reach the zygote outside the box
     if limits["sandboxed"]:
         drop_capabilities()
     null = os.open(os.devnull, os.O_RDWR)
