@@ -98,8 +98,8 @@ relu = Activation(
 )
 identity = Activation(
     "identity",
-    r"g(z) = z",
-    r"g'(z) = 1",
+    r"\mathrm{id}(z) = z",
+    r"\mathrm{id}'(z) = 1",
     lambda z: z.copy(),
     np.ones_like,
     np.ones_like,

@@ -201,6 +201,7 @@ class MLP:
             )
             raise ValueError(msg)
         check_finite(Y_, "Y")
+        self.loss_fn.check_targets(Y_)
         return X_, Y_
 
     def _forward(self, X: np.ndarray) -> tuple[list, list]:
@@ -227,7 +228,7 @@ class MLP:
         return self._loss(z, h, Y_, reduction)
 
     def _loss(self, z: list, h: list, Y: np.ndarray, reduction: str) -> float:
-        per_example = self.loss_fn.value(z[-1], h[-1], Y, self.g_out).sum(axis=0)
+        per_example = self.loss_fn._stable_value(z[-1], h[-1], Y, self.g_out).sum(axis=0)
         return float(per_example.mean() if reduction == "mean" else per_example.sum())
 
     def backpropagate(self, X: object, Y: object, reduction: str = "mean") -> MatrixRecord:
@@ -246,7 +247,7 @@ class MLP:
         delta: list[np.ndarray | None] = [None] * (m + 1)
         grad_W: list[np.ndarray | None] = [None] * (m + 1)
         grad_b: list[np.ndarray | None] = [None] * (m + 1)
-        delta[m] = self.loss_fn.delta(z[m], h[m], Y_, self.g_out)
+        delta[m] = self.loss_fn._delta(z[m], h[m], Y_, self.g_out)
         for i in range(m, 0, -1):
             if i < m:
                 delta[i] = (self.W[i + 1].T @ delta[i + 1]) * derivative_from_value(self.g, z[i], h[i])

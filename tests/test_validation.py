@@ -97,7 +97,7 @@ def test_non_finite_weights_and_biases_are_refused(bad):
         N({(1, 3): bad}, [1], [3])
     with pytest.raises(ValueError, match=r"bias must hold finite weights.*neuron 3: "):
         N({(1, 3): 1.0}, [1], [3], bias={3: bad})
-    with pytest.raises(ValueError, match=r"the weight w_\(1, 3\) must be finite"):
+    with pytest.raises(ValueError, match=r"the weight w_\(1, 3\) must be a finite number, got"):
         N({(1, 3): 1.0}, [1], [3]).set_weight(1, 3, bad)
     with pytest.raises(ValueError, match=r"W\[1\] must hold finite numbers"):
         bp.MLP([2, 1], W={1: [[1.0, bad]]})
@@ -237,7 +237,7 @@ def test_reduction_must_be_mean_or_sum(model):
 def test_steps_are_only_for_one_example():
     rec = layered().backpropagate(np.zeros((2, 3)), np.zeros(3))
     with pytest.raises(ValueError, match=r"steps are recorded for one example"):
-        _ = rec.steps
+        bp.steps(rec)
 
 
 def test_weight_of_a_missing_arc():

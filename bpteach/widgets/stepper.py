@@ -1,6 +1,6 @@
 r"""BACKPROPAGATE one step at a time on a drawn network (lecture 002).
 
-The replay walks ``record.steps`` in the procedure's order:
+The replay walks ``bp.steps(record)`` in the procedure's order:
 
 | phase | lecture 002 | shown |
 |---|---|---|
@@ -23,7 +23,8 @@ import numpy as np
 
 from bpteach import datasets
 from bpteach._checks import as_float_array
-from bpteach.graph import Network, NodeRecord, Step
+from bpteach.graph import Network, NodeRecord
+from bpteach.steps import Step, steps
 from bpteach.widgets._base import FigureView
 from bpteach.widgets._netdraw import NetDrawing
 from bpteach.widgets._stepbar import StepBar
@@ -62,7 +63,7 @@ class StepperState:
         self.index = 0
         self.x, self.y = self._checked(x, y)
         self.record: NodeRecord = self.network.backpropagate(self.x, self.y)
-        self.steps: list[Step] = self.record.steps
+        self.steps: list[Step] = steps(self.record)
 
     def _checked(self, x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
         n_in, n_out = len(self.network.inputs), len(self.network.outputs)
@@ -106,7 +107,7 @@ class StepperState:
     def _recompute(self) -> None:
         # the steps' number and order depend on the graph alone, so the index stays meaningful
         self.record = self.network.backpropagate(self.x, self.y)
-        self.steps = self.record.steps
+        self.steps = steps(self.record)
 
     def set_x(self, x: object) -> None:
         self.x, _ = self._checked(x, self.y)
