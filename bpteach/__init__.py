@@ -6,6 +6,7 @@
     print(*bp.steps(rec), sep="\n")             # the procedure line by line
     mlp = bp.MLP([2, 3, 1])                       # lecture 000: h_i = s(W_i h_{i-1})
     bp.side_by_side(mlp, [1.0, 0.5], [1.0])       # every Delta_j beside its delta_i entry
+    J = (bp.Value(2.0) * bp.Value(-3.0)).tanh()   # a scalar graph; J.backward() fills every .grad
 
 The core imports numpy only; ``bpteach.widgets`` (ipywidgets, matplotlib) and ``bpteach.grading``
 are imported on demand.
@@ -19,6 +20,7 @@ from bpteach.gradcheck import gradcheck, numerical_gradient
 from bpteach.graph import Network, NodeRecord
 from bpteach.losses import half_squared_error, log_loss, squared_error
 from bpteach.matrix import MLP, MatrixRecord
+from bpteach.scalar import Value
 from bpteach.steps import Step, steps
 from bpteach.train import History, Trainer, train
 
@@ -36,6 +38,7 @@ __all__ = [
     "NodeRecord",
     "Step",
     "Trainer",
+    "Value",
     "activations",
     "datasets",
     "gradcheck",
