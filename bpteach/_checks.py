@@ -6,6 +6,7 @@ passes the wrong shape learns the fix from the error alone.
 
 from __future__ import annotations
 
+import difflib
 import graphlib
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -84,18 +85,24 @@ def check_finite(arr: np.ndarray, name: str) -> None:
 
 
 def choose(name: str, value: object, registry: dict, what: str) -> object:
-    """Look ``value`` up in ``registry`` by name, or fail listing the valid names."""
+    """Look ``value`` up in ``registry`` by name (any case), or fail listing the valid names.
+
+    A misspelt name gets the closest valid one: "sigmiod" -> did you mean 'sigmoid'?
+    """
+    valid = ", ".join(repr(k) for k in registry)
     if isinstance(value, str):
-        if value in registry:
-            return registry[value]
-        valid = ", ".join(repr(k) for k in registry)
-        msg = f"unknown {what} {value!r} for {name}: choose one of {valid}"
+        by_lower = {k.lower(): k for k in registry}
+        key = value.strip().lower()
+        if key in by_lower:
+            return registry[by_lower[key]]
+        close = difflib.get_close_matches(key, list(by_lower), n=1, cutoff=0.6)
+        hint = f"did you mean {by_lower[close[0]]!r}? " if close else ""
+        msg = f"unknown {what} {value!r} for {name}: {hint}choose one of {valid}"
         raise ValueError(msg)
     if any(value is v for v in registry.values()):
         return value
     if hasattr(value, "derivative") and callable(value):
         return value
-    valid = ", ".join(repr(k) for k in registry)
     article = "an" if what[:1] in "aeiou" else "a"
     msg = f"{name} must be the name of {article} {what} ({valid}), got {value!r}"
     raise TypeError(msg)

@@ -240,9 +240,7 @@ class Network:
 
     def loss(self, x: object, y: object, reduction: str = "mean") -> float:
         """J: the loss summed over the outputs, averaged (or summed) over the examples."""
-        X, Y = self._examples(x, y)
-        in_, a = self._forward(X)
-        return self._loss(in_, a, dict(zip(self.outputs, Y, strict=True)), _checks.reduction_of(reduction))
+        return self._loss(*self._examples(x, y), _checks.reduction_of(reduction))
 
     def backpropagate(self, x: object, y: object, reduction: str = "mean") -> NodeRecord:
         """BACKPROPAGATE((x, y); N = (V, A); w) of lecture 002, on x of shape (n_inputs,) or (n_inputs, n).
@@ -281,13 +279,17 @@ class Network:
         grad = {(i, j): float(delta[j] @ a[i]) * scale for i, j in self.arcs}  # dJ/dw_ij = Delta_j a_i
         grad_bias = {j: float(delta[j].sum()) * scale for j in b}  # a bias: a_i = 1
         delta = {j: delta[j] for j in self.order[len(self.inputs) :]}  # lecture order, not visit order
-        return NodeRecord(self, in_, a, delta, grad, grad_bias, self._loss(in_, a, y, reduction), y, w, b)
+        return NodeRecord(self, in_, a, delta, grad, grad_bias, self._total_loss(in_, a, y, reduction), y, w, b)
 
     def g_of(self, j: Neuron) -> Activation:
         """The activation g of neuron j: ``output_activation`` at an output, ``activation`` elsewhere."""
         return self.g_out if j in self.outputs else self.g
 
-    def _loss(self, in_: dict, a: dict, y: dict, reduction: str) -> float:
+    def _loss(self, X: np.ndarray, Y: np.ndarray, reduction: str) -> float:
+        in_, a = self._forward(X)
+        return self._total_loss(in_, a, dict(zip(self.outputs, Y, strict=True)), reduction)
+
+    def _total_loss(self, in_: dict, a: dict, y: dict, reduction: str) -> float:
         """J = sum over the outputs of l(a_j, y_j), the mean (or sum) over the examples."""
         per_example = sum(self.loss_fn._stable_value(in_[j], a[j], y[j], self.g_out) for j in self.outputs)
         return float(per_example.mean() if reduction == "mean" else per_example.sum())

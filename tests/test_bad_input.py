@@ -65,7 +65,9 @@ def test_seed_must_be_a_non_negative_int():
 
 @pytest.mark.parametrize("scale", ["big", True])
 def test_init_scale_must_be_a_number(scale):
-    with pytest.raises(TypeError, match=rf"scale \(the spread of the initial weights\) must be a .*got {scale!r}"):
+    with pytest.raises(
+        TypeError, match=rf"scale \(the spread of the initial weights\) must be a number, got .*{scale!r}"
+    ):
         bp.MLP([2, 3, 1], scale=scale)
 
 
@@ -181,12 +183,18 @@ def test_side_by_side_names_x_and_y():
 
 
 # ----------------------------------------------------------------------------- train, datasets
-def test_train_says_when_x_looks_transposed():
-    mlp = bp.MLP([2, 2, 1])
-    before = {k: v.copy() for k, v in mlp.parameters().items()}
-    with pytest.raises(ValueError, match=r"got shape \(1, 4\) \(X looks transposed: .*pass X\.T\)"):
-        bp.train(mlp, X.T, Y)
-    for k, v in mlp.parameters().items():
+@pytest.mark.parametrize(
+    "make", [lambda: bp.MLP([2, 2, 1]), lambda: bp.Network.layered([2, 2, 1])], ids=["MLP", "Network"]
+)
+def test_train_blames_x_when_it_holds_examples_as_rows(make):
+    # issue 14: X passed as rows (4 examples x 2 inputs) must be named, not the well-formed Y
+    model = make()
+    before = {k: v.copy() for k, v in model.parameters().items()}
+    with pytest.raises(
+        ValueError, match=r"^[xX] has shape \(4, 2\) but the network has 2 input neurons.*pass [xX]\.T\)$"
+    ):
+        bp.train(model, X.T, Y)
+    for k, v in model.parameters().items():
         np.testing.assert_array_equal(v, before[k])
 
 
