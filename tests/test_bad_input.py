@@ -166,9 +166,9 @@ def test_chain_arguments_are_named():
 
 
 # ----------------------------------------------------------------------------- gradcheck, side_by_side
-@pytest.mark.parametrize("floor", [0, -1.0, "x"])
-def test_gradcheck_floor_must_be_small_and_positive(floor):
-    with pytest.raises(ValueError, match=rf"floor must be a small positive number .*got {floor!r}"):
+@pytest.mark.parametrize(("floor", "error"), [(0, ValueError), (-1.0, ValueError), ("x", TypeError)])
+def test_gradcheck_floor_must_be_small_and_positive(floor, error):
+    with pytest.raises(error, match=rf"floor \(a small positive number, 1e-8 is usual\) must be .*got .*{floor!r}"):
         bp.gradcheck(bp.MLP([2, 2, 1]), X, Y, floor=floor)
 
 
@@ -201,8 +201,8 @@ def test_train_blames_x_when_it_holds_examples_as_rows(make):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"test_fraction": "a"}, TypeError, r"test_fraction must be a number strictly between 0 and 1, got str"),
-        ({"test_fraction": None}, TypeError, r"test_fraction must be a number .*got NoneType"),
+        ({"test_fraction": "a"}, TypeError, r"test_fraction must be a number, got str"),
+        ({"test_fraction": None}, TypeError, r"test_fraction must be a number, got NoneType"),
     ],
 )
 def test_split_names_test_fraction(kwargs, error, match):
@@ -216,9 +216,9 @@ def test_split_refuses_non_finite_data():
 
 
 def test_noise_and_factor_are_numbers_not_flags():
-    with pytest.raises(TypeError, match=r"noise .*must be a number >= 0, got True"):
+    with pytest.raises(TypeError, match=r"noise .*must be a number, got bool: True"):
         datasets.moons(noise=True)
-    with pytest.raises(TypeError, match=r"factor \(inner radius / outer radius\) must be a number .*got NoneType"):
+    with pytest.raises(TypeError, match=r"factor \(inner radius / outer radius\) must be a number, got NoneType"):
         datasets.circles(factor=None)
 
 

@@ -299,7 +299,9 @@ def test_block_checks():
 def test_gradcheck_checks():
     with pytest.raises(TypeError, match=r"model must be a Network, an MLP or a Chain, got object"):
         bp.gradcheck(object(), [[1.0]], [[1.0]])
-    with pytest.raises(ValueError, match=r"eps must be a small positive number"):
+    with pytest.raises(
+        ValueError, match=r"eps \(a small step, 1e-5 is usual\) must be a finite number > 0.0 and < 1.0"
+    ):
         bp.gradcheck(bp.MLP([1, 1]), [[1.0]], [[1.0]], eps=0)
 
 
