@@ -1,7 +1,16 @@
 """Input checks shared by the public functions: clear messages naming the argument.
 
 Every message says which argument, what was expected and what was given, so a student who
-passes the wrong shape learns the fix from the error alone.
+passes the wrong shape learns the fix from the error alone. The public functions call these at
+their entry; the algorithms behind them never check again.
+
+| check | for |
+|---|---|
+| ``as_float_array``, ``check_finite`` | numbers: x, X, y, W, ... as float64 arrays, no NaN or infinity |
+| ``number``, ``count``, ``flag``, ``reduction_of`` | one option: lr, eps, epochs, bias=True, "mean" or "sum" |
+| ``choose`` | a name in a registry (any case; a misspelling gets "did you mean ...?") |
+| ``layer_ids`` | sizes [n_0, ..., n_m], as lecture 002's neuron ids 1.. layer by layer |
+| ``dag``, ``neuron_list``, ``weights``, ``positions`` | a network N = (V, A): a DAG, every neuron reached |
 """
 
 from __future__ import annotations

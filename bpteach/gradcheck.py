@@ -1,7 +1,10 @@
 r"""Gradient check by central differences, for a Network, an MLP or a Chain of blocks.
 
-dJ/dw ≈ (J(w + eps) - J(w - eps)) / (2 eps), one weight at a time, compared with the gradient
-back-propagation returns through the relative error |g - n| / max(|g| + |n|, floor).
+| formula | meaning | code |
+|---|---|---|
+| n = (J(w + eps) - J(w - eps)) / (2 eps) | numerical dJ/dw, weight by weight | ``numerical_gradient(model, X, Y)`` |
+| g = Delta_j a_i (delta_i h_{i-1}^T, ...) | what back-propagation returns | ``model.backpropagate(X, Y)`` |
+| \|g - n\| / max(\|g\| + \|n\|, floor) | relative error, the worst weight | ``gradcheck(model, X, Y).max_rel_error`` |
 """
 
 from __future__ import annotations

@@ -107,6 +107,7 @@ class Network:
         self.loss_fn = get_loss(loss, "loss")
         self.inputs = _checks.neuron_list(inputs, "inputs")
         self.outputs = _checks.neuron_list(outputs, "outputs")
+        self._is_output = set(self.outputs)
         shape = _checks.dag(edges, self.inputs, self.outputs, hidden)
         self.arcs: list[Arc] = shape.arcs
         self.order: list[Neuron] = shape.order
@@ -283,7 +284,7 @@ class Network:
 
     def g_of(self, j: Neuron) -> Activation:
         """The activation g of neuron j: ``output_activation`` at an output, ``activation`` elsewhere."""
-        return self.g_out if j in self.outputs else self.g
+        return self.g_out if j in self._is_output else self.g
 
     def _loss(self, X: np.ndarray, Y: np.ndarray, reduction: str) -> float:
         in_, a = self._forward(X)

@@ -1,10 +1,10 @@
 r"""Loss functions l(a, y) of one output neuron, their derivatives, and the output signal.
 
-| lecture | loss | l'(a) = dl/da |
-|---|---|---|
-| 002 | ``squared_error``: (y - a)^2 | -2 (y - a) |
-| 001, 003, 004 | ``half_squared_error``: 1/2 (y - a)^2 | a - y |
-| 000 | ``log_loss``: -log p(y given x) of a sigmoid output a = sigma(z) | (a - t) / (a (1 - a)) |
+| lecture | loss | l'(a) = dl/da | Delta_j at an output (``delta_latex``) |
+|---|---|---|---|
+| 002 | ``squared_error``: (y - a)^2 | -2 (y - a) | g'(in_j) (-2 (y - a_j)) |
+| 001, 003, 004 | ``half_squared_error``: 1/2 (y - a)^2 | a - y | g'(in_j) (a_j - y) |
+| 000 | ``log_loss``: -log p(y given x), a = sigma(z) | (a - t) / (a (1 - a)) | a_j - t (sigmoid output) |
 
 The loss of one example is the sum over the output neurons; the error signal of an output
 neuron is Delta_j = l'(a_j) g'(in_j) (lecture 002), i.e. delta_m = l'(f) * s'(z_m) (lecture 000).

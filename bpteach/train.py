@@ -312,10 +312,9 @@ class Trainer:
 
 
 def train(model: object, X: object, Y: object, **options: object) -> History:
-    """Train ``model`` on X, Y in place with the options of ``Trainer`` (the rules are written
-    there): lr=0.5, epochs=100, batch_size=None, momentum=0.0, weight_decay=0.0,
-    decay_bias=False, seed=0, tol=None, loss_threshold=None, reduction="mean", callback=None,
-    record_grad_norms=False. Returns the ``History``.
+    """Train ``model`` on X, Y in place and return the ``History``: ``Trainer(model, X, Y,
+    **options).run()``. The options (lr, epochs, batch_size, momentum, ...) and the rules they
+    set are ``Trainer``'s, written once there; ``help(bp.train)`` shows them with their defaults.
     """
     return Trainer(model, X, Y, **options).run()  # type: ignore[arg-type]
 

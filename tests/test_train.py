@@ -450,3 +450,16 @@ def test_inits_are_seeded(scheme):
     assert not np.array_equal(a.W[1], c.W[1])
     n = bp.Network.layered([3, 4, 1], init=scheme, seed=5)
     assert len(n.arcs) == 16
+
+
+def test_train_and_trainer_take_one_set_of_keyword_options():
+    X, Y = datasets.xor()
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'lrr'"):
+        bp.train(bp.MLP([2, 2, 1]), X, Y, lrr=1.0)
+    with pytest.raises(TypeError, match=r"positional argument"):
+        bp.train(bp.MLP([2, 2, 1]), X, Y, 0.5)  # lr is a keyword: train(..., lr=0.5)
+    # the same options give the same run through either door
+    a, b = bp.MLP([2, 3, 1], seed=2), bp.MLP([2, 3, 1], seed=2)
+    h = bp.train(a, X, Y, lr=1.5, epochs=7, batch_size=2, momentum=0.5, seed=3)
+    bp.Trainer(b, X, Y, lr=1.5, epochs=7, batch_size=2, momentum=0.5, seed=3).run()
+    assert h.epochs == 7 and all(np.array_equal(a.W[i], b.W[i]) for i in (1, 2))
