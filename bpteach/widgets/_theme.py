@@ -43,10 +43,11 @@ def contrast(a: str | tuple, b: str | tuple) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
-def legible_on(background: str | tuple, theme: str) -> str:
-    """The colour that reads best on ``background`` (e.g. a heat-map cell): the theme's text or face,
-    or black or white. One of black and white always reaches 4.58:1, so the choice passes AA."""
-    colors = THEMES[theme]
+def legible_on(background: str | tuple, theme: str | dict) -> str:
+    """The colour that reads best on ``background`` (e.g. a heat-map cell): the theme's text or face
+    (``theme`` a name or its palette), or black or white. One of black and white always reaches
+    4.58:1, so the choice passes AA."""
+    colors = THEMES[theme] if isinstance(theme, str) else theme
     return max((colors["text"], colors["face"], "#000000", "#ffffff"), key=lambda c: contrast(c, background))
 
 
