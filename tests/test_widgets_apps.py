@@ -199,7 +199,7 @@ def _recipe_setup():
 def test_recipe_boxed_delta_entry_is_the_node_level_delta():
     mlp, X, Y = _recipe_setup()
     app = matrix_recipe(mlp, X, Y)
-    net = mlp.to_network()  # the independent node-level computation
+    net = bp.to_network(mlp)  # the independent node-level computation
     app.controls["last"].click()
     for j, layer, row in [(3, 1, 0), (5, 1, 2), (7, 2, 1)]:
         for example in (1, 4):  # counted from 1, as the lectures count rows and layers
@@ -237,7 +237,7 @@ def test_recipe_lines_reveal_h_delta_and_grad_in_lecture_order():
     assert app.maps[("grad", 1)].cells.texts == [""] * 6
     app.controls["last"].click()
     # grad W_i from the node level: the batch mean of Delta_j a_i on every arc
-    grad = mlp.to_network().backpropagate(X, Y).grad
+    grad = bp.to_network(mlp).backpropagate(X, Y).grad
     ids = mlp.neuron_ids()
     for i in (1, 2):
         expected = np.array([[grad[(src, j)] for src in ids[i - 1]] for j in ids[i]])

@@ -40,7 +40,7 @@ def arc_style(w: np.ndarray, scale: float = 1.0, max_width: float = 4.0) -> tupl
 def mlp_arcs(neuron_ids: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
     """The arcs of a fully connected layered net in the order of ``W[1].ravel(), W[2].ravel(), ...``.
 
-    Row r of W_i is neuron r of layer i, column c neuron c of layer i-1, as ``MLP.to_network`` numbers them.
+    Row r of W_i is neuron r of layer i, column c neuron c of layer i-1, as ``bp.to_network`` numbers them.
     """
     return [(src, j) for i in range(1, len(neuron_ids)) for j in neuron_ids[i] for src in neuron_ids[i - 1]]
 

@@ -32,6 +32,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from bpteach import datasets
 from bpteach._checks import as_float_array
 from bpteach.activations import ACTIVATIONS
+from bpteach.compare import to_network
 from bpteach.init import INIT_SCHEMES, default_scale
 from bpteach.losses import LOSSES
 from bpteach.matrix import MLP
@@ -492,7 +493,7 @@ class TrainingDashboard(App):
             for artist in getattr(self, "_model_artists", []):
                 artist.remove()
             ids = state.model.neuron_ids()
-            net = state.model.to_network()
+            net = to_network(state.model)
             m = state.model.m
             with self.view.style():
                 self.ax_net.clear()

@@ -25,6 +25,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Rectangle
 
 from bpteach import datasets
+from bpteach.compare import to_network
 from bpteach.graph import NodeRecord
 from bpteach.matrix import MLP, MatrixRecord
 from bpteach.widgets._app import App
@@ -77,7 +78,7 @@ class RecipeState:
         self.lines = recipe_lines(self.mlp.m, reduction)
         self.line = 0
         self.ids = self.mlp.neuron_ids()
-        self.network = self.mlp.to_network()
+        self.network = to_network(self.mlp)
         self._node_records: dict[int, NodeRecord] = {}
         self.neuron = self.ids[1][0]
         self.example = 1
