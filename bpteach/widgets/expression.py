@@ -308,10 +308,7 @@ def _layout(nodes: list[Value]) -> dict[Value, tuple[float, float]]:
 class ExpressionGraph(App):
     """The view: the text boxes, the step buttons and the drawing of the graph."""
 
-    def __init__(self, state: ExpressionState, scale: float = 1.0, theme: str = "light") -> None:
-        view = FigureView((9.0, 3.6), scale=scale, theme=theme)
-        with view.style():
-            self.ax = view.figure.add_axes((0.01, 0.01, 0.98, 0.98))
+    def __init__(self, state: ExpressionState, scale: float | None = None, theme: str | None = None) -> None:
         self.bar = StepBar(len(state.steps), state.index)
         text = widgets.Text(
             value=state.expression, description="f =", continuous_update=False, layout=widgets.Layout(width="60%")
@@ -322,36 +319,29 @@ class ExpressionGraph(App):
             continuous_update=False,
             layout=widgets.Layout(width="38%"),
         )
-        self.message = widgets.HTML()
         self._drawn_for: Value | None = None
-        super().__init__(state, view, {"expression": text, "values": values, "step": self.bar.slider})
-        self.children = [widgets.HBox([text, values]), self.bar.widget, self.readout, view.image, self.message]
+        panel = widgets.VBox([widgets.HBox([text, values]), self.bar.widget])
+        controls = {"expression": text, "values": values, "step": self.bar.slider}
+        super().__init__(state, controls, figsize=(9.0, 3.6), scale=scale, theme=theme, panel=panel)
 
     # ------------------------------------------------------------------ controls -> state
-    def _apply(self, name: str, value: object) -> None:
+    def _apply(self, changes: dict[str, object]) -> None:
         try:
-            self.state.set(**{name: value})
+            self.state.set(**changes)
         except (ValueError, TypeError, ZeroDivisionError, OverflowError) as exc:
             self.message.value = f"<span style='color:{COLORS['negative']}'>{exc}</span> (the graph above is unchanged)"
             return
         self.message.value = ""
 
-    def set(self, **changes: object) -> None:
-        """Change controls by name (``expression``, ``values``, ``step``) and render once."""
-        with self.hold():
-            for name, value in changes.items():
-                if name not in self.controls:
-                    msg = f"set takes {', '.join(self.controls)}, got {name}"
-                    raise TypeError(msg)
-                self.controls[name].value = value
-
-    @property
-    def description(self) -> str:
+    def describe(self) -> str:
         """The figure's text alternative: what the drawing shows, in words and numbers."""
         return self.state.describe()
 
     # ------------------------------------------------------------------ state -> artists
-    def _build(self) -> None:
+    def _build(self, view: FigureView | None = None) -> None:
+        if view is not None:  # a new figure (at the start, or for another theme or scale)
+            with view.style():
+                self.ax = view.figure.add_axes((0.01, 0.01, 0.98, 0.98))
         s: ExpressionState = self.state
         ax, c, scale = self.ax, self.view.colors, self.view.scale
         ax.clear()
@@ -421,8 +411,8 @@ class ExpressionGraph(App):
 
 def expression_graph(
     expression: str = "(x * y + z) * sigmoid(w)",
-    scale: float = 1.0,
-    theme: str = "light",
+    scale: float | None = None,
+    theme: str | None = None,
     **values: float,
 ) -> ExpressionGraph:
     """Draw the graph of ``expression`` and step through its forward and backward passes.
