@@ -14,7 +14,7 @@ are imported on demand.
 from bpteach import activations, datasets, losses
 from bpteach.activations import identity, relu, sigmoid, tanh
 from bpteach.blocks import ActivationBlock, Chain, Linear, LossBlock
-from bpteach.compare import side_by_side
+from bpteach.compare import side_by_side, to_chain, to_network
 from bpteach.gradcheck import gradcheck, numerical_gradient
 from bpteach.graph import Network, NodeRecord, Step
 from bpteach.losses import half_squared_error, log_loss, squared_error
@@ -50,5 +50,7 @@ __all__ = [
     "sigmoid",
     "squared_error",
     "tanh",
+    "to_chain",
+    "to_network",
     "train",
 ]
