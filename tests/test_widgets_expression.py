@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from matplotlib.colors import to_rgb
 
 from bpteach.scalar import Value
-from bpteach.widgets import expression_graph
+from bpteach.widgets import COLORS, expression_graph
 from bpteach.widgets.expression import parse_expression, parse_values
 
 
@@ -43,6 +44,8 @@ def test_stepping_shows_one_more_node_each_time():
     assert "df/d(x*y+z) += 0.5 × 1 = 0.5" in app.readout.value
     assert "df/d(sigmoid(w)) += (-14) × 1 = -14" in app.readout.value
     current = app.state.current.node
+    lit = [to_rgb(c) == to_rgb(COLORS["highlight"]) for c in app.arrows.get_facecolors()]
+    assert [n is current for _, n in app.arcs] == lit  # the arrows into the current node, and only they
     assert (
         app.boxes[current].get_bbox_patch().get_linewidth()
         > app.boxes[app.state.nodes[0]].get_bbox_patch().get_linewidth()
@@ -65,6 +68,8 @@ def test_typed_expressions_agree_with_central_differences():
     app = expression_graph(text, **point)
     app.set(step=len(app.state.steps))
     grads = {n.label: g for n, g in app.state.shown_grads.items()}
+    labels = [n.label for n in app.state.nodes]
+    assert len(set(labels)) == len(labels)  # every node is named once, so the steps' words are unambiguous
 
     def f(p):
         return parse_expression(text, p).data
