@@ -5,6 +5,7 @@ r"""Exercise 09, a central-difference gradient check that finds a planted bug (l
 | ex09_numerical_gradient | (J(w + eps e_k) - J(w - eps e_k)) / (2 eps) for every entry k | the exact gradient |
 | ex09_relative_error | abs(g - n) / max(abs(g) + abs(n), floor), elementwise | as ``bp.gradcheck`` |
 | ex09_find_bug | the (flat) index of the entry where a gradient disagrees most | the planted index |
+| ex09_kernel_gradient | dL/dw of a shared 1-D convolution kernel (derived) | ``Linear.backward``, summed |
 
 The loss J and the gradient under test are given as functions (the grader sends their source).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bpteach.blocks import Linear
 from bpteach.grading.spec import Exercise, Mistake, Part, Source
 
 __all__ = ["EXERCISE"]
@@ -86,6 +88,25 @@ def _planted(J: object, grad: object, w: np.ndarray) -> int:
     return int(np.argmax(_relative(grad(w), _exact(J, w, 1e-5), 1e-8)))
 
 
+def _kernel_cases(rng: np.random.Generator) -> list[tuple]:
+    """(x (n_in,), dL_dy (n_in - k + 1,), k) for a kernel of size k sliding over x."""
+    return [(rng.normal(0.0, 1.0, n_in), rng.normal(0.0, 1.0, n_in - k + 1), k) for n_in, k in ((6, 3), (5, 2), (7, 4))]
+
+
+def _kernel_gradient(x: np.ndarray, dL_dy: np.ndarray, k: int) -> np.ndarray:
+    # the convolution as a learnable block y = W x: dL/dW (one number per position) from the core,
+    # then the chain rule for a shared weight: sum over the positions it sits at
+    n_out = x.size - k + 1
+    block = Linear(np.zeros((n_out, x.size)))
+    block.forward(x.reshape(-1, 1))
+    block.backward(dL_dy.reshape(-1, 1))
+    return np.array([sum(block.dL_dW[j, j + r] for j in range(n_out)) for r in range(k)])
+
+
+def _first_position(x: np.ndarray, dL_dy: np.ndarray, k: int) -> np.ndarray:
+    return dL_dy[0] * x[:k]
+
+
 EXERCISE = Exercise(
     "09_challenges",
     "Gradient checking: central differences find a planted bug",
@@ -146,6 +167,34 @@ EXERCISE = Exercise(
                     "you counted from 1: Python indices (and np.argmax) count from 0",
                     lambda J, grad, w: _planted(J, grad, w) + 1,
                 )
+            ],
+        ),
+        Part(
+            grade_id="ex09_kernel_gradient",
+            func="kernel_gradient",
+            title="kernel_gradient(x, dL_dy, k)",
+            points=3,
+            cases=_kernel_cases,
+            reference=_kernel_gradient,
+            hint="y_j = sum_r w_r x_(j+r): derive dL/dw_r from dL/dy and x; w_r is used at every position j",
+            mistakes=[
+                Mistake(
+                    name="one position",
+                    message="you used only the first position of the kernel: a shared weight w_r sits at every "
+                    "position j, so its gradient is the sum over all of them",
+                    output=_first_position,
+                ),
+                Mistake(
+                    name="mean",
+                    message="you divided by the number of positions: the chain rule sums the contributions of "
+                    "every position, it does not average them",
+                    output=lambda x, d, k: _kernel_gradient(x, d, k) / d.size,
+                ),
+                Mistake(
+                    name="flipped",
+                    message="the kernel is flipped: y_j = sum_r w_r x_(j+r) pairs w_r with x_(j+r), not x_(j+k-1-r)",
+                    output=lambda x, d, k: _kernel_gradient(x, d, k)[::-1],
+                ),
             ],
         ),
     ],
