@@ -1,13 +1,21 @@
 """``bpteach present``: the sigmoid lecture in Voila renders its widgets, hides its code and responds.
 
-``find_lecture`` (the LECTURE argument) is checked without a browser.
+``find_lecture`` (the LECTURE argument), the theme and scale handed to Voila's kernels, and the stop
+on SIGTERM, SIGINT or SIGHUP (no process left) are checked without a browser.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import urllib.request
+
+import nbformat
+import psutil
 import pytest
 
-from bpteach.cli.present import find_lecture, voila_command
+from bpteach.cli.present import find_lecture, voila_command, voila_env
 
 from . import jlab
 
@@ -73,3 +81,58 @@ def test_missing_voila_says_how_to_install(monkeypatch, capsys) -> None:
     monkeypatch.setattr(present.importlib.util, "find_spec", lambda name: None if name == "voila" else real(name))
     assert main(["present", "01", "--no-browser", "--lectures", str(LECTURE.parent)]) == 2
     assert "pip install 'bpteach[present]'" in capsys.readouterr().err
+
+
+def test_theme_and_scale_reach_the_kernels_environment() -> None:
+    env = voila_env("dark", 1.5, base={"PATH": "/bin"})
+    assert env == {"PATH": "/bin", "BPTEACH_THEME": "dark", "BPTEACH_SCALE": "1.5"}
+
+
+@pytest.mark.parametrize(
+    ("theme", "scale", "wrong"), [("blue", 1.0, "theme"), ("dark", 0.0, "scale"), ("dark", float("nan"), "scale")]
+)
+def test_bad_theme_or_scale_is_refused(theme: str, scale: float, wrong: str) -> None:
+    with pytest.raises(ValueError, match=rf"^{wrong} must be"):
+        voila_env(theme, scale)
+
+
+def _env_notebook(path) -> None:
+    """A notebook that prints what its kernel sees of the presenter's options."""
+    nb = nbformat.v4.new_notebook()
+    source = 'import os\nprint("seen:", os.environ["BPTEACH_THEME"], os.environ["BPTEACH_SCALE"])'
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_stops_voila_and_every_kernel(signum: int, tmp_path) -> None:
+    notebook = tmp_path / "env.ipynb"
+    _env_notebook(notebook)
+    port = jlab.free_port()
+    cmd = [sys.executable, "-m", "bpteach.cli", "present", str(notebook), "--no-browser", f"--port={port}"]
+    cmd += ["--theme", "dark", "--scale", "1.5"]
+    server = jlab.start("bpteach present", cmd, port, "", tmp_path / "present.log", "/api/kernelspecs")
+    try:
+        # the page runs the notebook in a new kernel: it printed what the presenter set, in Voila's dark theme
+        with urllib.request.urlopen(server.url("/"), timeout=60) as resp:
+            html = resp.read().decode()
+        assert "seen: dark 1.5" in html
+        assert 'data-jp-theme-light="false"' in html
+        bpteach = psutil.Process(server.proc.pid)
+        started = bpteach.children(recursive=True)
+        assert server.kernel_pids(), "no kernel running behind the page"
+        assert any("voila" in " ".join(p.cmdline()) for p in started)
+        os.kill(server.proc.pid, signum)  # the command alone, as a terminal or a service manager would
+        assert server.proc.wait(timeout=30) == 128 + signum
+        # every process it started is gone (the wait reaps a zombie that is left for a moment)
+        left = []
+        for p in started:
+            try:
+                p.wait(timeout=5)
+            except psutil.TimeoutExpired:
+                left.append(p)
+        assert left == [], f"still running after {signum.name}: {[(p.pid, p.cmdline()) for p in left]}"
+    finally:
+        jlab.stop(server, kernels=False)
