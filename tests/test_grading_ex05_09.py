@@ -69,19 +69,38 @@ MISTAKES = [
     (
         "05_matrix_form",
         "ex05_log_loss_delta",
+        "return -Y * sigmoid(-Y * z_m)",
         "return sigmoid(z_m) - Y",
-        "return (sigmoid(z_m) - Y) * sigmoid_derivative(z_m)",
+        "label y = -1 as if it were a target",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return -Y * sigmoid(-Y * z_m)",
+        "return (sigmoid(z_m) - (Y == 1)) * sigmoid_derivative(z_m)",
         "cancel",
     ),
     (
         "05_matrix_form",
         "ex05_log_loss_delta",
-        "return sigmoid(z_m) - Y",
-        "a = sigmoid(z_m)\n    return (a - Y) / (a * (1 - a))",
-        "l'(a) = (a - y) / (a (1 - a)) alone",
+        "return -Y * sigmoid(-Y * z_m)",
+        "a = sigmoid(z_m)\n    return (a - (Y == 1)) / (a * (1 - a))",
+        "l'(a) = (a - t) / (a (1 - a)) alone",
     ),
-    ("05_matrix_form", "ex05_log_loss_delta", "return sigmoid(z_m) - Y", "return Y - sigmoid(z_m)", "wrong sign"),
-    ("05_matrix_form", "ex05_log_loss_delta", "return sigmoid(z_m) - Y", "return z_m - Y", "where the output a"),
+    (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return -Y * sigmoid(-Y * z_m)",
+        "return Y * sigmoid(-Y * z_m)",
+        "wrong sign",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return -Y * sigmoid(-Y * z_m)",
+        "return z_m - (Y == 1)",
+        "where the output a",
+    ),
     (
         "06_blocks",
         "ex06_skip_gradients",
@@ -194,7 +213,8 @@ def test_the_new_references_are_independent_computations():
     s = lambda v: 1.0 / (1.0 + np.exp(-v))  # noqa: E731
     ex = {name: EXERCISES[name].by_id for name in NEW_PARTS}
     for z, Y in ex["05_matrix_form"]["ex05_log_loss_delta"].cases(rng):
-        np.testing.assert_allclose(ex["05_matrix_form"]["ex05_log_loss_delta"].reference(z, Y), s(z) - Y, atol=1e-12)
+        want = -Y * s(-Y * z)  # -d/dz log s(y z)
+        np.testing.assert_allclose(ex["05_matrix_form"]["ex05_log_loss_delta"].reference(z, Y), want, atol=1e-12)
     for W, X, Y, b in ex["08_training"]["ex08_minibatch_gradient"].cases(rng):
         a = s(W @ X[:, b])
         want = ((a - Y[:, b]) * a * (1 - a)) @ X[:, b].T / len(b)

@@ -76,16 +76,20 @@ def _recipe_without(W: dict, X: np.ndarray, Y: np.ndarray, slip: str) -> dict:
 
 
 def _log_loss_cases(rng: np.random.Generator) -> list[tuple]:
-    # labels in {0, 1}; |z| stays below about 6, where l'(a) s'(z) is still exact in float64
+    # labels in {-1, +1}; |z| stays below 6, where l'(a) s'(z) is still exact in float64
     return [
-        (np.clip(rng.normal(0.0, 2.0, (nm, n)), -6.0, 6.0), rng.integers(0, 2, (nm, n)).astype(float))
+        (np.clip(rng.normal(0.0, 2.0, (nm, n)), -6.0, 6.0), rng.choice([-1.0, 1.0], (nm, n)))
         for nm, n in ((1, 4), (2, 3), (1, 1))
     ]
 
 
 def _log_loss_delta(z: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    # the chain rule as the core computes it: l'(a) x s'(z) with a = s(z)
+    # the chain rule as the core computes it: l'(a) x s'(z) with a = s(z) (log_loss reads -1 as 0)
     return log_loss.derivative(sigmoid(z), Y) * sigmoid.derivative(z)
+
+
+def _target(Y: np.ndarray) -> np.ndarray:
+    return (Y == 1).astype(float)  # I(y = 1)
 
 
 _SUM = (
@@ -164,25 +168,30 @@ EXERCISE = Exercise(
             points=3,
             cases=_log_loss_cases,
             reference=_log_loss_delta,
-            hint="derive delta_m = l'(a) * s'(z_m) for l = -y log a - (1 - y) log(1 - a) with a = s(z_m), "
-            "and simplify before you code it",
+            hint="derive delta_m = d l / d z_m for l = -log s(y z_m) with y in {-1, +1}, and simplify",
             mistakes=[
                 Mistake(
+                    name="label as target",
+                    message="you used the label y = -1 as if it were a target value: the probability to aim "
+                    "for is 0 for y = -1 and 1 for y = +1, so delta_m = s(z_m) - I(y = 1) = -y s(-y z_m)",
+                    output=lambda z, Y: sigmoid(z) - Y,
+                ),
+                Mistake(
                     name="kept s'",
-                    message="you multiplied by s'(z_m) once more: with log-loss, l'(a) = (a - y) / (a (1 - a)) "
+                    message="you multiplied by s'(z_m) once more: with log-loss, l'(a) = (a - t) / (a (1 - a)) "
                     "and s'(z_m) = a (1 - a) cancel, so nothing of s' is left in delta_m",
-                    output=lambda z, Y: (sigmoid(z) - Y) * sigmoid.derivative(z),
+                    output=lambda z, Y: (sigmoid(z) - _target(Y)) * sigmoid.derivative(z),
                 ),
                 Mistake(
                     name="l' alone",
-                    message="this is l'(a) = (a - y) / (a (1 - a)) alone: delta_m is the derivative with "
+                    message="this is l'(a) = (a - t) / (a (1 - a)) alone: delta_m is the derivative with "
                     "respect to z_m, so it also takes the factor s'(z_m) (and then simplifies)",
                     output=lambda z, Y: log_loss.derivative(sigmoid(z), Y),
                 ),
                 Mistake(
                     name="z for a",
                     message="you used z_m where the output a = s(z_m) belongs",
-                    output=lambda z, Y: z - Y,
+                    output=lambda z, Y: z - _target(Y),
                 ),
             ],
         ),
