@@ -19,8 +19,9 @@ NEW_PARTS = {
     "05_matrix_form": "ex05_log_loss_delta",
     "06_blocks": "ex06_skip_gradients",
     "08_training": "ex08_minibatch_gradient",
-    "09_challenges": "ex09_kernel_gradient",
+    "09_challenges": "ex09_gradient_norms",
 }
+ALSO_DERIVED = {"09_challenges": "ex09_kernel_gradient"}
 
 
 def solution_text(name: str, grade_id: str) -> str:
@@ -172,12 +173,42 @@ MISTAKES = [
         "flipped",
     ),
 ]
+MISTAKES += [
+    (
+        "09_challenges",
+        "ex09_gradient_norms",
+        "for i in range(1, m + 1)])",
+        "for i in range(1, m + 1)]) ** 2",
+        "squared norms",
+    ),
+    (
+        "09_challenges",
+        "ex09_gradient_norms",
+        "for i in range(1, m + 1)])",
+        "for i in range(m, 0, -1)])",
+        "reverse order",
+    ),
+    (
+        "09_challenges",
+        "ex09_gradient_norms",
+        "h[i - 1].T / X.shape[1])",
+        "h[i - 1].T)",
+        "summed gradients",
+    ),
+    (
+        "09_challenges",
+        "ex09_gradient_norms",
+        "delta[i] = (W[i + 1].T @ delta[i + 1]) * h[i] * (1.0 - h[i])",
+        "delta[i] = W[i + 1].T @ delta[i + 1]",
+        "s'(z_i) is missing",
+    ),
+]
 IDS = [f"{m[1]}-{m[4][:24]}" for m in MISTAKES]
 
 
 def test_every_new_part_is_appended_and_its_docstring_states_no_formula():
-    for name, grade_id in NEW_PARTS.items():
-        assert EXERCISES[name].parts[-1].grade_id == grade_id
+    for name, grade_id in [*NEW_PARTS.items(), *ALSO_DERIVED.items()]:
+        assert grade_id in [p.grade_id for p in EXERCISES[name].parts[-2:]]
         doc = solution_text(name, grade_id).split('"""')[1]
         # the contract (inputs, shapes, what is returned), not the answer: no code-like formula
         for answer in ("sigmoid(", "@", "np.", "/ len", "x[r"):
@@ -201,7 +232,7 @@ def test_the_instant_check_names_the_mistake(name, grade_id, old, new, words):
     assert any(words in d for d in result.diagnoses()), result.diagnoses()
 
 
-@pytest.mark.parametrize(("name", "grade_id"), sorted(NEW_PARTS.items()))
+@pytest.mark.parametrize(("name", "grade_id"), sorted([*NEW_PARTS.items(), *ALSO_DERIVED.items()]))
 def test_the_instant_check_passes_the_solution(name, grade_id):
     result = check(grade_id, student_function(name, grade_id))
     assert result.points == result.max_points > 0, result.diagnoses()

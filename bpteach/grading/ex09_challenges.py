@@ -6,6 +6,7 @@ r"""Exercise 09, a central-difference gradient check that finds a planted bug (l
 | ex09_relative_error | abs(g - n) / max(abs(g) + abs(n), floor), elementwise | as ``bp.gradcheck`` |
 | ex09_find_bug | the (flat) index of the entry where a gradient disagrees most | the planted index |
 | ex09_kernel_gradient | dL/dw of a shared 1-D convolution kernel (derived) | ``Linear.backward``, summed |
+| ex09_gradient_norms | ||grad W_i J|| per layer of a deep sigmoid network (a measurement) | ``MLP.backpropagate`` |
 
 The loss J and the gradient under test are given as functions (the grader sends their source).
 """
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from bpteach.activations import sigmoid
 from bpteach.blocks import Linear
 from bpteach.grading.spec import Exercise, Mistake, Part, Source
+from bpteach.matrix import MLP
 
 __all__ = ["EXERCISE"]
 
@@ -107,6 +110,34 @@ def _first_position(x: np.ndarray, dL_dy: np.ndarray, k: int) -> np.ndarray:
     return dL_dy[0] * x[:k]
 
 
+def _norm_cases(rng: np.random.Generator) -> list[tuple]:
+    """(W {1..m: (n_i, n_{i-1})}, X (n_0, n), Y (n_m, n)) of deep, bias-free sigmoid networks."""
+    cases = []
+    for sizes, n in (([2, 4, 4, 4, 1], 5), ([3, 5, 5, 5, 5, 2], 4), ([2, 3, 1], 1)):
+        W = {i: rng.normal(0.0, 1.0 / np.sqrt(sizes[i - 1]), (sizes[i], sizes[i - 1])) for i in range(1, len(sizes))}
+        cases.append((W, rng.normal(0.0, 1.0, (sizes[0], n)), rng.uniform(0.0, 1.0, (sizes[-1], n))))
+    return cases
+
+
+def _gradient_norms(W: dict, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    sizes = [X.shape[0], *(W[i].shape[0] for i in range(1, len(W) + 1))]
+    rec = MLP(sizes, loss="half_squared_error", bias=False, W=W).backpropagate(X, Y)
+    return np.array([np.linalg.norm(rec.grad_W[i]) for i in range(1, len(W) + 1)])
+
+
+def _norms_without_hidden_slope(W: dict, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """The same measurement with the s'(z_i) factor left out of the hidden layers' deltas."""
+    m = len(W)
+    h, z = [X], [None]
+    for i in range(1, m + 1):
+        z.append(W[i] @ h[-1])
+        h.append(sigmoid(z[-1]))
+    delta = {m: (h[m] - Y) * sigmoid.derivative(z[m])}
+    for i in range(m - 1, 0, -1):
+        delta[i] = W[i + 1].T @ delta[i + 1]
+    return np.array([np.linalg.norm(delta[i] @ h[i - 1].T / X.shape[1]) for i in range(1, m + 1)])
+
+
 EXERCISE = Exercise(
     "09_challenges",
     "Gradient checking: central differences find a planted bug",
@@ -194,6 +225,40 @@ EXERCISE = Exercise(
                     name="flipped",
                     message="the kernel is flipped: y_j = sum_r w_r x_(j+r) pairs w_r with x_(j+r), not x_(j+k-1-r)",
                     output=lambda x, d, k: _kernel_gradient(x, d, k)[::-1],
+                ),
+            ],
+        ),
+        Part(
+            grade_id="ex09_gradient_norms",
+            func="gradient_norms",
+            title="gradient_norms(W, X, Y)",
+            points=3,
+            cases=_norm_cases,
+            reference=_gradient_norms,
+            hint="back-propagate J = mean of 1/2 ||y - f(x)||^2 through the sigmoid layers and return the "
+            "Frobenius norm of each layer's gradient, layer 1 first",
+            mistakes=[
+                Mistake(
+                    name="squared",
+                    message="these are the squared norms: the Frobenius norm is the square root of the sum "
+                    "of the squared entries",
+                    output=lambda W, X, Y: _gradient_norms(W, X, Y) ** 2,
+                ),
+                Mistake(
+                    name="reversed",
+                    message="the layers are in reverse order: return layer 1 (next to the input) first",
+                    output=lambda W, X, Y: _gradient_norms(W, X, Y)[::-1],
+                ),
+                Mistake(
+                    name="sum",
+                    message="these are the norms of the summed gradients: J is the mean over the n examples",
+                    output=lambda W, X, Y: _gradient_norms(W, X, Y) * X.shape[1],
+                ),
+                Mistake(
+                    name="no g'",
+                    message="the hidden layers' factor s'(z_i) is missing, so the norms shrink too little "
+                    "towards the input: delta_i = (W_{i+1}^T delta_{i+1}) * s'(z_i)",
+                    output=_norms_without_hidden_slope,
                 ),
             ],
         ),
