@@ -105,22 +105,22 @@ MISTAKES = [
     (
         "06_blocks",
         "ex06_skip_gradients",
-        "return dL_du, dL_dx_through_W + dL_dx_through_u",
-        "return dL_du, dL_dx_through_W",
+        "return dL_dO @ x.T, dL_dx_through_W + dL_dx_through_u",
+        "return dL_dO @ x.T, dL_dx_through_W",
         "misses the skip path",
     ),
     (
         "06_blocks",
         "ex06_skip_gradients",
-        "return dL_du, dL_dx_through_W + dL_dx_through_u",
-        "return dL_du, dL_dx_through_u",
+        "return dL_dO @ x.T, dL_dx_through_W + dL_dx_through_u",
+        "return dL_dO @ x.T, dL_dx_through_u",
         "holds only the skip path",
     ),
     (
         "06_blocks",
         "ex06_skip_gradients",
-        "O = linear_forward(w_prime, y) + linear_forward(u, x)",
-        "O = linear_forward(w_prime, y)",
+        "O = w_prime @ y + u @ x",
+        "O = w_prime @ y",
         "leaves out the skip arcs",
     ),
     (

@@ -106,6 +106,7 @@ def test_05_the_two_squared_error_conventions_are_a_factor_2_apart():
 
 
 # --------------------------------------------------------------------------- lecture 08
+@pytest.mark.slow
 def test_08_the_rain_network_reaches_its_targets_to_1e_4_slowly():
     # the row form (one day per row, X W), written here, summed cost 1/2 sum (y - a)^2, eta = 0.5
     X = np.array([[3.0, 5.0], [1.0, 6.0], [0.0, 8.0]])
@@ -189,6 +190,7 @@ def _flat_grad(net: _XorNet) -> np.ndarray:
     return np.concatenate([g.ravel() for g in net.grads().values()])
 
 
+@pytest.mark.slow
 def test_09_the_failed_xor_run_is_on_a_plateau_not_in_a_local_minimum():
     net = _XorNet(2, seed=1)
     loss_600 = net.train(2.0, 0.9, 600)
@@ -245,6 +247,7 @@ def test_09_the_failed_xor_run_is_on_a_plateau_not_in_a_local_minimum():
     assert "bad local minim" not in md.replace('"bad local minima"', "").replace('bad "local minima"', "")
 
 
+@pytest.mark.slow
 def test_09_the_runs_failed_at_600_epochs_still_fail_at_5000():
     failed = []
     for seed in range(50):
@@ -262,6 +265,7 @@ def test_09_the_runs_failed_at_600_epochs_still_fail_at_5000():
     assert f"2-2-1: 10 of 50 runs failed (seeds {failed})" in out
 
 
+@pytest.mark.slow
 def test_09_momentum_buys_stability_on_an_ill_conditioned_quadratic():
     # J = 1/2 (w1^2 + 100 w2^2): the best rates are (k - 1)/(k + 1) for plain descent and
     # (sqrt k - 1)/(sqrt k + 1) for tuned momentum (condition number k = 100)

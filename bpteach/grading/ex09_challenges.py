@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bpteach.activations import sigmoid
 from bpteach.blocks import Linear
+from bpteach.grading.ex05_matrix_form import _recipe_without
 from bpteach.grading.spec import Exercise, Mistake, Part, Source
 from bpteach.matrix import MLP
 
@@ -127,15 +127,8 @@ def _gradient_norms(W: dict, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
 
 def _norms_without_hidden_slope(W: dict, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """The same measurement with the s'(z_i) factor left out of the hidden layers' deltas."""
-    m = len(W)
-    h, z = [X], [None]
-    for i in range(1, m + 1):
-        z.append(W[i] @ h[-1])
-        h.append(sigmoid(z[-1]))
-    delta = {m: (h[m] - Y) * sigmoid.derivative(z[m])}
-    for i in range(m - 1, 0, -1):
-        delta[i] = W[i + 1].T @ delta[i + 1]
-    return np.array([np.linalg.norm(delta[i] @ h[i - 1].T / X.shape[1]) for i in range(1, m + 1)])
+    grads = _recipe_without(W, X, Y, "gprime")
+    return np.array([np.linalg.norm(grads[i]) for i in range(1, len(W) + 1)])
 
 
 EXERCISE = Exercise(
