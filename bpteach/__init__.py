@@ -5,6 +5,7 @@
     rec = net.backpropagate([1.0, 0.5], 1.0)      # rec.in_, rec.a, rec.delta, rec.grad, rec.steps
     mlp = bp.MLP([2, 3, 1])                       # lecture 000: h_i = s(W_i h_{i-1})
     bp.side_by_side(mlp, [1.0, 0.5], [1.0])       # every Delta_j beside its delta_i entry
+    J = (bp.Value(2.0) * bp.Value(-3.0)).tanh()   # a scalar graph; J.backward() fills every .grad
 
 The core imports numpy only; ``bpteach.widgets`` (ipywidgets, matplotlib) and ``bpteach.grading``
 are imported on demand.
@@ -13,11 +14,12 @@ are imported on demand.
 from bpteach import activations, datasets, losses
 from bpteach.activations import identity, relu, sigmoid, tanh
 from bpteach.blocks import ActivationBlock, Chain, Linear, LossBlock
-from bpteach.compare import side_by_side
+from bpteach.compare import side_by_side, to_chain, to_network
 from bpteach.gradcheck import gradcheck, numerical_gradient
 from bpteach.graph import Network, NodeRecord, Step
 from bpteach.losses import half_squared_error, log_loss, squared_error
 from bpteach.matrix import MLP, MatrixRecord
+from bpteach.scalar import Value
 from bpteach.train import History, Trainer, train
 
 __version__ = "0.1.0"
@@ -34,6 +36,7 @@ __all__ = [
     "NodeRecord",
     "Step",
     "Trainer",
+    "Value",
     "activations",
     "datasets",
     "gradcheck",
@@ -47,5 +50,7 @@ __all__ = [
     "sigmoid",
     "squared_error",
     "tanh",
+    "to_chain",
+    "to_network",
     "train",
 ]

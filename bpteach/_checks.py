@@ -7,7 +7,7 @@ passes the wrong shape learns the fix from the error alone.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -101,3 +101,25 @@ def choose(name: str, value: object, registry: dict, what: str) -> object:
 
 def format_ids(ids: Iterable[object]) -> str:
     return ", ".join(repr(i) for i in ids)
+
+
+def layer_ids(sizes: Sequence[int]) -> list[list[int]]:
+    """``sizes`` checked (at least two positive ints), as the neuron ids 1.. layer by layer.
+
+    Lecture 002 numbers the neurons this way: ``layer_ids([2, 2, 1]) == [[1, 2], [3, 4], [5]]``;
+    the matrix form and the node level share it, so neuron k of layer i has one id in both.
+    """
+    if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+        sizes = sizes.tolist()
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
+        msg = f"sizes must list at least two layer sizes (inputs and outputs), got {sizes!r}"
+        raise ValueError(msg)
+    for s in sizes:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool) or s < 1:
+            msg = f"sizes must be positive integers, got {list(sizes)}"
+            raise ValueError(msg)
+    ids, nxt = [], 1
+    for s in sizes:
+        ids.append(list(range(nxt, nxt + int(s))))
+        nxt += int(s)
+    return ids

@@ -16,16 +16,12 @@ Arrays keep the lectures' orientation: one example per column.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bpteach._checks import as_float_array, check_finite, reduction_of
 from bpteach.activations import Activation, derivative_from_value, get_activation
 from bpteach.losses import Loss, get_loss
-
-if TYPE_CHECKING:
-    from bpteach.matrix import MLP
 
 __all__ = ["ActivationBlock", "Chain", "Linear", "LossBlock"]
 
@@ -169,22 +165,6 @@ class Chain:
                 raise TypeError(msg)
         self.loss_block = loss if isinstance(loss, LossBlock) else LossBlock(loss)
         self.trace: list[tuple[str, np.ndarray]] = []
-
-    @classmethod
-    def from_mlp(cls, mlp: MLP) -> Chain:
-        """Linear, activation, Linear, activation, ... sharing the MLP's W_i and b_i arrays."""
-        from bpteach.matrix import MLP
-
-        if not isinstance(mlp, MLP):
-            msg = f"mlp must be a bpteach MLP (e.g. bp.MLP([2, 3, 1])), got {type(mlp).__name__}"
-            raise TypeError(msg)
-        blocks: list[Linear | ActivationBlock] = []
-        for i in range(1, mlp.m + 1):
-            lin = Linear.__new__(Linear)
-            lin.W, lin.b = mlp.W[i], (mlp.b[i] if mlp.bias else None)
-            lin.x = lin.dL_dW = lin.dL_db = None
-            blocks += [lin, ActivationBlock(mlp.g_out if i == mlp.m else mlp.g)]
-        return cls(blocks, mlp.loss_fn)
 
     def forward(self, X: object) -> np.ndarray:
         """Run every block in order: the prediction."""

@@ -1,6 +1,15 @@
-"""The node level and the matrix form side by side: the same numbers under two names.
+"""Conversions between the forms, and the node level and the matrix form side by side.
 
-Neuron k (0-based) of layer i is neuron ``mlp.neuron_ids()[i][k]`` of ``mlp.to_network()``; its
+graph (lecture 002), matrix (lecture 000) and blocks (lecture 004) stand side by side and never
+import each other; this is the one module that knows two forms.
+
+| function | from | to |
+|---|---|---|
+| ``to_network(mlp)`` | ``MLP``, W_i[r, c] | ``Network``, w_ij on the arc c -> r between layers i-1 and i |
+| ``to_chain(mlp)`` | ``MLP`` | ``Chain``: Linear(W_1, b_1), s, Linear(W_2, b_2), s, ..., loss (the same arrays) |
+| ``side_by_side(mlp, x, y)`` | one example | Delta_j beside delta_i[k], Delta_j a_i beside grad W_i[k, c] |
+
+Neuron k (0-based) of layer i is neuron ``mlp.neuron_ids()[i][k]`` of ``to_network(mlp)``; its
 Delta_j (lecture 002) is delta_i[k] (lecture 000), and the gradient of the arc from neuron c of
 layer i - 1 is grad W_i[k, c] = Delta_j a_i.
 """
@@ -12,9 +21,47 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bpteach._checks import as_float_array, check_finite
+from bpteach.blocks import ActivationBlock, Chain, Linear
+from bpteach.graph import Network
 from bpteach.matrix import MLP
 
-__all__ = ["SideBySide", "SideBySideRow", "side_by_side"]
+__all__ = ["SideBySide", "SideBySideRow", "side_by_side", "to_chain", "to_network"]
+
+
+def _mlp(mlp: object) -> MLP:
+    if not isinstance(mlp, MLP):
+        msg = f"mlp must be an MLP (build one with bp.MLP(sizes)), got {type(mlp).__name__}"
+        raise TypeError(msg)
+    return mlp
+
+
+def to_network(mlp: MLP) -> Network:
+    """The same function as a node-level ``Network``, neurons numbered 1.. layer by layer.
+
+    Neuron k (0-based) of layer i gets id ``mlp.neuron_ids()[i][k]``; the arc from neuron c of
+    layer i-1 to neuron r of layer i carries w = W[i][r, c]. The weights are copied.
+    """
+    ids = _mlp(mlp).neuron_ids()
+    edges = {}
+    for i in range(1, mlp.m + 1):
+        for r, j in enumerate(ids[i]):
+            for c, src in enumerate(ids[i - 1]):
+                edges[(src, j)] = float(mlp.W[i][r, c])
+    bias = {j: float(mlp.b[i][r]) for i in range(1, mlp.m + 1) for r, j in enumerate(ids[i])} if mlp.bias else None
+    hidden = [j for layer in ids[1:-1] for j in layer]
+    return Network(edges, ids[0], ids[-1], mlp.g, mlp.g_out, mlp.loss_fn, bias, hidden)
+
+
+def to_chain(mlp: MLP) -> Chain:
+    """The same network as a chain of blocks (lecture 004): Linear, activation, Linear, ...
+
+    The blocks share the MLP's W_i and b_i arrays, so training one trains the other.
+    """
+    blocks: list[Linear | ActivationBlock] = []
+    for i in range(1, _mlp(mlp).m + 1):
+        s = mlp.g_out if i == mlp.m else mlp.g
+        blocks += [Linear(mlp.W[i], mlp.b[i] if mlp.bias else None), ActivationBlock(s)]
+    return Chain(blocks, mlp.loss_fn)
 
 
 @dataclass(frozen=True)
@@ -73,9 +120,7 @@ class SideBySide:
 
 def side_by_side(mlp: MLP, x: object, y: object) -> SideBySide:
     """Run both algorithms on one example (x of shape (n_0,)) and pair their numbers."""
-    if not isinstance(mlp, MLP):
-        msg = f"mlp must be an MLP (build one with bp.MLP(sizes)), got {type(mlp).__name__}"
-        raise TypeError(msg)
+    _mlp(mlp)
     x_ = as_float_array(x, "x")
     if x_.shape not in ((mlp.sizes[0],), (mlp.sizes[0], 1)):
         msg = f"x has shape {x_.shape} but side_by_side takes one example: pass x with shape ({mlp.sizes[0]},)"
@@ -90,7 +135,7 @@ def side_by_side(mlp: MLP, x: object, y: object) -> SideBySide:
     check_finite(y_, "y")
     y_ = y_.reshape(-1)
     mrec = mlp.backpropagate(x_[:, None], y_[:, None])
-    net = mlp.to_network()
+    net = to_network(mlp)
     nrec = net.backpropagate(x_, y_)
     ids = mlp.neuron_ids()
     rows: list[SideBySideRow] = []

@@ -28,7 +28,7 @@ from functools import cached_property
 
 import numpy as np
 
-from bpteach._checks import as_float_array, check_finite, flag, format_ids, reduction_of
+from bpteach._checks import as_float_array, check_finite, flag, format_ids, layer_ids, reduction_of
 from bpteach.activations import Activation, derivative_from_value, get_activation
 from bpteach.init import draw_weights, rng_from
 from bpteach.losses import Loss, get_loss
@@ -651,21 +651,3 @@ class Network:
                 )
             )
         return steps
-
-
-def layer_ids(sizes: Sequence[int]) -> list[list[int]]:
-    """Neuron ids 1.. layer by layer, as lecture 002 numbers them: [[1, 2], [3, 4], ...]."""
-    if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
-        sizes = sizes.tolist()
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
-        msg = f"sizes must list at least two layer sizes (inputs and outputs), got {sizes!r}"
-        raise ValueError(msg)
-    for s in sizes:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool) or s < 1:
-            msg = f"sizes must be positive integers, got {list(sizes)}"
-            raise ValueError(msg)
-    ids, nxt = [], 1
-    for s in sizes:
-        ids.append(list(range(nxt, nxt + int(s))))
-        nxt += int(s)
-    return ids

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bpteach._checks import as_float_array, check_finite, flag, reduction_of
+from bpteach._checks import as_float_array, check_finite, flag, layer_ids, reduction_of
 from bpteach.activations import Activation, derivative_from_value, get_activation
-from bpteach.graph import Network, layer_ids
 from bpteach.init import draw_weights, rng_from
 from bpteach.losses import Loss, get_loss
 
@@ -260,27 +259,3 @@ class MLP:
     def neuron_ids(self) -> list[list[int]]:
         """The node-level ids of each layer's neurons: [[1, 2], [3, 4, 5], [6]] for [2, 3, 1]."""
         return layer_ids(self.sizes)
-
-    def to_network(self) -> Network:
-        """The same function as a node-level ``Network``, neurons numbered 1.. layer by layer.
-
-        Neuron k (0-based) of layer i gets id ``neuron_ids()[i][k]``; the arc from neuron c of
-        layer i-1 to neuron r of layer i carries w = W[i][r, c].
-        """
-        ids = self.neuron_ids()
-        edges = {}
-        for i in range(1, self.m + 1):
-            for r, j in enumerate(ids[i]):
-                for c, src in enumerate(ids[i - 1]):
-                    edges[(src, j)] = float(self.W[i][r, c])
-        bias = (
-            {j: float(self.b[i][r]) for i in range(1, self.m + 1) for r, j in enumerate(ids[i])} if self.bias else None
-        )
-        hidden = [j for layer in ids[1:-1] for j in layer]
-        return Network(edges, ids[0], ids[-1], self.g, self.g_out, self.loss_fn, bias, hidden)
-
-    def to_chain(self) -> object:
-        """The same network as a chain of blocks (lecture 004), sharing these weight arrays."""
-        from bpteach.blocks import Chain
-
-        return Chain.from_mlp(self)

@@ -157,8 +157,10 @@ def test_blocks_refuse_non_finite_numbers_and_empty_weights():
 def test_chain_arguments_are_named():
     with pytest.raises(TypeError, match=r"blocks must be a list of Linear and ActivationBlock blocks, got NoneType"):
         bp.Chain(None)
-    with pytest.raises(TypeError, match=r"mlp must be a bpteach MLP .*got Network"):
-        bp.Chain.from_mlp(bp.Network.layered([2, 1]))
+    with pytest.raises(TypeError, match=r"mlp must be an MLP .*got Network"):
+        bp.to_chain(bp.Network.layered([2, 1]))
+    with pytest.raises(TypeError, match=r"mlp must be an MLP .*got Chain"):
+        bp.to_network(bp.to_chain(bp.MLP([2, 1])))
 
 
 # ----------------------------------------------------------------------------- gradcheck, side_by_side

@@ -94,9 +94,9 @@ def test_lecture004_three_four_one_chain_matches_the_mlp():
     np.testing.assert_allclose(chain.trace[-1][1], W.T @ ((Wp.T @ dO) * y * (1 - y)), rtol=1e-13)
 
 
-def test_chain_from_mlp_shares_the_weight_arrays():
+def test_to_chain_shares_the_mlps_weight_arrays():
     mlp = bp.MLP([2, 3, 1], seed=0)
-    chain = mlp.to_chain()
+    chain = bp.to_chain(mlp)
     X = np.array([[0.5, -0.2], [0.1, 0.9]])
     np.testing.assert_allclose(chain.forward(X), mlp.predict(X), rtol=1e-15)
     mlp.W[2][0, 0] += 1.0  # training the MLP trains the chain

@@ -357,9 +357,9 @@ def test_layered_node_equals_matrix_equals_blocks_equals_differences(case):
     spec, X, Y = sample_spec(seed, make_spec)
     mlp = make_spec.mlp
     mrec = mlp.backpropagate(X, Y)
-    net = mlp.to_network()
+    net = bp.to_network(mlp)
     nrec = net.backpropagate(X, Y)
-    crec = mlp.to_chain().backpropagate(X, Y)
+    crec = bp.to_chain(mlp).backpropagate(X, Y)
     ids = mlp.neuron_ids()
 
     # reference: the complex step on the independent dense forward pass
@@ -386,7 +386,7 @@ def test_layered_node_equals_matrix_equals_blocks_equals_differences(case):
     assert crec.loss == pytest.approx(mrec.loss, rel=1e-12)
     assert mrec.loss == pytest.approx(spec.J(X, Y).real, rel=1e-12)
 
-    chain = mlp.to_chain()
+    chain = bp.to_chain(mlp)
     for model, rec in ((mlp, mrec), (net, nrec), (chain, chain.backpropagate(X, Y))):
         assert_matches_central_differences(model, rec, X, Y)
 
@@ -445,8 +445,8 @@ def test_property_matrix_form_equals_node_level_and_blocks(seed, sizes, act, los
     X = rng.uniform(-2, 2, size=(sizes[0], n))
     Y = rng.choice([0.0, 1.0], size=(sizes[-1], n)) if loss == "log_loss" else rng.uniform(-1, 1, size=(sizes[-1], n))
     mrec = mlp.backpropagate(X, Y)
-    nrec = mlp.to_network().backpropagate(X, Y)
-    crec = mlp.to_chain().backpropagate(X, Y)
+    nrec = bp.to_network(mlp).backpropagate(X, Y)
+    crec = bp.to_chain(mlp).backpropagate(X, Y)
     ids = mlp.neuron_ids()
     for i in range(1, mlp.m + 1):
         from_nodes = np.array([[nrec.grad[(src, j)] for src in ids[i - 1]] for j in ids[i]])

@@ -34,7 +34,7 @@ def test_numerical_gradient_restores_every_weight_exactly():
 def test_gradcheck_agrees_on_a_correct_gradient(kind):
     mlp = bp.MLP([2, 3, 2], "tanh", seed=2)
     mlp.b[1][:] = [0.1, -0.3, 0.2]
-    model = {"MLP": mlp, "Network": mlp.to_network(), "Chain": mlp.to_chain()}[kind]
+    model = {"MLP": mlp, "Network": bp.to_network(mlp), "Chain": bp.to_chain(mlp)}[kind]
     X = np.array([[0.5, -1.0, 0.2], [0.3, 0.8, -0.6]])
     Y = np.array([[0.1, 0.4, -0.2], [0.7, -0.5, 0.3]])
     check = bp.gradcheck(model, X, Y)

@@ -81,7 +81,7 @@ def test_lecture000_matrix_form_is_minus_the_likelihood_gradient():
 
 def test_lecture000_node_level_is_minus_the_likelihood_gradient():
     ll, grad_w21, grad_w11, _, _ = lecture000_closed_forms()
-    net = lecture000_mlp().to_network()  # inputs 1, 2, 3; hidden 4, 5; output 6
+    net = bp.to_network(lecture000_mlp())  # inputs 1, 2, 3; hidden 4, 5; output 6
     rec = net.backpropagate(np.array(XS).T, np.array(YS, dtype=float), reduction="sum")
     assert rec.loss == pytest.approx(-ll, rel=1e-13)
     assert [rec.grad[(4, 6)], rec.grad[(5, 6)]] == pytest.approx([-g for g in grad_w21], rel=1e-12)
@@ -194,7 +194,7 @@ def test_lecture003_row_form_is_the_transpose_of_the_column_form():
     np.testing.assert_allclose(rec.delta[2], delta2.T, rtol=1e-12)
     np.testing.assert_allclose(rec.delta[1], delta1.T, rtol=1e-12)
     # and the node level on the same network, neuron by neuron
-    net = rain_mlp().to_network()  # inputs 1, 2; hidden 3, 4, 5; output 6
+    net = bp.to_network(rain_mlp())  # inputs 1, 2; hidden 3, 4, 5; output 6
     nrec = net.backpropagate(X_ROWS.T, Y_RAIN.T, reduction="sum")
     for k, j in enumerate((3, 4, 5)):
         assert nrec.grad[(j, 6)] == pytest.approx(dC_dW2[k, 0], rel=1e-12)

@@ -108,7 +108,7 @@ def test_given_weights_are_copied_not_aliased():
 def test_to_network_is_the_same_function_neuron_by_neuron():
     mlp = bp.MLP([3, 4, 2], "relu", "sigmoid", "log_loss", seed=5)
     mlp.b[1][:] = [0.1, -0.2, 0.3, 0.0]
-    net = mlp.to_network()
+    net = bp.to_network(mlp)
     ids = mlp.neuron_ids()
     assert net.inputs == ids[0] and net.outputs == ids[2] and net.hidden == ids[1]
     for i in (1, 2):

@@ -48,7 +48,7 @@ Y1 = np.array([[1.0]])
 
 
 def _as_model(mlp, kind):
-    return mlp if kind == "mlp" else mlp.to_network()
+    return mlp if kind == "mlp" else bp.to_network(mlp)
 
 
 def _params(model):
@@ -177,13 +177,13 @@ def test_rain_network_fits_its_three_targets():
 def test_network_and_mlp_follow_the_same_trajectory():
     X, Y = datasets.moons(n=23, noise=0.2, seed=1)
     mlp = bp.MLP([2, 4, 3, 1], "tanh", "sigmoid", loss="log_loss", seed=2)
-    net = mlp.to_network()
+    net = bp.to_network(mlp)
     seen = {"mlp": [], "net": []}
 
     def keep(name):
         def callback(state):
             m = state.model
-            seen[name].append(m.to_network().w.copy() if name == "mlp" else m.w.copy())
+            seen[name].append(bp.to_network(m).w.copy() if name == "mlp" else m.w.copy())
 
         return callback
 
@@ -194,7 +194,7 @@ def test_network_and_mlp_follow_the_same_trajectory():
     for a, b in zip(seen["mlp"], seen["net"], strict=True):
         np.testing.assert_allclose(a, b, atol=1e-9)
     np.testing.assert_allclose(h_mlp.losses, h_net.losses, atol=1e-9)
-    np.testing.assert_allclose(mlp.to_network().b, net.b, atol=1e-9)
+    np.testing.assert_allclose(bp.to_network(mlp).b, net.b, atol=1e-9)
     assert h_mlp.losses[-1] < h_mlp.losses[0]
 
 

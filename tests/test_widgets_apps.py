@@ -4,6 +4,8 @@ Each test drives the controls through the widget API (``.value = ...``, ``button
 compares the state, the drawn artists and the readouts with an independent computation by the core.
 """
 
+import base64
+
 import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
@@ -11,6 +13,11 @@ from matplotlib.colors import to_rgb
 import bpteach as bp
 from bpteach import datasets
 from bpteach.widgets import COLORS, backprop_stepper, matrix_recipe, training_dashboard, vanishing_gradients
+
+
+def _num(v):
+    """A number as the diagram writes it: 4 significant digits, a true minus sign."""
+    return f"{v:.4g}".replace("-", "−")
 
 
 # --------------------------------------------------------------------- 4. backprop_stepper
@@ -31,13 +38,13 @@ def test_stepper_reaches_delta_5_and_shows_the_records_value():
         app.controls["forward"].click()
     assert app.state.index == k
     assert app.state.current.symbol == r"\Delta_{5}"
-    assert f"= {rec.delta[5]:.6g}$" in app.substituted.value
-    assert r"\Delta_{5} = g'(\mathrm{in}_{5})" in app.formula.value
+    assert f"= {rec.delta[5]:.6g}$" in app.formulas.value
+    assert r"\Delta_{5} = g'(\mathrm{in}_{5})" in app.formulas.value
     # the backward pass visits 7 then 5: Delta_7 and Delta_5 are written, Delta_6 not yet
-    assert app.drawing.notes(5)[1] == f"$\\Delta_{{5}}$={rec.delta[5]:.4g}"
-    assert app.drawing.notes(7)[1].endswith(f"{rec.delta[7]:.4g}")
+    assert app.drawing.notes(5)[1] == f"$\\Delta_{{5}}$={_num(rec.delta[5])}"
+    assert app.drawing.notes(7)[1].endswith(_num(rec.delta[7]))
     assert app.drawing.notes(6)[1] == ""
-    assert f"{rec.a[5]:.4g}" in app.drawing.notes(5)[0]
+    assert _num(rec.a[5]) in app.drawing.notes(5)[0]
     assert app.drawing.node_ring.get_visible()
     np.testing.assert_allclose(app.drawing.node_ring.get_offsets()[0], net.layout()[5])
 
@@ -57,7 +64,8 @@ def test_stepper_weight_edit_recomputes_delta_5_and_keeps_the_step():
     assert app.state.index == k
     assert app.state.record.delta[5] == pytest.approx(expected, rel=1e-12)
     assert expected != pytest.approx(before)
-    assert f"= {expected:.6g}$" in app.substituted.value
+    assert f"= {expected:.6g}$" in app.formulas.value
+    assert "weight" in app.description and "w₅,₇ = 1.3" in app.description
     assert net.weight(5, 7) == 0.5  # the caller's network is left alone
 
 
@@ -89,7 +97,7 @@ def test_stepper_gradient_step_thickens_its_arc():
     pos = net.layout()
     assert app.drawing.arc_ring.get_visible()
     np.testing.assert_allclose(np.column_stack(app.drawing.arc_ring.get_data()), [pos[3], pos[5]])
-    assert f"= {rec.grad[(3, 5)]:.6g}$" in app.substituted.value
+    assert f"= {rec.grad[(3, 5)]:.6g}$" in app.formulas.value
 
 
 def test_stepper_arcs_carry_sign_by_hue_and_dash_and_width_by_magnitude():
@@ -143,14 +151,14 @@ def test_stepper_replays_any_dag_of_29_neurons_with_a_skip_arc():
     app = backprop_stepper(net, x, y)
     app.controls["last"].click()
     last = rec.steps[-1]
-    assert f"= {last.value:.6g}$" in app.substituted.value
+    assert f"= {last.value:.6g}$" in app.formulas.value
     for j in net.order[3:]:
-        assert app.drawing.notes(j)[1].endswith(f"={rec.delta[j]:.4g}")
+        assert app.drawing.notes(j)[1].endswith(f"={_num(rec.delta[j])}")
     # eight neurons a column leave no room for three lines: one line beside each neuron instead
     assert app.drawing.side_notes
     row = app.drawing.neurons.index(12)
-    assert app.drawing.above.texts[row].endswith(f"$\\Delta_{{12}}$={rec.delta[12]:.4g}")
-    assert f"$a_{{12}}$={rec.a[12]:.4g}" in app.drawing.above.texts[row]
+    assert app.drawing.above.texts[row].endswith(f"$\\Delta_{{12}}$={_num(rec.delta[12])}")
+    assert f"$a_{{12}}$={_num(rec.a[12])}" in app.drawing.above.texts[row]
 
 
 def test_stepper_scale_enlarges_the_figure_and_its_image():
@@ -158,7 +166,7 @@ def test_stepper_scale_enlarges_the_figure_and_its_image():
     small, big = backprop_stepper(net, x, y), backprop_stepper(net, x, y, scale=2)
     np.testing.assert_allclose(big.view.figure.get_size_inches(), 2 * small.view.figure.get_size_inches())
     assert big.drawing.diameter == 2 * small.drawing.diameter
-    assert int(big.view.image.layout.width[:-2]) == pytest.approx(2 * int(small.view.image.layout.width[:-2]), abs=1)
+    assert big.view.width_px == pytest.approx(2 * small.view.width_px, abs=1)
 
 
 @pytest.mark.parametrize(
@@ -191,22 +199,25 @@ def _recipe_setup():
 def test_recipe_boxed_delta_entry_is_the_node_level_delta():
     mlp, X, Y = _recipe_setup()
     app = matrix_recipe(mlp, X, Y)
-    net = mlp.to_network()  # the independent node-level computation
+    net = bp.to_network(mlp)  # the independent node-level computation
     app.controls["last"].click()
     for j, layer, row in [(3, 1, 0), (5, 1, 2), (7, 2, 1)]:
-        for example in (0, 3):
+        for example in (1, 4):  # counted from 1, as the lectures count rows and layers
             app.controls["neuron"].value = j
             app.controls["example"].value = example
-            expected = net.backpropagate(X[:, example], Y[:, example]).delta[j]
+            expected = net.backpropagate(X[:, example - 1], Y[:, example - 1]).delta[j]
             assert app.state.matrix_delta() == pytest.approx(expected, rel=1e-12)
             assert app.state.node_delta() == pytest.approx(expected, rel=1e-12)
             box = app.boxes[layer]
             assert box.get_visible() and not app.boxes[3 - layer].get_visible()
-            assert box.get_xy() == (example - 0.5, row - 0.5)
+            assert box.get_xy() == (example - 1.5, row - 0.5)
             # the boxed cell of the heat map shows that number
             cells = app.maps[("delta", layer)].cells.texts
-            assert float(cells[row * X.shape[1] + example]) == pytest.approx(expected, rel=5e-3)
-            assert f"\\Delta_{{{j}}} = {expected:.6g}$" in app.readout.value
+            assert float(cells[row * X.shape[1] + example - 1]) == pytest.approx(expected, rel=5e-3)
+            sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+            assert f"Δ{str(j).translate(sub)} = {expected:.6g}" in app.readout.value
+            assert f"δ{str(layer).translate(sub)}[{row + 1}, {example}] = {expected:.6g}" in app.readout.value
+            assert f"column {example} of delta {layer}" in app.description
             assert app.drawing.notes(j)[1] == f"$\\Delta_{{{j}}}$={expected:.4g}"
             np.testing.assert_allclose(app.drawing.node_ring.get_offsets()[0], net.layout()[j])
 
@@ -226,7 +237,7 @@ def test_recipe_lines_reveal_h_delta_and_grad_in_lecture_order():
     assert app.maps[("grad", 1)].cells.texts == [""] * 6
     app.controls["last"].click()
     # grad W_i from the node level: the batch mean of Delta_j a_i on every arc
-    grad = mlp.to_network().backpropagate(X, Y).grad
+    grad = bp.to_network(mlp).backpropagate(X, Y).grad
     ids = mlp.neuron_ids()
     for i in (1, 2):
         expected = np.array([[grad[(src, j)] for src in ids[i - 1]] for j in ids[i]])
@@ -239,11 +250,11 @@ def test_recipe_titles_give_symbols_and_shapes():
     mlp, X, Y = _recipe_setup()
     app = matrix_recipe(mlp, X, Y)
     titles = {key: hm.ax.get_title() for key, hm in app.maps.items()}
-    assert titles[("W", 2)] == "$W_{2}$ (2 x 3)"
-    assert titles[("h", 1)] == "$h_{1}$ (3 x 4)"
-    assert titles[("delta", 2)] == "$\\delta_{2}$ (2 x 4)"
-    assert titles[("grad", 1)].endswith("(3 x 2)")
-    assert titles[("h", 0)].endswith("(2 x 4)")
+    assert titles[("W", 2)].startswith("$W_{2}$ (2 x 3)\n")
+    assert titles[("h", 1)].startswith("$h_{1}$ (3 x 4)\n")
+    assert titles[("delta", 2)].startswith("$\\delta_{2}$ (2 x 4)\n")
+    assert titles[("grad", 1)].startswith("$\\nabla_{W_{1}}\\, J$ (3 x 2)\n")
+    assert titles[("h", 0)].startswith("$h_{0} = x$ (2 x 4)\n")
 
 
 def test_recipe_defaults_to_the_rain_network_and_scales():
@@ -271,9 +282,9 @@ def test_recipe_state_rejects_an_input_neuron_and_a_missing_example():
     mlp, X, Y = _recipe_setup()
     state = matrix_recipe(mlp, X, Y).state
     with pytest.raises(ValueError, match=r"a hidden or output neuron, one of \[3, 4, 5, 6, 7\]"):
-        state.choose(neuron=1)
-    with pytest.raises(ValueError, match=r"example must be a column of X, 0\.\.3"):
-        state.choose(example=4)
+        state.set(neuron=1)
+    with pytest.raises(ValueError, match=r"example must be a column of X counted from 1, 1\.\.4, got 0"):
+        state.set(example=0)
 
 
 # --------------------------------------------------------------------- 8. vanishing_gradients
@@ -301,9 +312,9 @@ def test_vanishing_sigmoid_10_layers_first_gradient_is_smaller_by_the_records_fa
     ratio = norms[0] / norms[-1]
     assert app.state.ratio == pytest.approx(ratio, rel=1e-12)
     assert ratio < 1e-4  # sigmoid: s' <= 1/4 per layer, nine hidden layers
-    assert "vanish" in app.readout.value
+    assert "vanish" in app.formulas.value and "vanish" in app.description
     mantissa, exponent = f"{ratio:.2e}".split("e")
-    assert f"= {mantissa} \\times 10^{{{int(exponent)}}}$" in app.readout.value
+    assert f"= {mantissa} \\times 10^{{{int(exponent)}}}$" in app.formulas.value
     # the bars are the norms (log axis), layer 1 on the left
     heights = [b.get_y() + b.get_height() for b in app.bars[:10]]
     np.testing.assert_allclose(heights, norms, rtol=1e-9)
@@ -324,7 +335,7 @@ def test_vanishing_relu_with_he_init_changes_the_ratio_as_the_core_says():
     norms, _ = _core_norms(10, 8, "relu", "he", init_scale=1.0)
     assert app.state.ratio == pytest.approx(norms[0] / norms[-1], rel=1e-12)
     assert app.state.ratio > 1e3 * sigmoid_ratio
-    assert "keep their size" in app.readout.value
+    assert "keep their size" in app.formulas.value
     assert app.title.get_text().startswith("relu, he init")
 
 
@@ -394,7 +405,8 @@ def test_dashboard_step_trains_the_chosen_epochs_like_bp_train(dashboard):
     np.testing.assert_allclose(app.state.history.losses, hist.losses, rtol=1e-12)
     for i in (1, 2, 3):
         np.testing.assert_allclose(app.state.model.W[i], mlp.W[i], rtol=1e-12)
-    assert "<b>epoch 7</b>" in app.status.value
+    assert "<b>epoch 7</b>" in app.readout.value
+    assert "after epoch 7" in app.description
     # the plotted curve is the history; the boundary is the model's p(y=1|x) on the grid
     np.testing.assert_array_equal(app.train_line.get_ydata(), hist.losses)
     corner = app.grid_x[:, :1]
@@ -456,7 +468,7 @@ def test_dashboard_stops_below_the_loss_threshold(dashboard):
     h = app.state.history
     assert h.stop_reason == "loss_threshold" and trained < 500
     assert h.losses[-1] < 0.3 <= h.losses[-2]
-    assert "stopped" in app.status.value
+    assert "stopped" in app.readout.value
     app.play()  # nothing left to train: Play does not start
     assert not app.running
     app.controls["loss_threshold"].value = 0.0
@@ -517,12 +529,13 @@ def test_dashboard_bad_arguments_say_what_was_expected(kwargs, error, words):
 )
 def test_apps_update_one_figure_in_place_in_either_theme(make, change):
     app = make(theme="dark")
-    figure, image = app.view.figure, app.view.image
+    figure, shown = app.view.figure, app.figure
     artists = [len(ax.get_children()) for ax in figure.axes]
-    renders, before = app.view.renders, image.value
+    renders, before = app.view.renders, app.view.last_png
     change(app)
-    assert app.view.figure is figure and app.view.image is image
+    assert app.view.figure is figure and app.figure is shown
     assert [len(ax.get_children()) for ax in figure.axes] == artists  # updated, not added
-    assert app.view.renders == renders + 1 and image.value != before
-    assert bytes(image.value[:8]) == b"\x89PNG\r\n\x1a\n"
+    assert app.view.renders == renders + 1 and app.view.last_png != before
+    assert app.view.last_png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert base64.b64encode(app.view.last_png).decode() in shown.value
     assert figure.get_facecolor()[:3] == pytest.approx(to_rgb("#1e1e1e"))

@@ -56,19 +56,19 @@ def _central(f, w, k, h=1e-6):
 @pytest.mark.parametrize("name", APPS)
 def test_a_control_change_renders_a_new_png(name):
     app = _app(name)
-    before, renders = app.view.image.value, app.view.renders
+    before, renders = app.view.last_png, app.view.renders
     control, value = A_CHANGE[name]
     app.controls[control].value = value
     assert app.view.renders == renders + 1  # one render per change
-    assert app.view.image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert app.view.image.value != before
+    assert app.view.last_png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert app.view.last_png != before
 
 
 @pytest.mark.parametrize("name", APPS)
 def test_scale_two_doubles_the_figure_and_dark_theme_darkens_it(name):
     small, big = _app(name), getattr(widgets, name)(scale=2, theme="dark")
     assert np.allclose(big.view.figure.get_size_inches(), 2 * small.view.figure.get_size_inches())
-    assert int(big.view.image.layout.width[:-2]) == 2 * int(small.view.image.layout.width[:-2])
+    assert int(big.view.width_px) == 2 * int(small.view.width_px)
     assert big.view.figure.get_facecolor()[:3] == pytest.approx((0x1E / 255,) * 3)
     assert small.view.figure.get_facecolor()[:3] == (1.0, 1.0, 1.0)
     # fonts grow with the figure: a title made while drawing too
@@ -80,7 +80,7 @@ def test_scale_two_doubles_the_figure_and_dark_theme_darkens_it(name):
 def test_bad_scale_and_theme_are_refused(name):
     with pytest.raises(ValueError, match="scale must be a number between"):
         getattr(widgets, name)(scale=40)
-    with pytest.raises(ValueError, match="theme must be one of 'light', 'dark', got 'blue'"):
+    with pytest.raises(ValueError, match="theme must be one of 'light', 'dark', 'auto', got 'blue'"):
         getattr(widgets, name)(theme="blue")
 
 
@@ -275,11 +275,39 @@ def test_two_layer_hand_backprop_and_finite_difference_agree(y):
         assert np.allclose(s.backprop[w], ours[w], rtol=1e-6, atol=1e-9)
         assert np.allclose(s.numeric[w], ours[w], rtol=1e-5, atol=1e-8)
     assert s.ll == pytest.approx(_ll(params, x, y))
-    # the bars show the same numbers, in the order w21, w11, w12
-    heights = [bar.get_height() for bar in app.grad_bars["backprop"]]
-    assert np.allclose(heights, np.concatenate([ours["w21"], ours["w11"], ours["w12"]]), rtol=1e-6)
+    # the bars show the raw error and the blame, in the order w21, w11, w12
+    heights = [bar.get_height() for bar in app.blame_bars]
+    assert np.allclose(heights, np.concatenate([[h1, h2], s.blame["w11"], s.blame["w12"]]))
     assert app.raw_bar.get_height() == pytest.approx(raw)
     assert f"{s.hand['w11'][0]:.6f}" in app.readout.value
+
+
+def test_two_layer_central_difference_error_falls_as_h_squared_and_rises_as_one_over_h():
+    app = _app("two_layer_gradient")
+    app.set(checked="w21[2]", **{"w11[1]": 0.8, "x1": 1.2})
+    s = app.state
+    x, y = s.x, s.y
+    params = np.concatenate([s.w11, s.w12, s.w21])
+    reference = -_central(lambda p: _ll(p, x, y), params, 5, h=1e-5)  # dJ/dw21[2], J = -ll, by the test
+    h, err = (np.asarray(v) for v in app.h_line.get_data())
+    # the plotted error is |central difference with step h - back-propagation's dJ/dw| (compared where
+    # truncation dominates: for tiny h the round-off of two ways of computing J differs)
+    for k in (40, 44, 48):
+        plus, minus = params.copy(), params.copy()
+        plus[5] += h[k]
+        minus[5] -= h[k]
+        numeric = (-_ll(plus, x, y) + _ll(minus, x, y)) / (2 * h[k])
+        assert err[k] == pytest.approx(abs(numeric + s.backprop["w21"][1]), rel=1e-4)
+    assert -s.backprop["w21"][1] == pytest.approx(reference, rel=1e-6)
+    # lecture claim: truncation error ~ h^2 for large h, round-off ~ 1/h for tiny h, best h near 1e-5
+    big = (h >= 1e-3) & (h <= 1e-1)
+    tiny = h <= 1e-9
+    assert np.polyfit(np.log10(h[big]), np.log10(err[big]), 1)[0] == pytest.approx(2.0, abs=0.2)
+    assert np.polyfit(np.log10(h[tiny]), np.log10(err[tiny]), 1)[0] == pytest.approx(-1.0, abs=0.4)
+    best = h[int(np.argmin(err))]
+    assert 1e-7 <= best <= 1e-3
+    assert app.best.get_data()[0][0] == best
+    assert f"at h ≈ {best:.0e}" in app.description and "w₂₁[2]" in app.description
 
 
 def test_two_layer_defaults_are_lecture000s_network():
@@ -383,12 +411,12 @@ def test_a_kept_background_gives_the_same_picture_as_a_fresh_draw(name, control,
     pictures = []
     for value in values:
         app.controls[control].value = value
-        pictures.append(app.view.image.value)
+        pictures.append(app.view.last_png)
     assert pictures[0] != pictures[1]
     assert pictures[2] == pictures[0]  # back to the first choice: its kept background, same pixels
     app.view.invalidate()  # no key: a full draw
     app.refresh()
-    assert app.view.image.value == pictures[0]
+    assert app.view.last_png == pictures[0]
 
 
 def test_states_refuse_unknown_names():

@@ -2,6 +2,8 @@
 
     bpteach release exercises/ release/
     bpteach grade submissions/*.ipynb [--exercise 02_logistic_unit] [--jobs 2] [--timeout 10] ...
+    bpteach report grades.json [--out report.html]
+    bpteach merge shard-*.json --out grades.csv
     bpteach present LECTURE [--port N] [--no-browser] [--theme light|dark] [--scale 1.5]
     bpteach export LECTURE --to html|slides [--out FILE] [--theme light|dark] [--no-execute]
 
@@ -22,6 +24,8 @@ __all__ = ["COMMANDS", "main"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "release": ("bpteach.cli.release", "write student copies of exercise notebooks (solutions stubbed)"),
     "grade": ("bpteach.cli.grade", "grade submitted notebooks: CSV and JSON of points, feedback files"),
+    "report": ("bpteach.cli.report", "one HTML page about a graded class: histograms, frequent mistakes, failed runs"),
+    "merge": ("bpteach.cli.merge", "combine the grades files of bpteach grade --shard K/N runs into one"),
     "present": ("bpteach.cli.present", "present a lecture live in Voila (widgets working, code hidden)"),
     "export": ("bpteach.cli.export", "write a lecture as one offline HTML page or reveal.js slides"),
 }

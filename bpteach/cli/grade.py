@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 from pathlib import Path
 
@@ -17,10 +18,16 @@ def add_arguments(gr: argparse.ArgumentParser) -> None:
     gr.add_argument("--feedback", type=Path, help="a directory for one feedback file per submission")
     gr.add_argument("--force", action="store_true", help="grade again submissions already graded in --out")
     gr.add_argument("--seed", type=int, help="the seed of the hidden inputs (default: a new one per run)")
+    gr.add_argument("--shard", metavar="K/N", help="grade only slice K (from 0) of N, for bpteach merge; needs --seed")
 
 
 def run(ns: argparse.Namespace) -> int:
     from bpteach.grading.grader import grade
+
+    if ns.shard is not None:
+        from bpteach.grading.shard import grade_shard
+
+        grade = functools.partial(grade_shard, ns.shard)
 
     def progress(r: object) -> None:
         note = f"  ({r.notes[0]})" if r.notes else ""  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from bpteach.grading import (
     ex04_node_level,
     ex05_matrix_form,
     ex06_blocks,
+    ex07_computational_graph,
     ex08_training,
     ex09_challenges,
 )
@@ -23,6 +24,7 @@ EXERCISES: dict[str, Exercise] = {
         ex04_node_level,
         ex05_matrix_form,
         ex06_blocks,
+        ex07_computational_graph,
         ex08_training,
         ex09_challenges,
     )

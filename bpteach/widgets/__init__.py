@@ -10,6 +10,7 @@
 | ``descent_explorer()`` | 003: gradient descent, momentum | learning rate, momentum, start point |
 | ``training_dashboard()`` | 002-004: training | every hyper-parameter; Play / Pause |
 | ``vanishing_gradients()`` | 001, 004: vanishing gradients | depth, activation, initialisation |
+| ``expression_graph(text, **values)`` | 07: the computational graph | one node forward, then backward |
 
 Each app is a function returning an ipywidgets widget: a thin view over a pure state object
 (numbers and records only). Importing this package needs ipywidgets and matplotlib;
@@ -31,6 +32,7 @@ _APPS = {
     "descent_explorer": "descent",
     "training_dashboard": "dashboard",
     "vanishing_gradients": "vanishing",
+    "expression_graph": "expression",
 }
 
 __all__ = ["COLORS", "FigureView", *_APPS]

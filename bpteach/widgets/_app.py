@@ -1,18 +1,48 @@
-"""What the lecture apps share: argument checks, sliders, number formatting and the app box.
+"""The one base of every lecture app, ``App``, and what apps share (argument checks, sliders, numbers).
 
-An app is ``App(state, view, controls)``: a ``VBox`` of the controls, the formulas
-(``HTMLMath``, ``app.formulas``), a readout of their numbers (plain ``HTML``, ``app.readout``) and
-one ``FigureView`` (``app.view``). The numbers stay out of the typeset formulas because the browser
-re-typesets a whole ``HTMLMath`` whenever its value changes, which a slider drag does every few ms;
-the formulas change only with a dropdown. A control change calls
-``app._apply(name, value)`` (which updates the pure state), then ``app._draw()`` (which updates the
-existing artists and the readout), then ``view.render()`` once. Tests and lectures drive it
-through ``app.controls[name].value = ...`` and read ``app.state``; ``with app.hold(): ...`` sets
-several controls and renders once at the end.
+The public surface (what an app's user, a test or a new app relies on):
+
+| member | meaning |
+|---|---|
+| ``app.set(**changes)`` | the one verb for a state change: control names -> new values; ``theme=``, ``scale=`` too |
+| ``app.state`` | the pure state object (numbers and records, no drawing) |
+| ``app.controls`` | name -> widget (a list of widgets for a vector, e.g. the stepper's x boxes) |
+| ``app.description`` | the figure's text alternative with the current numbers (the ``<img>`` alt) |
+| ``app.figure`` | the ``ipywidgets.HTML`` holding ``<figure><img alt=... src=data:...></figure>`` |
+| ``app.live`` | the polite live region: ``description`` once a change has settled (not per frame) |
+| ``app.formulas`` / ``app.readout`` | typeset formulas (``HTMLMath``) / their numbers (plain ``HTML``) |
+| ``app.message`` | a refused control value, in words (the state stays as it was) |
+| ``app.view`` | the ``FigureView``: ``view.figure``, ``view.renders``, ``view.last_png`` |
+| ``app.hold()`` | ``with app.hold(): ...`` several changes, one render at the end |
+| ``app.refresh()`` | draw the state as it is now (after editing ``app.state`` by hand) |
+
+A new app subclasses ``App`` and writes four methods, nothing else::
+
+    class MyApp(App):
+        def __init__(self, state, scale=None, theme=None):
+            controls = {"z0": slider("z₀", state.z0, -6, 6)}
+            super().__init__(state, controls, figsize=(6, 4), scale=scale, theme=theme)
+
+        def _build(self, view):      # make the artists on view.figure (again after a theme change)
+        def _apply(self, changes):   # control names -> the state (default: self.state.set(**changes))
+        def _draw(self):             # state -> artists (set_data, set_text), then self.show_text(...)
+        def describe(self) -> str:   # what the figure shows, with the current numbers
+
+A control's change calls ``app.set(name=value)``; ``set`` checks the names, updates the state
+through ``_apply`` (a ``TypeError`` / ``ValueError`` from a control is shown in ``app.message``, from
+code it is raised), moves the controls to the new values, then ``refresh``: ``_draw``, one render,
+the alt text and, once the changes settle, the live region. The numbers stay out of the typeset
+formulas because the browser re-typesets a whole ``HTMLMath`` whenever its value changes.
+
+Theme and scale: ``theme`` is "light", "dark" or "auto" (follow the front end), ``scale`` a float;
+``None`` takes ``$BPTEACH_THEME`` / ``$BPTEACH_SCALE`` (see ``_theme.py``). The display output
+carries, beside the widget view, a static ``text/html`` fallback: the current figure with its alt.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -20,8 +50,12 @@ from contextlib import contextmanager
 import ipywidgets as widgets
 
 from bpteach.widgets._base import FigureView
+from bpteach.widgets._page import figure_html, setup_html
+from bpteach.widgets._theme import resolve_scale, resolve_theme
 
 __all__ = ["SUBSCRIPTS", "App", "check_choice", "check_int", "check_names", "check_number", "fmt", "slider"]
+
+SETTLE_SECONDS = 0.6  # the live region speaks after this long without a change: once per settled change
 
 
 def check_number(value: object, name: str, low: float | None = None, high: float | None = None) -> float:
@@ -76,7 +110,10 @@ def fmt(x: float, digits: int = 4) -> str:
 def slider(
     description: str, value: float, low: float, high: float, step: float = 0.05, readout_format: str = ".2f"
 ) -> widgets.FloatSlider:
-    """A float slider; ``continuous_update`` stays on: a change costs a few ms (see the benchmark)."""
+    """A float slider; ``continuous_update`` stays on: a change costs a few ms (see the benchmark).
+
+    ``description`` is plain text (Unicode subscripts, no LaTeX): it is also the handle's accessible name.
+    """
     return widgets.FloatSlider(
         value=value,
         min=low,
@@ -90,53 +127,117 @@ def slider(
 
 
 class App(widgets.VBox):
-    """The controls, the readout and the figure of one app, wired to its state.
+    """The controls, the formulas, the figure and its words of one app, wired to its state (see the module)."""
 
-    ``app.state`` is the pure state object, ``app.controls`` maps names to widgets,
-    ``app.formulas`` the ``HTMLMath`` of the formulas, ``app.readout`` the ``HTML`` of their numbers
-    and ``app.view`` the ``FigureView``.
-    """
+    passive: tuple[str, ...] = ()  # controls whose value is read when needed, not a state change
 
     def __init__(
         self,
         state: object,
-        view: FigureView,
-        controls: Mapping[str, widgets.Widget],
+        controls: Mapping[str, widgets.Widget | list],
+        *,
+        figsize: tuple[float, float],
+        scale: float | None = None,
+        theme: str | None = None,
+        panel: widgets.Widget | None = None,
         columns: int = 2,
     ) -> None:
         self.state = state
-        self.view = view
         self.controls = dict(controls)
-        font = {"font_size": f"{round(14 * view.scale)}px"}
+        self._texts: dict[str, str] = {}
+        self.theme = resolve_theme(theme)
+        self._figsize = figsize
+        scale = resolve_scale(scale)
+        # "auto" renders light until the front end reports its theme into this hidden box
+        self._page_theme = widgets.Text(
+            value="", continuous_update=True, _dom_classes=("bpteach-theme",), layout=widgets.Layout(display="none")
+        )
+        self.view = FigureView(figsize, scale=scale, theme=self._render_theme())
+        self._build(self.view)
+        font = {"font_size": f"{round(14 * scale)}px"}
         self.formulas = widgets.HTMLMath(style=font)
         self.readout = widgets.HTML(style=font)
-        items = list(self.controls.values())
-        per_column = math.ceil(len(items) / columns)
-        panel = widgets.HBox(
+        self.message = widgets.HTML()
+        self.figure = widgets.HTML()
+        self.live = widgets.HTML(_dom_classes=("bpteach-live",))
+        scope = f"bpteach-app-{next(_SERIAL)}"
+        setup = widgets.HTML(setup_html(scope, scale), layout=widgets.Layout(display="none"))
+        super().__init__(
             [
-                widgets.VBox(items[k : k + per_column], layout=widgets.Layout(width=f"{100 // columns}%"))
-                for k in range(0, len(items), per_column)
-            ]
+                panel or _columns(self.controls, columns),
+                self.formulas,
+                self.figure,
+                self.readout,
+                self.message,
+                self.live,
+                self._page_theme,
+                setup,
+            ],
+            _dom_classes=("bpteach-app", scope),
         )
-        super().__init__([panel, self.formulas, self.readout, view.image])
-        self._held, self._stale = 0, False
+        self._held, self._stale, self._syncing = 0, False, False
+        self._pending: dict[str, asyncio.TimerHandle] = {}
         for name, control in self.controls.items():
-            control.observe(lambda change, name=name: self._changed(name, change["new"]), names="value")
+            for k, one in enumerate(control if isinstance(control, list) else [control]):
+                if isinstance(one, (widgets.Button, widgets.Play)):
+                    continue  # buttons act (move a step slider, train); a Play drives a slider
+                one.observe(lambda change, name=name, k=k: self._changed(name, k, change["new"]), names="value")
+        self._page_theme.observe(self._on_page_theme, names="value")
         self.refresh()
 
-    def _changed(self, name: str, value: object) -> None:
-        self._apply(name, value)
+    # ------------------------------------------------------------------ the one verb
+    def set(self, **changes: object) -> None:
+        """Change the state: control names -> new values (``theme=``, ``scale=`` rebuild the figure).
+
+        The controls move to the new values; the figure, its alt text and the readouts follow, with
+        one render (inside ``hold()``: at its end).
+        """
+        allowed = [*self.controls, "theme", "scale"]
+        check_names(changes, allowed, f"{type(self).__name__}.set")
+        look = {k: changes.pop(k) for k in ("theme", "scale") if k in changes}
+        if changes:
+            self._apply(changes)
+            self._show_controls(changes)
+        if look:
+            self._restyle(**look)
         if self._held:
             self._stale = True
         else:
             self.refresh()
 
+    def _changed(self, name: str, k: int, value: object) -> None:
+        if self._syncing or name in self.passive:
+            return
+        control = self.controls[name]
+        if isinstance(control, list):
+            value = [c.value for c in control]
+        try:
+            self.set(**{name: value})
+        except (TypeError, ValueError) as exc:
+            # a value typed into a box: say why it was refused; the state keeps its last good value
+            self.message.value = f"<span style='color:var(--jp-error-color1, #b00020)'>{exc}</span>"
+        else:
+            self.message.value = ""
+
+    def _show_controls(self, changes: Mapping[str, object]) -> None:
+        """Move the controls to values set from code, without hearing them as new changes."""
+        self._syncing = True
+        try:
+            for name, value in changes.items():
+                control = self.controls[name]
+                pairs = zip(control, value, strict=True) if isinstance(control, list) else [(control, value)]
+                for one, v in pairs:
+                    if not isinstance(one, widgets.Button) and one.value != v:
+                        one.value = v
+        finally:
+            self._syncing = False
+
     @contextmanager
     def hold(self) -> Iterator[None]:
-        """Set several controls, render once at the end::
+        """Several changes, one render at the end::
 
         with app.hold():
-            app.controls["w1"].value = 0.5
+            app.set(w1=0.5)
             app.controls["b"].value = -1.0
         """
         self._held += 1
@@ -148,15 +249,100 @@ class App(widgets.VBox):
                 self._stale = False
                 self.refresh()
 
+    # ------------------------------------------------------------------ drawing and words
+    @property
+    def description(self) -> str:
+        """The figure's text alternative: what it shows, with the current numbers."""
+        return self.describe()
+
     def refresh(self) -> None:
-        """Show the state as it is now: update the artists and the readout, render once."""
+        """Show the state as it is now: the artists, one render, the alt text, the readouts."""
         # titles and contours made while drawing take the view's font sizes and colours
         with self.view.style():
             self._draw()
-        self.view.render()
+        words = self.describe()
+        self.figure.value = figure_html(self.view.render(), words, self.view.width_px)
+        texts, self._texts = self._texts, {}
+        if "readout" in texts:
+            self.readout.value = texts["readout"]
+        if texts.get("formulas", self.formulas.value) != self.formulas.value:
+            # a frame after the figure: MathJax typesetting (the slow part in the browser) then runs
+            # after the new figure is on screen
+            self._later("formulas", 0.02, lambda: setattr(self.formulas, "value", texts["formulas"]))
+        self._later("live", SETTLE_SECONDS, lambda: setattr(self.live, "value", words))
 
-    def _apply(self, name: str, value: object) -> None:
-        self.state.set(**{name: value})  # type: ignore[attr-defined]
+    def show_text(self, formulas: str | None = None, readout: str | None = None) -> None:
+        """The typeset formulas and the plain readout for this state; sent after the figure."""
+        if formulas is not None:
+            self._texts["formulas"] = formulas
+        if readout is not None:
+            self._texts["readout"] = readout
+
+    def _later(self, key: str, seconds: float, action: object) -> None:
+        """Run ``action`` after ``seconds`` unless called again first (no event loop: now)."""
+        if key in self._pending:
+            self._pending.pop(key).cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a script or a test: nothing to wait for
+            action()  # type: ignore[operator]
+            return
+
+        def run() -> None:
+            self._pending.pop(key, None)
+            action()  # type: ignore[operator]
+
+        self._pending[key] = loop.call_later(seconds, run)
+
+    def _render_theme(self) -> str:
+        if self.theme != "auto":
+            return self.theme
+        return self._page_theme.value if self._page_theme.value in ("light", "dark") else "light"
+
+    def _on_page_theme(self, _: dict) -> None:
+        if self.theme == "auto" and self._render_theme() != self.view.theme:
+            self._restyle()
+            self.refresh()
+
+    def _restyle(self, theme: str | None = None, scale: float | None = None) -> None:
+        """A new figure for another theme or scale: the artists are made again by ``_build``."""
+        if theme is not None:
+            self.theme = resolve_theme(theme)
+        scale = self.view.scale if scale is None else resolve_scale(scale)
+        self.view = FigureView(self._figsize, scale=scale, theme=self._render_theme())
+        self._build(self.view)
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        """The widget view, and beside it the figure with its alt text for a page without widgets."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        words = self.describe()
+        fallback = figure_html(self.view.last_png or self.view.render(), words, self.view.width_px)
+        return {**(bundle or {}), "text/html": fallback}
+
+    # ------------------------------------------------------------------ what an app writes
+    def _build(self, view: FigureView) -> None:
+        raise NotImplementedError
+
+    def _apply(self, changes: dict[str, object]) -> None:
+        self.state.set(**changes)  # type: ignore[attr-defined]
 
     def _draw(self) -> None:
         raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+_SERIAL = itertools.count(1)
+
+
+def _columns(controls: Mapping[str, object], columns: int) -> widgets.HBox:
+    """The controls in ``columns`` columns, filled top to bottom."""
+    items = [w for c in controls.values() for w in (c if isinstance(c, list) else [c])]
+    per_column = max(math.ceil(len(items) / columns), 1)
+    return widgets.HBox(
+        [
+            widgets.VBox(items[k : k + per_column], layout=widgets.Layout(width=f"{100 // columns}%"))
+            for k in range(0, len(items), per_column)
+        ]
+    )

@@ -1,9 +1,9 @@
-"""The drawing surface every app shares: one persistent matplotlib figure shown as a PNG.
+"""The drawing surface every app shares: one persistent matplotlib figure rendered to a PNG.
 
 A change of a control updates the app's pure state, then the artists of this one figure
-(``set_data``, ``set_text``, ...), then ``render()`` draws the figure once with Agg and puts the PNG
-into an ``ipywidgets.Image``. No pyplot (nothing is displayed behind the app's back), no new figure
-per change, no ipympl: it works in plain JupyterLab and in Voila.
+(``set_data``, ``set_text``, ...), then ``render()`` draws the figure once with Agg and returns the
+PNG (the app shows it with its alt text, see ``_page.py``). No pyplot (nothing is displayed behind
+the app's back), no new figure per change, no ipympl: it works in plain JupyterLab and in Voila.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 
 try:
-    import ipywidgets as widgets
+    import ipywidgets  # noqa: F401  # the apps need it: fail here, with the install hint
     import matplotlib as mpl
     from matplotlib.artist import Artist
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -27,6 +27,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     )
     raise ImportError(msg) from exc
 import numpy as np
+
+from bpteach.widgets._theme import THEMES, check_scale
 
 __all__ = ["COLORS", "THEMES", "FigureView", "check_scale", "encode_png", "theme_colors"]
 
@@ -47,11 +49,6 @@ POSITIVE_STYLE = "-"
 NEGATIVE_STYLE = "--"
 
 KEPT_BACKGROUNDS = 8  # an 800 x 400 background is 1.3 MB
-
-THEMES = {
-    "light": {"face": "#ffffff", "text": "#111111", "grid": "#dddddd"},
-    "dark": {"face": "#1e1e1e", "text": "#eeeeee", "grid": "#444444"},
-}
 
 
 def _png_chunk(tag: bytes, data: bytes) -> bytes:
@@ -79,15 +76,8 @@ def encode_png(rgba: np.ndarray) -> bytes:
     )
 
 
-def check_scale(scale: float) -> float:
-    """``scale`` enlarges fonts and figures for a projector (1 = notebook, 1.5-2 = projector)."""
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.5 <= scale <= 4:
-        msg = f"scale must be a number between 0.5 and 4 (1 for a notebook, 1.5-2 for a projector), got {scale!r}"
-        raise ValueError(msg)
-    return float(scale)
-
-
 def theme_colors(theme: str) -> dict[str, str]:
+    """The palette of a rendering theme, "light" or "dark"."""
     if theme not in THEMES:
         msg = f"theme must be one of {', '.join(map(repr, THEMES))}, got {theme!r}"
         raise ValueError(msg)
@@ -95,10 +85,11 @@ def theme_colors(theme: str) -> dict[str, str]:
 
 
 class FigureView:
-    """One persistent figure and the ``ipywidgets.Image`` that shows it.
+    """One persistent figure, rendered to PNG bytes on demand.
 
     ``view.figure`` is a plain ``matplotlib.figure.Figure``; change its artists, then call
-    ``view.render()``. ``scale`` multiplies the figure size and the font sizes.
+    ``view.render()``, which returns the PNG and keeps it as ``view.last_png``. ``scale``
+    multiplies the figure size and the font sizes; ``width_px`` is the PNG's width.
     """
 
     def __init__(
@@ -117,9 +108,8 @@ class FigureView:
             self.figure = Figure(figsize=(width * self.scale, height * self.scale), dpi=dpi)
         self.figure.set_facecolor(self.colors["face"])
         FigureCanvasAgg(self.figure)
-        px = round(width * self.scale * dpi)
-        # a fixed CSS width keeps the layout still while the PNG is replaced
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{px}px", max_width="100%"))
+        self.width_px = round(width * self.scale * dpi)
+        self.last_png = b""
         self.renders = 0
         self._animated: list = []
         self._background = None
@@ -203,7 +193,8 @@ class FigureView:
         self.figure.canvas.draw()
         return encode_png(np.asarray(self.figure.canvas.buffer_rgba()))
 
-    def render(self) -> None:
-        """Draw the figure once and show it."""
-        self.image.value = self.png()
+    def render(self) -> bytes:
+        """Draw the figure once; the PNG (also kept as ``last_png``)."""
+        self.last_png = self.png()
         self.renders += 1
+        return self.last_png

@@ -3,8 +3,11 @@ r"""A network N = (V, A) drawn once on an axes, then updated in place (lecture 0
 Neurons are circles with their ids; an arc (i, j) is a line whose colour and style carry the sign of
 w_ij (blue solid positive, vermillion dashed negative: hue and line style, never hue alone) and
 whose width grows with |w_ij|. ``set_weights`` restyles the arcs, ``highlight`` rings a neuron or
-thickens an arc, ``set_notes`` writes numbers (in_j, a_j, Delta_j) beside the neurons. Every update
-changes existing artists; nothing is created after ``__init__``.
+thickens an arc, ``set_notes`` writes numbers (in_j, a_j, Delta_j) beside the neurons,
+``set_arc_labels`` writes a text on each arc (its weight, or a product w_jj' Delta_j') and
+``set_terms`` lights up some arcs (those a backward step sums over). Arc labels sit on their own arc,
+at a place chosen once so that no label touches another arc, another label, a neuron or a note.
+Every update changes existing artists; nothing is created after ``__init__``.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ def arc_style(w: np.ndarray, scale: float = 1.0, max_width: float = 4.0) -> tupl
 def mlp_arcs(neuron_ids: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
     """The arcs of a fully connected layered net in the order of ``W[1].ravel(), W[2].ravel(), ...``.
 
-    Row r of W_i is neuron r of layer i, column c neuron c of layer i-1, as ``MLP.to_network`` numbers them.
+    Row r of W_i is neuron r of layer i, column c neuron c of layer i-1, as ``bp.to_network`` numbers them.
     """
     return [(src, j) for i in range(1, len(neuron_ids)) for j in neuron_ids[i] for src in neuron_ids[i - 1]]
 
@@ -54,6 +57,7 @@ class NetDrawing:
         colors: Mapping[str, str] | None = None,
         scale: float = 1.0,
         labels: bool = True,
+        arc_labels: bool = False,
     ) -> None:
         self.ax = ax
         self.scale = scale
@@ -93,7 +97,7 @@ class NetDrawing:
             zorder=4,
         )
         self.node_ring.set_visible(False)
-        size = 8 * scale if self.diameter > 14 * scale else 6 * scale
+        size = 10 * scale if self.diameter > 14 * scale else 7 * scale
         self.labels = PathTexts(ax, xy, size, theme["text"], zorder=5)
         if labels:
             self.labels.set_texts([str(n) for n in self.neurons])
@@ -105,7 +109,7 @@ class NetDrawing:
         ax.set_axis_off()
         # notes go above (forward values) and below (Delta) each neuron; where a column is too crowded
         # for three lines between neighbours, one line to the right of the neuron instead
-        note_size = 7.5 * scale
+        note_size = 9.0 * scale
         self.side_notes = self._gap_points(xy) < self.diameter + 3 * 1.25 * note_size + 8 * scale
         offset = self.diameter * 0.62 + 2 * scale
         if self.side_notes:
@@ -132,6 +136,64 @@ class NetDrawing:
         )
         self._notes: tuple[dict, dict] = ({}, {})
         self._weights: np.ndarray | None = None
+        self.arc_labels: PathTexts | None = None
+        self.term_lines = LineCollection(
+            [], colors=COLORS["highlight"], linewidths=6 * scale, alpha=0.75, zorder=2, capstyle="round"
+        )
+        ax.add_collection(self.term_lines, autolim=False)
+        self.term_labels: PathTexts | None = None
+        if arc_labels:
+            size = 8.5 * scale
+            weights, taken = self._label_places(size, note_size, chars=5)
+            self.arc_labels = PathTexts(ax, weights, size, theme["text"], zorder=7, box=theme["face"])
+            # the products w_jj' Delta_j' of a backward step: wider, placed clear of the weights' labels
+            products, _ = self._label_places(size, note_size, chars=12, taken=taken)
+            self.term_labels = PathTexts(ax, products, size, theme["text"], zorder=8, box=theme["face"])
+
+    def _label_places(
+        self, size: float, note_size: float, chars: int, taken: list | None = None
+    ) -> tuple[np.ndarray, list]:
+        """A point on each arc for a label of ``chars`` characters: the first of a few fractions along
+        the arc whose box crosses no other arc, no label placed before (``taken``: boxes in pixels), no
+        neuron and no note; else the one with the fewest crossings. Returns the points and every box."""
+        fig = self.ax.figure
+        to_px = self.ax.transData.transform
+        px_per_pt = fig.dpi / 72
+        half = np.array([chars * 0.31 * size + 2, 0.6 * size + 1]) * px_per_pt  # half width, half height
+        nodes = to_px(np.array([self.pos[n] for n in self.neurons]))
+        r = (1.45 * self.diameter / 2 + 2) * px_per_pt  # the ring of a highlighted neuron included
+        note_h = 2 * 1.25 * note_size * px_per_pt
+        obstacles = list(taken or [])  # boxes (x0, y0, x1, y1) in pixels: neurons with their notes, labels
+        for x, y in nodes:
+            obstacles.append((x - r, y - r - (0 if self.side_notes else note_h), x + r, y + r + note_h))
+        segments = [(to_px(self.pos[i]), to_px(self.pos[j])) for i, j in self.arcs]
+        places = []
+        for k, (p0, p1) in enumerate(segments):
+            best, best_cost = None, np.inf
+            for t in (0.3, 0.7, 0.22, 0.78, 0.4, 0.6, 0.5, 0.15, 0.85):
+                c = p0 + t * (p1 - p0)
+                box = (*(c - half), *(c + half))
+                cost = sum(_boxes_meet(box, o) for o in obstacles)
+                cost += sum(_segment_meets_box(a, b, box) for m, (a, b) in enumerate(segments) if m != k)
+                if cost < best_cost:
+                    best, best_cost = c, cost
+                if cost == 0:
+                    break
+            obstacles.append((*(best - half), *(best + half)))
+            places.append(best)
+        return self.ax.transData.inverted().transform(np.array(places)), obstacles
+
+    def set_arc_labels(self, texts: Sequence[str], colors: Sequence[str] | None = None) -> None:
+        """One text on each arc (aligned with ``arcs``), e.g. its weight."""
+        if self.arc_labels is not None:
+            self.arc_labels.set_texts(texts, colors)
+
+    def set_terms(self, terms: Mapping[tuple[Neuron, Neuron], str]) -> None:
+        """Light up the arcs of ``terms`` (e.g. the arcs (j, j') a backward step sums over), each
+        labelled with its text (e.g. its product w_jj' Delta_j'); {} for none."""
+        self.term_lines.set_segments([[self.pos[i], self.pos[j]] for i, j in terms])
+        if self.term_labels is not None:
+            self.term_labels.set_texts([terms.get(arc, "") for arc in self.arcs])
 
     def _gap_points(self, xy: np.ndarray) -> float:
         """The smallest vertical distance, in points, between two neurons of one column."""
@@ -191,8 +253,21 @@ class NetDrawing:
 
     def note_artists(self) -> list:
         """The collections that draw the notes (for a view that redraws only what moves)."""
-        return [c for texts in (self.above, self.below) for c in (texts.halo, texts.collection) if c is not None]
+        texts = [t for t in (self.above, self.below, self.arc_labels, self.term_labels) if t is not None]
+        return [c for t in texts for c in (t.halo, t.collection) if c is not None]
 
     def notes(self, j: Neuron) -> tuple[str, str]:
         """The notes (above, below) neuron ``j`` now shows."""
         return self._notes[0].get(j, ""), self._notes[1].get(j, "")
+
+
+def _boxes_meet(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _segment_meets_box(p0: np.ndarray, p1: np.ndarray, box: tuple) -> bool:
+    """Whether the segment p0-p1 passes through the box (sampled finely enough for a label's size)."""
+    t = np.linspace(0.0, 1.0, 64)[:, None]
+    pts = p0 + t * (p1 - p0)
+    inside = (pts[:, 0] > box[0]) & (pts[:, 0] < box[2]) & (pts[:, 1] > box[1]) & (pts[:, 1] < box[3])
+    return bool(inside.any())

@@ -77,7 +77,8 @@ class PathTexts:
 
     ``set_texts`` changes the strings (and optionally the colours); ``texts`` reads them back.
     ``offset`` moves every string by (dx, dy) points from its position; ``halo`` (a colour, usually
-    the face) outlines the glyphs so that they stay legible over lines.
+    the face) outlines the glyphs so that they stay legible over lines; ``box`` (a colour) puts each
+    string on a filled rectangle instead, hiding what lies under it.
     """
 
     def __init__(
@@ -91,6 +92,7 @@ class PathTexts:
         offset: tuple[float, float] = (0.0, 0.0),
         zorder: float = 5,
         halo: str | None = None,
+        box: str | None = None,
     ) -> None:
         if ha not in ("left", "center", "right") or va not in ("bottom", "top", "center", "baseline"):
             msg = f"ha must be left, center or right and va bottom, top, center or baseline, got {ha!r}, {va!r}"
@@ -106,14 +108,15 @@ class PathTexts:
             "transform": Affine2D().scale(1 / 72) + fig.dpi_scale_trans,
         }
         # the halo is a second collection under the glyphs: a stroke on the glyphs themselves would thin them
+        self.boxed = box is not None
         self.halo = (
             None
-            if halo is None
+            if halo is None and box is None
             else PathCollection(
                 [_EMPTY] * len(self.xy),
-                facecolors=halo,
-                edgecolors=halo,
-                linewidths=2.5 * fontsize / 8,
+                facecolors=halo or box,
+                edgecolors=halo or box,
+                linewidths=0 if box else 2.5 * fontsize / 8,
                 zorder=zorder - 0.01,
                 **common,
             )
@@ -135,7 +138,7 @@ class PathTexts:
             paths = [_outline(t, self.fontsize, self.ha, self.va, *self.offset) for t in texts]
             self.collection.set_paths(paths)
             if self.halo is not None:
-                self.halo.set_paths(paths)
+                self.halo.set_paths([_box(p, 0.2 * self.fontsize) for p in paths] if self.boxed else paths)
         if colors is not None:
             self.collection.set_facecolors(colors)
 
@@ -149,3 +152,11 @@ class PathTexts:
         for c in (self.halo, self.collection):
             if c is not None:
                 c.set_offsets(xy)
+
+
+def _box(path: Path, pad: float) -> Path:
+    """The rectangle around a string's glyphs, ``pad`` points wider on each side."""
+    if not len(path.vertices):
+        return _EMPTY
+    (x0, y0), (x1, y1) = path.vertices.min(axis=0) - pad, path.vertices.max(axis=0) + pad
+    return Path([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], closed=True)

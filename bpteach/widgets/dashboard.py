@@ -32,10 +32,12 @@ from matplotlib.colors import LinearSegmentedColormap
 from bpteach import datasets
 from bpteach._checks import as_float_array
 from bpteach.activations import ACTIVATIONS
+from bpteach.compare import to_network
 from bpteach.init import INIT_SCHEMES, default_scale
 from bpteach.losses import LOSSES
 from bpteach.matrix import MLP
 from bpteach.train import History, Trainer
+from bpteach.widgets._app import App
 from bpteach.widgets._base import COLORS, FigureView
 from bpteach.widgets._limits import decade_limits, doubling_limit, unicode_log_labels
 from bpteach.widgets._netdraw import NetDrawing, mlp_arcs
@@ -103,7 +105,7 @@ def _user_data(X: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
 
 
 class DashboardState:
-    """Data, split, model and trainer for one set of settings; ``step``, ``reset``, ``configure``.
+    """Data, split, model and trainer for one set of settings; ``set`` (a new run), ``step``, ``reset``.
 
     The run is exactly ``bp.train(MLP([2, *hidden, 1], activation, "sigmoid", loss, bias=True,
     seed=seed, init=init, scale=init_scale), X_train, Y_train, lr, epochs, batch_size, momentum,
@@ -140,10 +142,10 @@ class DashboardState:
         self.settings: dict[str, object] = dict(self.DEFAULTS)
         if self.user_data is not None:
             self.settings["dataset"] = CUSTOM
-        self.configure(**settings)
+        self.set(**settings)
 
     # ------------------------------------------------------------------ settings
-    def configure(self, **settings: object) -> None:
+    def set(self, **settings: object) -> None:
         """Change settings (checked), then start again from the initial weights of the new run."""
         unknown = set(settings) - set(self.DEFAULTS)
         if unknown:
@@ -290,16 +292,44 @@ class _Group(Artist):
             artist.draw(renderer)
 
 
-class TrainingDashboard(widgets.VBox):
-    """The view: settings, Play / Pause / Step / Reset, and four panels redrawn at most 10 times a second."""
+class TrainingDashboard(App):
+    """The view: settings, Play / Pause / Step / Reset, and four panels redrawn at most 10 times a second.
 
-    def __init__(self, state: DashboardState, scale: float = 1.0, theme: str = "light") -> None:
-        self.state = state
-        self.view = FigureView(figsize=(9.0, 6.4), scale=scale, theme=theme)
-        c = self.view.colors
-        k = self.view.scale
-        fig = self.view.figure
-        with self.view.style():
+    A setting is a state change (``app.set(lr=0.1)`` starts a new run); Play, Pause, Step and Reset
+    are actions on the run (``app.play()``, ``app.pause()``, ``app.step()``, ``app.reset()``).
+    """
+
+    passive = ("step_epochs",)  # read when Step is pressed
+
+    def __init__(self, state: DashboardState, scale: float | None = None, theme: str | None = None) -> None:
+        controls = self._make_controls(state)
+        self.ticker = controls["ticker"]
+        self._last_frame = 0.0
+        c_ = controls
+        self.ticker.observe(self._on_tick, names="value")
+        self.ticker.observe(self._on_playing, names="playing")
+        c_["play"].on_click(lambda _: self.play())
+        c_["pause"].on_click(lambda _: self.pause())
+        c_["step"].on_click(lambda _: self.step())
+        c_["reset"].on_click(lambda _: self.reset())
+        # every setting starts a new run, so the sliders report on release, not while dragging
+        panel = widgets.VBox(
+            [
+                widgets.HBox([c_["play"], c_["pause"], c_["step"], c_["step_epochs"], c_["reset"], self.ticker]),
+                widgets.HBox([c_["dataset"], c_["n"], c_["noise"], c_["test_fraction"]]),
+                widgets.HBox([c_["hidden"], c_["activation"], c_["loss"], c_["init"], c_["init_scale"]]),
+                widgets.HBox([c_["lr"], c_["batch_size"], c_["momentum"], c_["weight_decay"]]),
+                widgets.HBox([c_["epochs"], c_["loss_threshold"], c_["seed"]]),
+            ]
+        )
+        super().__init__(state, controls, figsize=(9.0, 6.4), scale=scale, theme=theme, panel=panel)
+
+    def _build(self, view: FigureView) -> None:
+        c = view.colors
+        k = view.scale
+        fig = view.figure
+        self._sizes: tuple | None = None
+        with view.style():
             grid = fig.add_gridspec(2, 2, left=0.07, right=0.98, bottom=0.08, top=0.94, hspace=0.35, wspace=0.18)
             self.ax_data = fig.add_subplot(grid[0, 0])
             self.ax_net = fig.add_subplot(grid[0, 1])
@@ -346,38 +376,8 @@ class TrainingDashboard(widgets.VBox):
         self._limits: dict[str, object] = {}
         self._per_run = _Group()
         # drawn in this order over the cached background: the data over the boundary, nodes over arcs
-        self.view.animate(self.boundary, *self.points.values(), self.train_line, self.test_line, self._per_run)
+        view.animate(self.boundary, *self.points.values(), self.train_line, self.test_line, self._per_run)
         self._build_model_artists()
-
-        self.controls = self._make_controls(state)
-        self.ticker = self.controls["ticker"]
-        self.status = widgets.HTML()
-        self.message = widgets.HTML()
-        self._last_frame = 0.0
-        c_ = self.controls
-        self.ticker.observe(self._on_tick, names="value")
-        self.ticker.observe(self._on_playing, names="playing")
-        c_["play"].on_click(lambda _: self.play())
-        c_["pause"].on_click(lambda _: self.pause())
-        c_["step"].on_click(lambda _: self.step())
-        c_["reset"].on_click(lambda _: self.reset())
-        # every setting starts a new run, so the sliders report on release, not while dragging
-        for name in DashboardState.DEFAULTS:
-            if name in c_:
-                c_[name].observe(self._on_setting, names="value")
-        super().__init__(
-            [
-                widgets.HBox([c_["play"], c_["pause"], c_["step"], c_["step_epochs"], c_["reset"], self.ticker]),
-                widgets.HBox([c_["dataset"], c_["n"], c_["noise"], c_["test_fraction"]]),
-                widgets.HBox([c_["hidden"], c_["activation"], c_["loss"], c_["init"], c_["init_scale"]]),
-                widgets.HBox([c_["lr"], c_["batch_size"], c_["momentum"], c_["weight_decay"]]),
-                widgets.HBox([c_["epochs"], c_["loss_threshold"], c_["seed"]]),
-                self.message,
-                self.view.image,
-                self.status,
-            ]
-        )
-        self.redraw()
 
     # ------------------------------------------------------------------ construction
     @staticmethod
@@ -387,11 +387,17 @@ class TrainingDashboard(widgets.VBox):
         datasets_ = [*DATASETS, CUSTOM] if state.user_data is not None else list(DATASETS)
         custom = state.user_data is not None and s["dataset"] == CUSTOM
         return {
-            "play": widgets.Button(description="Play", icon="play", layout=widgets.Layout(width="90px")),
-            "pause": widgets.Button(description="Pause", icon="pause", layout=widgets.Layout(width="90px")),
-            "step": widgets.Button(description="Step", icon="step-forward", layout=widgets.Layout(width="90px")),
+            "play": widgets.Button(
+                description="Play", icon="play", tooltip="train, redrawing up to 10 times a second", layout=_button()
+            ),
+            "pause": widgets.Button(description="Pause", icon="pause", tooltip="stop training", layout=_button()),
+            "step": widgets.Button(
+                description="Step", icon="step-forward", tooltip="train the epochs in epochs/step", layout=_button()
+            ),
             "step_epochs": widgets.BoundedIntText(value=1, min=1, max=10_000, description="epochs/step", layout=short),
-            "reset": widgets.Button(description="Reset", icon="undo", layout=widgets.Layout(width="90px")),
+            "reset": widgets.Button(
+                description="Reset", icon="undo", tooltip="back to the initial weights", layout=_button()
+            ),
             # the browser-side clock: each tick trains a little and redraws once
             "ticker": widgets.Play(value=0, min=0, max=10**9, interval=int(FRAME_SECONDS * 1000), show_repeat=False),
             "dataset": widgets.Dropdown(options=datasets_, value=s["dataset"], description="data", layout=short),
@@ -487,7 +493,7 @@ class TrainingDashboard(widgets.VBox):
             for artist in getattr(self, "_model_artists", []):
                 artist.remove()
             ids = state.model.neuron_ids()
-            net = state.model.to_network()
+            net = to_network(state.model)
             m = state.model.m
             with self.view.style():
                 self.ax_net.clear()
@@ -523,7 +529,7 @@ class TrainingDashboard(widgets.VBox):
     def step(self, epochs: int | None = None) -> int:
         """Train the number of epochs in the "epochs/step" box (or ``epochs``), then redraw."""
         trained = self.state.step(self.controls["step_epochs"].value if epochs is None else epochs)
-        self.redraw()
+        self.refresh()
         return trained
 
     def reset(self) -> None:
@@ -531,7 +537,7 @@ class TrainingDashboard(widgets.VBox):
         self.pause()
         self.state.reset()
         self.message.value = ""
-        self.redraw()
+        self.refresh()
 
     def tick(self) -> int:
         """One frame while playing: train for up to 70 ms, redraw once; nothing when paused or too soon."""
@@ -542,7 +548,7 @@ class TrainingDashboard(widgets.VBox):
         trained = self.state.train_for(TRAIN_SECONDS)
         if self.state.done:
             self.pause()
-        self.redraw()
+        self.refresh()
         return trained
 
     # ------------------------------------------------------------------ observers
@@ -554,22 +560,17 @@ class TrainingDashboard(widgets.VBox):
             self.ticker.playing = False  # nothing left to train: Reset first
             self.message.value = "Training has stopped (see below): press Reset to train again."
 
-    def _on_setting(self, _: dict) -> None:
+    def _apply(self, changes: dict[str, object]) -> None:
         c = self.controls
         settings = {name: c[name].value for name in DashboardState.DEFAULTS if name in c}
-        settings["loss_threshold"] = settings["loss_threshold"] or None
-        try:
-            self.state.configure(**settings)
-        except (TypeError, ValueError) as exc:
-            self.message.value = f"<span style='color:{COLORS['negative']}'>{exc}</span>"
-            return
-        self.message.value = ""
-        c["n"].disabled = c["noise"].disabled = settings["dataset"] == CUSTOM  # the user's points are fixed
+        settings.update({k: v for k, v in changes.items() if k in DashboardState.DEFAULTS})
+        self.state.set(**settings)
+        custom = self.state.settings["dataset"] == CUSTOM
+        c["n"].disabled = c["noise"].disabled = custom  # the user's points are fixed
         self._build_model_artists()
-        self.redraw()
 
     # ------------------------------------------------------------------ drawing
-    def redraw(self) -> None:
+    def _draw(self) -> None:
         state, h = self.state, self.state.history
         model = state.model
         p = model.predict(self.grid_x).reshape(GRID, GRID)
@@ -594,8 +595,21 @@ class TrainingDashboard(widgets.VBox):
         )
         if h.stop_reason is not None:
             status += f"<br>stopped: {h.message}"
-        self.status.value = status
-        self.view.render()
+        self.show_text(readout=status)
+
+    def describe(self) -> str:
+        state, h = self.state, self.state.history
+        s = state.settings
+        norms = ", ".join(f"{h.grad_norms[-1].get(i, 0.0):.2g}" for i in range(1, state.model.m + 1))
+        stopped = f" Training stopped: {h.message}." if h.stop_reason is not None else ""
+        return (
+            f"Four panels after epoch {state.epoch} on {s['dataset']} data: top left, the plane with the training "
+            f"points (filled) and test points (hollow) over the network's p(y = 1 | x), train accuracy "
+            f"{state.accuracy(state.X_train, state.Y_train):.0%}, test accuracy "
+            f"{state.accuracy(state.X_test, state.Y_test):.0%}; top right, the network {state.model.sizes} with "
+            f"its weights as lines; bottom left, the loss per epoch on a log scale, train {h.losses[-1]:.3g}, "
+            f"test {state.test_losses[-1]:.3g}; bottom right, the gradient norm per layer: {norms}.{stopped}"
+        )
 
     def _set_limits(self, epoch: int, losses: np.ndarray, norms: np.ndarray, force: bool = False) -> bool:
         """Move the loss and gradient axes' limits in coarse jumps; True when they moved."""
@@ -638,8 +652,8 @@ def training_dashboard(
     n: int = 200,
     noise: float = 0.15,
     test_fraction: float = 0.25,
-    scale: float = 1.0,
-    theme: str = "light",
+    scale: float | None = None,
+    theme: str | None = None,
 ) -> TrainingDashboard:
     r"""Train an MLP([2, *hidden, 1]) on 2-D data live, with every setting of ``bp.train`` as a control.
 
@@ -647,7 +661,7 @@ def training_dashboard(
     ``X`` (2, n) and ``Y`` (1, n) in {0, 1} train on your own data instead of ``dataset`` (xor,
     circles, moons, spirals, blobs). Returns the widget: ``app.state`` (``DashboardState``, with
     ``app.state.epoch``), ``app.play()``, ``app.pause()``, ``app.step()``, ``app.reset()``,
-    ``app.tick()`` (one frame), ``app.controls`` and ``app.view``.
+    ``app.tick()`` (one frame), ``app.set(lr=..., hidden="4, 4", ...)`` (a new run), ``app.controls``.
     """
     state = DashboardState(
         X,
@@ -670,3 +684,7 @@ def training_dashboard(
         test_fraction=test_fraction,
     )
     return TrainingDashboard(state, scale=scale, theme=theme)
+
+
+def _button() -> widgets.Layout:
+    return widgets.Layout(width="90px")

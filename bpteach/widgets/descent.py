@@ -209,9 +209,7 @@ class DescentState:
 class DescentExplorer(App):
     """The view: contours of E with both paths; E per step on a log scale."""
 
-    def __init__(self, state: DescentState, scale: float = 1.0, theme: str = "light") -> None:
-        view = FigureView((9.0, 4.0), scale=scale, theme=theme)
-        self._build(view)
+    def __init__(self, state: DescentState, scale: float | None = None, theme: str | None = None) -> None:
         controls = {
             "surface": widgets.Dropdown(
                 options=[(s.label, s.name) for s in SURFACES.values()],
@@ -225,18 +223,18 @@ class DescentExplorer(App):
                 min=-3,
                 max=0.5,
                 step=0.01,
-                description=r"learning rate $\varepsilon$",
+                description="learning rate ε",
                 readout_format=".3f",
                 style={"description_width": "initial"},
             ),
-            "momentum": slider(r"momentum $\alpha$", state.momentum, 0.0, 0.99, 0.01),
+            "momentum": slider("momentum α", state.momentum, 0.0, 0.99, 0.01),
             "steps": widgets.IntSlider(
                 value=state.steps, min=1, max=MAX_STEPS, description="steps", style={"description_width": "initial"}
             ),
-            "w1_0": slider(r"start $w_1(0)$", state.w1_0, *EXTENT),
-            "w2_0": slider(r"start $w_2(0)$", state.w2_0, *EXTENT),
+            "w1_0": slider("start w₁(0)", state.w1_0, *EXTENT),
+            "w2_0": slider("start w₂(0)", state.w2_0, *EXTENT),
         }
-        super().__init__(state, view, controls, columns=2)
+        super().__init__(state, controls, figsize=(9.0, 4.0), scale=scale, theme=theme, columns=2)
 
     def _build(self, view: FigureView) -> None:
         with view.style():
@@ -311,8 +309,20 @@ class DescentExplorer(App):
         self.status.set_text(
             "\n".join(f"{name}: {_verdict(p)}" for name, p in (("plain", s.plain), ("momentum", s.with_momentum)))
         )
-        self.formulas.value = _descent_latex(s)  # unchanged text: nothing is sent, nothing re-typeset
-        self.readout.value = _descent_html(s)
+        # unchanged text: nothing is sent, nothing re-typeset
+        self.show_text(formulas=_descent_latex(s), readout=_descent_html(s))
+
+    def describe(self) -> str:
+        s: DescentState = self.state
+        outcome = "; ".join(
+            f"{name} {_verdict(p) if p.diverged_at is not None else f'ends at E = {p.E[-1]:.3g} after {p.steps} steps'}"
+            for name, p in (("plain gradient descent", s.plain), ("with momentum", s.with_momentum))
+        )
+        return (
+            f"Left: contour lines of the {s.surface.label} with two paths from w(0) = ({fmt(s.w1_0, 2)}, "
+            f"{fmt(s.w2_0, 2)}), learning rate {fmt(s.lr, 3)}: plain gradient descent (blue, solid) and with "
+            f"momentum {fmt(s.momentum, 2)} (vermillion, dashed). Right: the loss E per step on a log scale. {outcome}."
+        )
 
 
 def _verdict(path: Path) -> str:
@@ -359,8 +369,8 @@ def descent_explorer(
     momentum: float = 0.5,
     steps: int = 30,
     start: tuple[float, float] = (-2.5, 1.5),
-    scale: float = 1.0,
-    theme: str = "light",
+    scale: float | None = None,
+    theme: str | None = None,
 ) -> DescentExplorer:
     r"""Gradient descent on a two-weight loss surface, plain and with momentum (lecture 003).
 

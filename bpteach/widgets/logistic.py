@@ -142,13 +142,11 @@ class LogisticState:
 class LogisticUnit(App):
     """The view: the plane with p(y = 1 given x) and the boundary; f = sigma(z) with every example."""
 
-    def __init__(self, state: LogisticState, scale: float = 1.0, theme: str = "light") -> None:
-        view = FigureView((9.0, 4.0), scale=scale, theme=theme)
-        self._build(view, state)
+    def __init__(self, state: LogisticState, scale: float | None = None, theme: str | None = None) -> None:
         controls = {
-            "w1": slider(r"$w_1$", state.w1, *WEIGHT_RANGE),
-            "w2": slider(r"$w_2$", state.w2, *WEIGHT_RANGE),
-            "b": slider(r"$b$", state.b, *WEIGHT_RANGE),
+            "w1": slider("w₁", state.w1, *WEIGHT_RANGE),
+            "w2": slider("w₂", state.w2, *WEIGHT_RANGE),
+            "b": slider("b", state.b, *WEIGHT_RANGE),
             "example": widgets.IntSlider(
                 value=state.example, min=1, max=state.n, description="example i", style={"description_width": "initial"}
             ),
@@ -168,9 +166,10 @@ class LogisticUnit(App):
                 description="shown",
             ),
         }
-        super().__init__(state, view, controls, columns=2)
+        super().__init__(state, controls, figsize=(9.0, 4.0), scale=scale, theme=theme, columns=2)
 
-    def _build(self, view: FigureView, s: LogisticState) -> None:
+    def _build(self, view: FigureView) -> None:
+        s: LogisticState = self.state
         with view.style():
             self.ax_plane, self.ax_z = view.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
             ax = self.ax_plane
@@ -252,8 +251,19 @@ class LogisticUnit(App):
         self.points_z.set_offsets(np.column_stack([shown, s.f]))
         self.ring_z.set_data([np.clip(s.z_i, -Z_SHOWN, Z_SHOWN)], [s.f_i])
         self.text.set_text(f"J = {fmt(s.J)}\naccuracy = {fmt(100 * s.accuracy, 0)}%")
-        self.formulas.value = _chain_rule_latex(s)  # unchanged text: nothing is sent, nothing re-typeset
-        self.readout.value = _chain_rule_html(s)
+        # unchanged text: nothing is sent, nothing re-typeset
+        self.show_text(formulas=_chain_rule_latex(s), readout=_chain_rule_html(s))
+
+    def describe(self) -> str:
+        s: LogisticState = self.state
+        shown = "p(y = 1 | x) as shading" if s.output == "sigmoid" else "the perceptron's step output as shading"
+        return (
+            f"Left: the plane of the inputs x1, x2 with {s.n} examples (circles y = 1, squares y = 0), "
+            f"{shown} and the boundary line {fmt(s.w1, 2)} x1 + {fmt(s.w2, 2)} x2 + {fmt(s.b, 2)} = 0; "
+            f"{fmt(100 * s.accuracy, 0)}% of the examples lie on their side. Right: f = σ(z) against z for "
+            f"every example, mean loss J = {fmt(s.J, 3)}. Example {s.example} is ringed: z = {fmt(s.z_i, 3)}, "
+            f"f = {fmt(s.f_i, 3)}, y = {s.y_i:g}."
+        )
 
 
 def _pale(name: str, view: FigureView) -> ListedColormap:
@@ -305,8 +315,8 @@ def logistic_unit(
     loss: str = "half_squared_error",
     example: int = 1,
     output: str = "sigmoid",
-    scale: float = 1.0,
-    theme: str = "light",
+    scale: float | None = None,
+    theme: str | None = None,
 ) -> LogisticUnit:
     r"""One neuron f = sigma(w1 x1 + w2 x2 + b) on 2-D data (lectures 000 and 001).
 
@@ -316,7 +326,7 @@ def logistic_unit(
     dd/dw = dd/df * df/dz * dz/dw = (f - y) sigma'(z) x with every factor's value.
     ``X`` (2, n) and ``Y`` (1, n) with labels in {0, 1} default to a fixed set of 24 points in two
     blobs. ``output="step"`` shows the perceptron's step [w^T x + b > 0] over the plane instead.
-    The widget exposes ``.state`` (a ``LogisticState``), ``.controls`` ("w1", "w2", "b", "example",
-    "loss", "output"), ``.formulas`` (typeset), ``.readout`` (the numbers) and ``.view``.
+    Change it with ``app.set(w1=..., w2=..., b=..., example=..., loss=..., output=...)``; it exposes
+    ``.state`` (a ``LogisticState``), ``.controls``, ``.description``, ``.formulas``, ``.readout``.
     """
     return LogisticUnit(LogisticState(w1, w2, b, X, Y, loss, example, output), scale=scale, theme=theme)

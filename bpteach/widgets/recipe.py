@@ -8,9 +8,13 @@ r"""Lecture 000's matrix gradient recipe, one line at a time, as annotated heat 
 | gradient, i = m..1 | grad W_i J = delta_i h_{i-1}^T | ``record.grad_W[i]`` |
 
 Each W_i, h_i, delta_i and grad W_i is a heat map with its values in the cells and its shape in the
-title; a quantity appears when the line that computes it is reached. Choosing a neuron j (its
+title; a quantity appears when the line that computes it is reached. The maps of one row (all W_i,
+all h_i, all delta_i, all grad W_i) share one colour scale, printed in their titles, so that their
+colours can be compared. The gradient is the mean over the n examples, (1/n) delta_i h_{i-1}^T, or
+their sum delta_i h_{i-1}^T (``reduction``); the view says which. Choosing a neuron j (its
 node-level id, lecture 002) rings it in a small node view with its Delta_j and boxes the same
-number in delta_i: neuron k of layer i is row k of delta_i, example e is column e.
+number in delta_i: neuron k of layer i is row k of delta_i, example e is column e, both counted
+from 1 as the lectures count.
 """
 
 from __future__ import annotations
@@ -21,20 +25,24 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Rectangle
 
 from bpteach import datasets
+from bpteach.compare import to_network
 from bpteach.graph import NodeRecord
 from bpteach.matrix import MLP, MatrixRecord
+from bpteach.widgets._app import App
 from bpteach.widgets._base import COLORS, FigureView
 from bpteach.widgets._netdraw import NetDrawing
 from bpteach.widgets._pathtext import PathTexts
 from bpteach.widgets._stepbar import StepBar
+from bpteach.widgets._theme import legible_on
 
 __all__ = ["MatrixRecipe", "RecipeState", "matrix_recipe", "recipe_lines"]
 
 _MAX_ANNOTATED = 120  # cells; beyond that the numbers would be too small to read
 
 
-def recipe_lines(m: int) -> list[tuple[str, int, str]]:
+def recipe_lines(m: int, reduction: str = "mean") -> list[tuple[str, int, str]]:
     """The recipe for m layers as (quantity, layer i, LaTeX line): forward, then back from the output."""
+    mean = r"\frac{1}{n}\," if reduction == "mean" else ""
     lines = [("h", i, rf"h_{{{i}}} = s(W_{{{i}}}\, h_{{{i - 1}}})") for i in range(1, m + 1)]
     lines[-1] = ("h", m, rf"f(x, W) = h_{{{m}}} = s(W_{{{m}}}\, h_{{{m - 1}}})")
     for i in range(m, 0, -1):
@@ -42,7 +50,7 @@ def recipe_lines(m: int) -> list[tuple[str, int, str]]:
             lines.append(("delta", m, rf"\delta_{{{m}}} = \ell'(f(x, W)) \times s'(z_{{{m}}})"))
         else:
             lines.append(("delta", i, rf"\delta_{{{i}}} = (W_{{{i + 1}}}^\top \delta_{{{i + 1}}}) \odot s'(z_{{{i}}})"))
-        lines.append(("grad", i, rf"\nabla_{{W_{{{i}}}}} J = \delta_{{{i}}}\, h_{{{i - 1}}}^\top"))
+        lines.append(("grad", i, rf"\nabla_{{W_{{{i}}}}} J = {mean}\delta_{{{i}}}\, h_{{{i - 1}}}^\top"))
     return lines
 
 
@@ -50,49 +58,57 @@ class RecipeState:
     """The MLP, the batch (X, Y), its matrix record, the recipe line reached, the chosen neuron and example.
 
     ``line`` counts the recipe lines done (0: only W_i and h_0 = X are known). ``neuron`` is a
-    node-level id of a non-input neuron (``mlp.neuron_ids()``), ``example`` a column of X.
+    node-level id of a non-input neuron (``mlp.neuron_ids()``), ``example`` a column of X counted
+    from 1. ``reduction`` says whether grad W_i is the mean or the sum over the examples.
+    ``set(line=..., neuron=..., example=...)`` changes them.
     """
 
-    def __init__(self, mlp: MLP, X: object, Y: object) -> None:
+    def __init__(self, mlp: MLP, X: object, Y: object, reduction: str = "mean") -> None:
         if not isinstance(mlp, MLP):
             msg = f"mlp must be a bpteach MLP (e.g. bp.MLP([2, 3, 1])), got {type(mlp).__name__}"
             raise TypeError(msg)
+        if reduction not in ("mean", "sum"):
+            msg = f"reduction must be 'mean' or 'sum' (of the examples' gradients), got {reduction!r}"
+            raise ValueError(msg)
+        self.reduction = reduction
         self.mlp = mlp.copy()
-        self.record: MatrixRecord = self.mlp.backpropagate(X, Y)  # checks X and Y, naming them
+        self.record: MatrixRecord = self.mlp.backpropagate(X, Y, reduction=reduction)  # checks X, Y
         self.X = self.record.h[0]
         self.Y = np.asarray(Y, dtype=np.float64).reshape(self.mlp.sizes[-1], self.X.shape[1])
-        self.lines = recipe_lines(self.mlp.m)
+        self.lines = recipe_lines(self.mlp.m, reduction)
         self.line = 0
         self.ids = self.mlp.neuron_ids()
-        self.network = self.mlp.to_network()
+        self.network = to_network(self.mlp)
         self._node_records: dict[int, NodeRecord] = {}
         self.neuron = self.ids[1][0]
-        self.example = 0
+        self.example = 1
 
     @property
     def n_examples(self) -> int:
         return self.X.shape[1]
 
-    def go(self, line: int) -> None:
-        """Jump to ``line`` recipe lines done (0 .. len(lines))."""
-        if isinstance(line, bool) or not isinstance(line, (int, np.integer)) or not 0 <= line <= len(self.lines):
+    def set(self, line: int | None = None, neuron: int | None = None, example: int | None = None) -> None:
+        """Jump to ``line`` recipe lines done (0 .. len(lines)); choose the neuron j (a non-input node
+        id) and/or the example e (column e of X, 1..n). Everything is checked before anything changes."""
+        if line is not None and (
+            isinstance(line, bool) or not isinstance(line, (int, np.integer)) or not 0 <= line <= len(self.lines)
+        ):
             msg = f"line must be an int between 0 and {len(self.lines)} (the recipe's lines), got {line!r}"
             raise ValueError(msg)
-        self.line = int(line)
-
-    def choose(self, neuron: int | None = None, example: int | None = None) -> None:
-        """Choose the neuron j (a non-input node id) and/or the example (a column of X)."""
         if neuron is not None:
             self.locate(neuron)
+        if example is not None and (
+            isinstance(example, bool)
+            or not isinstance(example, (int, np.integer))
+            or not 1 <= example <= self.n_examples
+        ):
+            msg = f"example must be a column of X counted from 1, 1..{self.n_examples}, got {example!r}"
+            raise ValueError(msg)
+        if line is not None:
+            self.line = int(line)
+        if neuron is not None:
             self.neuron = neuron
         if example is not None:
-            if (
-                isinstance(example, bool)
-                or not isinstance(example, (int, np.integer))
-                or not 0 <= example < self.n_examples
-            ):
-                msg = f"example must be a column of X, 0..{self.n_examples - 1}, got {example!r}"
-                raise ValueError(msg)
             self.example = int(example)
 
     def known(self) -> set[tuple[str, int]]:
@@ -113,7 +129,7 @@ class RecipeState:
 
     def node_record(self) -> NodeRecord:
         """Lecture 002's BACKPROPAGATE on the chosen example, node by node (cached per example)."""
-        k = self.example
+        k = self.example - 1
         if k not in self._node_records:
             self._node_records[k] = self.network.backpropagate(self.X[:, k], self.Y[:, k])
         return self._node_records[k]
@@ -125,7 +141,7 @@ class RecipeState:
     def matrix_delta(self) -> float:
         """delta_i[r, e]: the entry of the matrix recipe for the chosen neuron and example."""
         i, r = self.locate(self.neuron)
-        return float(self.record.delta[i][r, self.example])  # type: ignore[index]
+        return float(self.record.delta[i][r, self.example - 1])  # type: ignore[index]
 
     def matrix(self, kind: str, i: int) -> np.ndarray:
         """W_i, h_i, delta_i or grad W_i."""
@@ -139,6 +155,8 @@ _ROWS = ("W", "h", "delta", "grad")
 
 def title(kind: str, i: int, shape: tuple[int, int]) -> str:
     """The heat map's title: symbol and shape, e.g. "$W_{2}$ (1 x 3)"."""
+    if (kind, i) == ("h", 0):
+        return f"$h_{{0}} = x$ ({shape[0]} x {shape[1]})"
     return f"${_TITLE[kind].format(i=i)}$ ({shape[0]} x {shape[1]})"
 
 
@@ -149,8 +167,10 @@ def _cell_format(v: float) -> str:
 class _HeatMap:
     """One matrix as an image with its values written in the cells (updated in place)."""
 
-    def __init__(self, ax: object, shape: tuple[int, int], cmap: object, colors: dict, scale: float) -> None:
-        self.ax, self.shape = ax, shape
+    def __init__(
+        self, ax: object, shape: tuple[int, int], cmap: object, colors: dict, scale: float, theme: str
+    ) -> None:
+        self.ax, self.shape, self.theme = ax, shape, theme
         # a QuadMesh, not imshow: a few cells draw as quads about ten times faster than a resampled image
         self.image = ax.pcolormesh(
             np.arange(shape[1] + 1) - 0.5,
@@ -165,7 +185,6 @@ class _HeatMap:
         self.annotate = shape[0] * shape[1] <= _MAX_ANNOTATED
         size = scale * float(np.clip(40.0 / max(shape[1], 1), 5.0, 8.0))
         self.cells = PathTexts(ax, np.column_stack([cols.ravel(), rows.ravel()]), size, colors["text"], zorder=4)
-        self.text, self.light = colors["text"], colors["face"]
         self.frame = Rectangle(
             (0, 0),
             1,
@@ -181,80 +200,27 @@ class _HeatMap:
         ax.set_xticks([])  # type: ignore[attr-defined]
         ax.set_yticks([])  # type: ignore[attr-defined]
 
-    def show(self, values: np.ndarray | None) -> None:
-        """Draw ``values`` (None: not computed yet, a blank map)."""
+    def show(self, values: np.ndarray | None, biggest: float) -> None:
+        """Draw ``values`` on the colour scale -biggest..biggest (None: not computed yet, a blank map)."""
         if values is None:
             self.image.set_array(np.full(self.shape, np.nan))
             self.cells.set_texts([""] * (self.shape[0] * self.shape[1]))
             return
-        biggest = float(np.max(np.abs(values))) or 1.0
         self.image.set_array(values)
         self.image.set_clim(-biggest, biggest)
         if self.annotate:
             flat = values.ravel()
-            # dark cells get light digits
-            colors = [self.light if abs(v) > 0.6 * biggest else self.text for v in flat]
+            # each digit in the theme's text or face colour, whichever reads better on its cell
+            cells = self.image.cmap(self.image.norm(flat))
+            colors = [legible_on(tuple(c[:3]), self.theme) for c in cells]
             self.cells.set_texts([_cell_format(v) for v in flat], colors)
 
 
-class MatrixRecipe(widgets.VBox):
+class MatrixRecipe(App):
     """The view: recipe lines with the current one highlighted; the heat maps; the node view."""
 
-    def __init__(self, state: RecipeState, scale: float = 1.0, theme: str = "light") -> None:
-        self.state = state
+    def __init__(self, state: RecipeState, scale: float | None = None, theme: str | None = None) -> None:
         m = state.mlp.m
-        self.view = FigureView(figsize=(min(2.3 * (m + 1), 13.0), 7.2), scale=scale, theme=theme)
-        c = self.view.colors
-        cmap = LinearSegmentedColormap.from_list(
-            "sign", [COLORS["negative"], c["face"], COLORS["positive"]]
-        ).with_extremes(bad=c["face"])
-        fig = self.view.figure
-        self.maps: dict[tuple[str, int], _HeatMap] = {}
-        with self.view.style():
-            grid = fig.add_gridspec(4, m + 1, left=0.03, right=0.99, bottom=0.02, top=0.94, hspace=0.45, wspace=0.25)
-            for row, kind in enumerate(_ROWS):
-                for i in range(0 if kind == "h" else 1, m + 1):
-                    ax = fig.add_subplot(grid[row, i])
-                    shape = state.matrix(kind, i).shape
-                    ax.set_title(
-                        title(kind, i, shape) if (kind, i) != ("h", 0) else f"$h_{{0}} = x$ ({shape[0]} x {shape[1]})",
-                        fontsize=9 * self.view.scale,
-                    )
-                    self.maps[(kind, i)] = _HeatMap(ax, shape, cmap, c, self.view.scale)
-            node_ax = fig.add_subplot(grid[2:, 0])
-            pos = state.network.layout()
-            self.drawing = NetDrawing(
-                node_ax, pos, state.network.arcs, state.network.inputs, state.network.outputs, c, 0.8 * self.view.scale
-            )
-            self.drawing.set_weights(state.network.w)
-            node_ax.set_title("node view (lecture 002)", fontsize=9 * self.view.scale)
-            self.boxes = {
-                i: Rectangle(
-                    (-0.5, -0.5),
-                    1,
-                    1,
-                    fill=False,
-                    edgecolor=COLORS["highlight"],
-                    linewidth=3 * self.view.scale,
-                    visible=False,
-                    zorder=6,
-                )
-                for i in range(1, m + 1)
-            }
-            for i, box in self.boxes.items():
-                self.maps[("delta", i)].ax.add_patch(box)
-            line_ax = fig.add_subplot(grid[0, 0])
-            line_ax.set_axis_off()
-            self.current = line_ax.text(
-                0.0, 0.5, "", transform=line_ax.transAxes, va="center", fontsize=10 * self.view.scale, color=c["text"]
-            )
-        # titles, axes and arcs stay: only the moving artists are redrawn over a cached background
-        moving = [a for hm in self.maps.values() for a in (hm.image, hm.cells.collection, hm.frame)]
-        moving += [*self.boxes.values(), self.drawing.node_ring, *self.drawing.note_artists(), self.current]
-        for key, heat in self.maps.items():
-            heat.show(state.matrix(*key))  # lays out every number once, so that stepping is fast
-        self.view.animate(*moving)
-
         self.bar = StepBar(len(state.lines), state.line, interval_ms=1200, label="line")
         neuron = widgets.Dropdown(
             options=[
@@ -268,35 +234,88 @@ class MatrixRecipe(widgets.VBox):
         )
         example = widgets.BoundedIntText(
             value=state.example,
-            min=0,
-            max=state.n_examples - 1,
+            min=1,
+            max=state.n_examples,
             description="example",
             disabled=state.n_examples == 1,
             layout=widgets.Layout(width="160px"),
         )
-        self.controls = {**self.bar.controls, "neuron": neuron, "example": example}
+        controls = {**self.bar.controls, "neuron": neuron, "example": example}
         self.lines = widgets.HTMLMath()
-        self.readout = widgets.HTMLMath()
-        self.bar.slider.observe(self._on_line, names="value")
-        neuron.observe(self._on_choice, names="value")
-        example.observe(self._on_choice, names="value")
-        super().__init__([self.bar.widget, widgets.HBox([neuron, example]), self.lines, self.view.image, self.readout])
-        self.redraw()
+        panel = widgets.VBox([self.bar.widget, widgets.HBox([neuron, example]), self.lines])
+        super().__init__(
+            state, controls, figsize=(min(2.3 * (m + 1), 13.0), 7.6), scale=scale, theme=theme, panel=panel
+        )
 
-    def _on_line(self, change: dict) -> None:
-        self.state.go(change["new"])
-        self.redraw()
+    def _build(self, view: FigureView) -> None:
+        state: RecipeState = self.state
+        m = state.mlp.m
+        c = view.colors
+        cmap = LinearSegmentedColormap.from_list(
+            "sign", [COLORS["negative"], c["face"], COLORS["positive"]]
+        ).with_extremes(bad=c["face"])
+        fig = view.figure
+        self.maps: dict[tuple[str, int], _HeatMap] = {}
+        # one colour scale per row: the maps a student compares (W_1 with W_2, ...) share it; x has its own
+        self.scales: dict[tuple[str, int] | str, float] = {
+            kind: max(float(np.max(np.abs(state.matrix(kind, i)))) for i in range(1, m + 1)) or 1.0 for kind in _ROWS
+        }
+        self.scales["x"] = float(np.max(np.abs(state.X))) or 1.0
+        with view.style():
+            grid = fig.add_gridspec(4, m + 1, left=0.03, right=0.99, bottom=0.02, top=0.91, hspace=0.55, wspace=0.25)
+            for row, kind in enumerate(_ROWS):
+                for i in range(0 if kind == "h" else 1, m + 1):
+                    ax = fig.add_subplot(grid[row, i])
+                    shape = state.matrix(kind, i).shape
+                    ax.set_title(
+                        f"{title(kind, i, shape)}\ncolours ±{self.scales[_scale(kind, i)]:.3g}", fontsize=9 * view.scale
+                    )
+                    self.maps[(kind, i)] = _HeatMap(ax, shape, cmap, c, view.scale, view.theme)
+            node_ax = fig.add_subplot(grid[2:, 0])
+            pos = state.network.layout()
+            self.drawing = NetDrawing(
+                node_ax, pos, state.network.arcs, state.network.inputs, state.network.outputs, c, 0.8 * view.scale
+            )
+            self.drawing.set_weights(state.network.w)
+            node_ax.set_title("node view (lecture 002)", fontsize=9 * view.scale)
+            self.boxes = {
+                i: Rectangle(
+                    (-0.5, -0.5),
+                    1,
+                    1,
+                    fill=False,
+                    edgecolor=COLORS["highlight"],
+                    linewidth=3 * view.scale,
+                    visible=False,
+                    zorder=6,
+                )
+                for i in range(1, m + 1)
+            }
+            for i, box in self.boxes.items():
+                self.maps[("delta", i)].ax.add_patch(box)
+            line_ax = fig.add_subplot(grid[0, 0])
+            line_ax.set_axis_off()
+            self.current = line_ax.text(
+                0.0, 0.5, "", transform=line_ax.transAxes, va="center", fontsize=10 * view.scale, color=c["text"]
+            )
+            which = "mean over the n examples" if state.reduction == "mean" else "sum over the n examples"
+            fig.text(0.5, 0.995, f"∇W J here is the {which}", ha="center", va="top", fontsize=10 * view.scale)
+        # titles, axes and arcs stay: only the moving artists are redrawn over a cached background
+        moving = [a for hm in self.maps.values() for a in (hm.image, hm.cells.collection, hm.frame)]
+        moving += [*self.boxes.values(), self.drawing.node_ring, *self.drawing.note_artists(), self.current]
+        for key, heat in self.maps.items():
+            heat.show(state.matrix(*key), self.scales[_scale(*key)])  # lays out every number once: stepping is fast
+        view.animate(*moving)
 
-    def _on_choice(self, _: dict) -> None:
-        self.state.choose(self.controls["neuron"].value, self.controls["example"].value)
-        self.redraw()
+    def _apply(self, changes: dict[str, object]) -> None:
+        self.state.set(line=changes.get("step"), neuron=changes.get("neuron"), example=changes.get("example"))
 
-    def redraw(self) -> None:
-        state = self.state
+    def _draw(self) -> None:
+        state: RecipeState = self.state
         known = state.known()
         current = state.lines[state.line - 1][:2] if state.line else None
         for key, heat in self.maps.items():
-            heat.show(state.matrix(*key) if key in known else None)
+            heat.show(state.matrix(*key) if key in known else None, self.scales[_scale(*key)])
             heat.frame.set_visible(key == current)
         if current is None:
             self.current.set_text("start: the weights $W_i$\nand $h_0 = x$ are given")
@@ -306,39 +325,71 @@ class MatrixRecipe(widgets.VBox):
         i, r = state.locate(state.neuron)
         for layer, box in self.boxes.items():
             box.set_visible(layer == i)
-        self.boxes[i].set_xy((state.example - 0.5, r - 0.5))
+        self.boxes[i].set_xy((state.example - 1.5, r - 0.5))
         j, delta = state.neuron, state.node_delta()
         self.drawing.highlight(j)
         self.drawing.set_notes({}, {j: f"$\\Delta_{{{j}}}$={delta:.4g}"})
         rows = []
         for k, (_, _, latex) in enumerate(state.lines, start=1):
             style = (
-                "background:#E69F0055;font-weight:bold" if k == state.line else "" if k < state.line else "opacity:0.45"
+                "background:#E69F0055;font-weight:bold" if k == state.line else "" if k < state.line else "opacity:0.6"
             )
             rows.append(f"<div style='{style}'>{k}. ${latex}$</div>")
         self.lines.value = "".join(rows)
-        shown = "" if ("delta", i) in known else " (not computed yet by the recipe: step on)"
-        self.readout.value = (
-            f"neuron {j} = row {r + 1} of layer {i}, example {state.example}: "
-            f"node level (lecture 002) $\\Delta_{{{j}}} = {delta:.6g}$; matrix form "
-            f"$\\delta_{{{i}}}[{r + 1}, {state.example + 1}] = {state.matrix_delta():.6g}${shown}"
+        if ("delta", i) in known:
+            matrix = f"matrix form δ{_sub(i)}[{r + 1}, {state.example}] = {state.matrix_delta():.6g}"
+        else:
+            line = next(k for k, (kind, layer, _) in enumerate(state.lines, start=1) if (kind, layer) == ("delta", i))
+            matrix = f"matrix form δ{_sub(i)}[{r + 1}, {state.example}]: computed at line {line}"
+        which = "mean" if state.reduction == "mean" else "sum"
+        self.show_text(
+            readout=(
+                f"neuron {j} = row {r + 1} of layer {i}, example {state.example} (column {state.example} of X): "
+                f"node level (lecture 002) Δ{_sub(j)} = {delta:.6g}; {matrix}. "
+                f"∇W J is the {which} of the {state.n_examples} examples' gradients."
+            )
         )
-        self.view.render()
+
+    def describe(self) -> str:
+        state: RecipeState = self.state
+        known = state.known()
+        i, r = state.locate(state.neuron)
+        shown = [f"{kind} {layer}" for kind, layer in self.maps if (kind, layer) in known and kind != "W"]
+        step = "the start" if state.line == 0 else f"line {state.line} of {len(state.lines)}"
+        which = "mean" if state.reduction == "mean" else "sum"
+        return (
+            f"Heat maps of the matrix recipe for a network of {state.mlp.m} layers on {state.n_examples} examples, "
+            f"at {step}; blue positive, vermillion negative, one colour scale per row. Computed so far: the weights "
+            f"W and {', '.join(shown)}. Boxed: row {r + 1}, column {state.example} of delta {i}, the neuron "
+            f"{state.neuron} ringed in the node view with Delta = {state.node_delta():.4g}. The gradients are the "
+            f"{which} over the examples."
+        )
+
+
+def _scale(kind: str, i: int) -> str:
+    """Which colour scale a map uses: its row's, or x's own for h_0 = x."""
+    return "x" if (kind, i) == ("h", 0) else kind
+
+
+def _sub(i: int) -> str:
+    return str(i).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def matrix_recipe(
     mlp: MLP | None = None,
     X: object = None,
     Y: object = None,
-    scale: float = 1.0,
-    theme: str = "light",
+    reduction: str = "mean",
+    scale: float | None = None,
+    theme: str | None = None,
 ) -> MatrixRecipe:
     r"""Step through lecture 000's matrix recipe on ``mlp`` and the batch X (n_0, n), Y (n_m, n).
 
     h_i = s(W_i h_{i-1}); delta_m = l'(f) * s'(z_m); delta_i = (W_{i+1}^T delta_{i+1}) ⊙ s'(z_i);
-    grad W_i J = delta_i h_{i-1}^T. Without arguments it shows lecture 003's rain network and data.
-    Returns the widget: ``app.state`` (``RecipeState``), ``app.controls`` (first, back, forward,
-    last, play, step, neuron, example), ``app.view`` (the ``FigureView``), ``app.maps`` the heat maps.
+    grad W_i J = (1/n) delta_i h_{i-1}^T (``reduction="mean"``) or delta_i h_{i-1}^T (``"sum"``).
+    Without arguments it shows lecture 003's rain network and data. Change it with
+    ``app.set(step=k, neuron=j, example=e)`` (e counted from 1); ``app.state`` (``RecipeState``),
+    ``app.controls`` (first, back, forward, last, play, step, neuron, example), ``app.maps`` the heat maps.
     """
     if mlp is None and X is None and Y is None:
         mlp = datasets.rain_network()
@@ -346,4 +397,4 @@ def matrix_recipe(
     if X is None or Y is None:
         msg = "X and Y must both be given (examples as columns), got " + ("X=None" if X is None else "Y=None")
         raise ValueError(msg)
-    return MatrixRecipe(RecipeState(mlp, X, Y), scale=scale, theme=theme)  # type: ignore[arg-type]
+    return MatrixRecipe(RecipeState(mlp, X, Y, reduction), scale=scale, theme=theme)  # type: ignore[arg-type]

@@ -41,8 +41,10 @@ _NAME = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "identity": "g"}
 
 
 def _substituted(name: str, value: float) -> str:
-    """g'(z0) written with the number g(z0) put in, as the lecture's formula reads."""
+    """g'(z0) written with the number g(z0) put in, as the lecture's formula reads (a negative in
+    parentheses: 1 − (−0.9985)², not 1 − -0.9985²)."""
     v = fmt(value)
+    v = f"({v.replace('-', '−')})" if v.startswith("-") else v
     return {
         "sigmoid": f"{v} × (1 − {v})",
         "tanh": f"1 − {v}²",
@@ -93,16 +95,15 @@ class SigmoidState:
 class SigmoidExplorer(App):
     """The view: g and its tangent on the left, g' with its ceiling on the right."""
 
-    def __init__(self, state: SigmoidState, scale: float = 1.0, theme: str = "light") -> None:
-        view = FigureView((9.0, 3.4), scale=scale, theme=theme)
-        self._build(view, state)
+    def __init__(self, state: SigmoidState, scale: float | None = None, theme: str | None = None) -> None:
         controls = {
-            "z0": slider(r"$z_0$", state.z0, *Z_RANGE),
+            "z0": slider("z₀", state.z0, *Z_RANGE),
             "activation": _dropdown(state.activation),
         }
-        super().__init__(state, view, controls, columns=2)
+        super().__init__(state, controls, figsize=(9.0, 3.4), scale=scale, theme=theme, columns=2)
 
-    def _build(self, view: FigureView, state: SigmoidState) -> None:
+    def _build(self, view: FigureView) -> None:
+        state: SigmoidState = self.state
         with view.style():
             self.ax_g, self.ax_dg = view.figure.subplots(1, 2)
             for ax in (self.ax_g, self.ax_dg):
@@ -146,14 +147,27 @@ class SigmoidExplorer(App):
         self.point_dg.set_data([s.z0], [s.slope])
         self.slope_text.set_text(f"z0 = {fmt(s.z0, 2)}\nslope = {fmt(s.slope)}")
         g_, dg_ = _lhs(g.latex)[:-3], _lhs(g.derivative_latex)[:-3]  # without "(z)"
-        self.formulas.value = (
-            f"${g.latex}$, &nbsp; ${g.derivative_latex}$; &nbsp; the tangent at $z_0$: "
-            f"$y = {g_}(z_0) + {dg_}(z_0)\\,(z - z_0)$"
-        )
         name = _NAME[s.activation]
-        self.readout.value = (
-            f"at z₀ = {fmt(s.z0, 2)}: &nbsp; {name}(z₀) = {fmt(s.value)}, &nbsp; "
-            f"{name}'(z₀) = {_substituted(s.activation, s.value)} = {fmt(s.slope)} (the slope of the tangent)"
+        self.show_text(
+            formulas=(
+                f"${g.latex}$, &nbsp; ${g.derivative_latex}$; &nbsp; the tangent at $z_0$: "
+                f"$y = {g_}(z_0) + {dg_}(z_0)\\,(z - z_0)$"
+            ),
+            readout=(
+                f"at z₀ = {fmt(s.z0, 2)}: &nbsp; {name}(z₀) = {fmt(s.value)}, &nbsp; "
+                f"{name}'(z₀) = {_substituted(s.activation, s.value)} = {fmt(s.slope)} (the slope of the tangent)"
+            ),
+        )
+
+    def describe(self) -> str:
+        s: SigmoidState = self.state
+        name = _NAME[s.activation]
+        where, top = s.ceiling
+        ceiling = f"its maximum {top:g} at z = 0" if where is not None else f"at most {top:g}"
+        return (
+            f"Left: {s.activation} {name}(z) for z from -6 to 6; at z0 = {s.z0:.2f} it is {s.value:.3f}, "
+            f"its slope {name}'(z0) = {s.slope:.3f}, the tangent drawn as a dashed vermillion line. "
+            f"Right: the derivative {name}'(z), {ceiling}, with a dot at z0."
         )
 
 
@@ -164,15 +178,16 @@ def _dropdown(value: str) -> widgets.Dropdown:
 
 
 def sigmoid_explorer(
-    z0: float = 0.0, activation: str = "sigmoid", scale: float = 1.0, theme: str = "light"
+    z0: float = 0.0, activation: str = "sigmoid", scale: float | None = None, theme: str | None = None
 ) -> SigmoidExplorer:
     r"""sigma(z) and sigma'(z) = sigma(z) (1 - sigma(z)) with the tangent at z0 (lecture 000).
 
     A slider moves z0 (in [-6, 6]); readouts give sigma(z0) and sigma'(z0), the slope of the
     tangent y = sigma(z0) + sigma'(z0) (z - z0); the maximum 1/4 of sigma' at z = 0 is marked. The
     dropdown compares tanh (tanh' = 1 - tanh^2, ceiling 1), relu and identity.
-    ``scale`` enlarges the figure and fonts for a projector; ``theme`` is "light" or "dark".
-    The returned widget exposes ``.state`` (a ``SigmoidState``), ``.controls`` ("z0",
-    "activation"), ``.formulas`` (typeset), ``.readout`` (the numbers) and ``.view``.
+    ``scale`` enlarges the figure and fonts for a projector; ``theme`` is "light", "dark" or "auto"
+    (both default from ``$BPTEACH_SCALE`` / ``$BPTEACH_THEME``). The returned ``App`` changes with
+    ``app.set(z0=..., activation=...)``; it exposes ``.state`` (a ``SigmoidState``), ``.controls``,
+    ``.description`` (the figure in words), ``.formulas``, ``.readout`` and ``.view``.
     """
     return SigmoidExplorer(SigmoidState(z0, activation), scale=scale, theme=theme)

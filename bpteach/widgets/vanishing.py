@@ -27,6 +27,7 @@ import numpy as np
 from bpteach.activations import ACTIVATIONS, get_activation
 from bpteach.init import INIT_SCHEMES, default_scale
 from bpteach.matrix import MLP, MatrixRecord
+from bpteach.widgets._app import App, check_names
 from bpteach.widgets._base import COLORS, FigureView
 from bpteach.widgets._limits import unicode_log_labels, window_limits
 from bpteach.widgets._pathtext import PathTexts
@@ -79,12 +80,9 @@ class VanishingState:
         self.seed = _int_in(seed, "seed", 0, 2**31 - 1)
         self._compute()
 
-    def update(self, **settings: object) -> None:
+    def set(self, **settings: object) -> None:
         """Change some of depth, width, activation, init, init_scale, seed (checked), then recompute."""
-        unknown = set(settings) - {"depth", "width", "activation", "init", "init_scale", "seed"}
-        if unknown:
-            msg = f"update takes depth, width, activation, init, init_scale and seed, got {sorted(unknown)}"
-            raise TypeError(msg)
+        check_names(settings, ("depth", "width", "activation", "init", "init_scale", "seed"), "VanishingState.set")
         current = {
             "depth": self.depth,
             "width": self.width,
@@ -146,15 +144,35 @@ def _sci(v: float) -> str:
     return mantissa if e == 0 else rf"{mantissa} \times 10^{{{e}}}"
 
 
-class VanishingGradients(widgets.VBox):
+class VanishingGradients(App):
     """The view: depth, width, activation, init and its scale, seed; the log-scale plot; the remark."""
 
-    def __init__(self, state: VanishingState, scale: float = 1.0, theme: str = "light") -> None:
-        self.state = state
-        self.view = FigureView(figsize=(7.5, 4.0), scale=scale, theme=theme)
-        fig = self.view.figure
-        c = self.view.colors
-        with self.view.style():
+    def __init__(self, state: VanishingState, scale: float | None = None, theme: str | None = None) -> None:
+        controls = {
+            "depth": widgets.IntSlider(value=state.depth, min=2, max=MAX_DEPTH, description="depth m"),
+            "width": widgets.IntSlider(value=state.width, min=1, max=MAX_WIDTH, description="width"),
+            "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=state.activation, description="activation"),
+            "init": widgets.Dropdown(options=list(INIT_SCHEMES), value=state.init, description="init"),
+            "init_scale": widgets.FloatSlider(
+                value=state.init_scale, min=0.05, max=5.0, step=0.05, description="init scale"
+            ),
+            "seed": widgets.BoundedIntText(
+                value=state.seed, min=0, max=2**31 - 1, description="seed", layout=widgets.Layout(width="180px")
+            ),
+        }
+        c = controls
+        panel = widgets.VBox(
+            [
+                widgets.HBox([c["depth"], c["width"], c["seed"]]),
+                widgets.HBox([c["activation"], c["init"], c["init_scale"]]),
+            ]
+        )
+        super().__init__(state, controls, figsize=(7.5, 4.0), scale=scale, theme=theme, panel=panel)
+
+    def _build(self, view: FigureView) -> None:
+        fig = view.figure
+        c = view.colors
+        with view.style():
             # x runs over [0, 1] whatever the depth: a new depth moves artists, not the axes, so the
             # cached background (axes, log ticks, legend) stays valid and only the data are redrawn
             ax = self.ax = fig.add_axes((0.1, 0.1, 0.87, 0.66))
@@ -175,58 +193,26 @@ class VanishingGradients(widgets.VBox):
                 [],
                 "o-",
                 color=COLORS["negative"],
-                ms=4 * self.view.scale,
+                ms=4 * view.scale,
                 label=r"$\prod_{k \geq i}$ mean $|s'(z_k)|$",
             )
             (self.factor_line,) = ax.plot(
-                [], [], "s", color=COLORS["accent"], ms=4 * self.view.scale, label=r"mean $|s'(z_i)|$ of layer $i$"
+                [], [], "s", color=COLORS["accent"], ms=4 * view.scale, label=r"mean $|s'(z_i)|$ of layer $i$"
             )
-            ax.axhline(0.25, color=c["text"], ls=":", lw=0.8 * self.view.scale)
-            ax.axhline(1.0, color=c["grid"], ls="-", lw=1.0 * self.view.scale)
-            ax.set_xlabel("layer $i$ (1 = first, next to the input)", labelpad=14 * self.view.scale)
-            ax.legend(
-                loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False, fontsize=8.5 * self.view.scale
-            )
-            self.title = fig.text(0.5, 0.97, "", ha="center", va="top", fontsize=11 * self.view.scale, color=c["text"])
+            ax.axhline(0.25, color=c["text"], ls=":", lw=0.8 * view.scale)
+            ax.axhline(1.0, color=c["grid"], ls="-", lw=1.0 * view.scale)
+            ax.set_xlabel("layer $i$ (1 = first, next to the input)", labelpad=14 * view.scale)
+            ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False, fontsize=8.5 * view.scale)
+            self.title = fig.text(0.5, 0.97, "", ha="center", va="top", fontsize=11 * view.scale, color=c["text"])
             self.layer_labels = PathTexts(
-                ax, np.zeros((MAX_DEPTH, 2)), 8 * self.view.scale, c["text"], va="top", offset=(0, -4 * self.view.scale)
+                ax, np.zeros((MAX_DEPTH, 2)), 8 * view.scale, c["text"], va="top", offset=(0, -4 * view.scale)
             )
             self.layer_labels.collection.set_clip_on(False)  # under the axes
-        self.view.animate(*self.bars, self.product_line, self.factor_line, self.title, self.layer_labels.collection)
+        view.animate(*self.bars, self.product_line, self.factor_line, self.title, self.layer_labels.collection)
         self._ylim: tuple[float, float] | None = None
 
-        self.controls = {
-            "depth": widgets.IntSlider(value=state.depth, min=2, max=MAX_DEPTH, description="depth m"),
-            "width": widgets.IntSlider(value=state.width, min=1, max=MAX_WIDTH, description="width"),
-            "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=state.activation, description="activation"),
-            "init": widgets.Dropdown(options=list(INIT_SCHEMES), value=state.init, description="init"),
-            "init_scale": widgets.FloatSlider(
-                value=state.init_scale, min=0.05, max=5.0, step=0.05, description="init scale"
-            ),
-            "seed": widgets.BoundedIntText(
-                value=state.seed, min=0, max=2**31 - 1, description="seed", layout=widgets.Layout(width="180px")
-            ),
-        }
-        for name, control in self.controls.items():
-            control.observe(lambda change, name=name: self._on_change(name, change["new"]), names="value")
-        self.readout = widgets.HTMLMath()
-        c = self.controls
-        super().__init__(
-            [
-                widgets.HBox([c["depth"], c["width"], c["seed"]]),
-                widgets.HBox([c["activation"], c["init"], c["init_scale"]]),
-                self.view.image,
-                self.readout,
-            ]
-        )
-        self.redraw()
-
-    def _on_change(self, name: str, value: object) -> None:
-        self.state.update(**{name: value})
-        self.redraw()
-
-    def redraw(self) -> None:
-        state = self.state
+    def _draw(self) -> None:
+        state: VanishingState = self.state
         m = state.depth
         norms = np.array([state.norms[i] for i in range(1, m + 1)])
         products = np.array([state.products[i] for i in range(1, m + 1)])
@@ -260,16 +246,28 @@ class VanishingGradients(widgets.VBox):
         self.title.set_text(
             f"{state.activation}, {state.init} init (scale {state.init_scale:g}), {m} layers of width {state.width}"
         )
-        self.readout.value = (
-            f"$\\|\\nabla_{{W_1}} J\\| \\,/\\, \\|\\nabla_{{W_{{{m}}}}} J\\| = {_sci(state.ratio)}$: "
-            f"<b>{state.verdict}</b>.<br>"
-            f"Product of the derivative factors from the output back to layer 1: "
-            f"$\\prod_{{k=1}}^{{{m}}} \\mathrm{{mean}}\\,|s'(z_k)| = {_sci(state.products[1])}$.<br>"
-            "Lecture 001: $\\partial x^{(l+1)} / \\partial x^{(l)} = \\phi'(z^{(l+1)})\\, W^{(l+1)}$, so every layer "
-            "multiplies the backward signal by $\\phi'$ (and by $W$): $|\\phi'|$ small (the sigmoid's is at most "
-            "1/4, the dotted line) makes the gradients vanish, $|\\phi'|\\,\\|W\\|$ large makes them explode."
+        self.show_text(
+            formulas=(
+                f"$\\|\\nabla_{{W_1}} J\\| \\,/\\, \\|\\nabla_{{W_{{{m}}}}} J\\| = {_sci(state.ratio)}$: "
+                f"<b>{state.verdict}</b>.<br>"
+                f"Product of the derivative factors from the output back to layer 1: "
+                f"$\\prod_{{k=1}}^{{{m}}} \\mathrm{{mean}}\\,|s'(z_k)| = {_sci(state.products[1])}$.<br>"
+                "Lecture 001: $\\partial x^{(l+1)} / \\partial x^{(l)} = \\phi'(z^{(l+1)})\\, W^{(l+1)}$, so every "
+                "layer multiplies the backward signal by $\\phi'$ (and by $W$): $|\\phi'|$ small (the sigmoid's is at "
+                "most 1/4, the dotted line) makes the gradients vanish, $|\\phi'|\\,\\|W\\|$ large makes them explode."
+            )
         )
-        self.view.render()
+
+    def describe(self) -> str:
+        s: VanishingState = self.state
+        m = s.depth
+        return (
+            f"Log-scale plot for {s.activation} with {s.init} initialisation (scale {s.init_scale:g}), {m} layers of "
+            f"width {s.width}: bars are the gradient norms of layers 1 to {m}, from {s.norms[1]:.2g} at layer 1 to "
+            f"{s.norms[m]:.2g} at layer {m}, a ratio of {s.ratio:.2g}; {s.verdict}. The vermillion line is the "
+            f"product of the mean derivative factors from the output back to each layer, {s.products[1]:.2g} at "
+            f"layer 1."
+        )
 
 
 def vanishing_gradients(
@@ -279,16 +277,15 @@ def vanishing_gradients(
     init: str = "normal",
     init_scale: float | None = None,
     seed: int = 0,
-    scale: float = 1.0,
-    theme: str = "light",
+    scale: float | None = None,
+    theme: str | None = None,
 ) -> VanishingGradients:
     r"""Per-layer gradient norms ||grad W_i J|| at initialisation, on a log scale (lectures 001, 004).
 
     delta_i = (W_{i+1}^T delta_{i+1}) ⊙ s'(z_i) multiplies in one factor s'(z_i) per layer, so with
     the sigmoid (s' <= 1/4) the first layer's gradient is orders of magnitude smaller than the
-    last's; relu with He initialisation keeps it. Returns the widget: ``app.state``
-    (``VanishingState``), ``app.controls`` (depth, width, activation, init, init_scale, seed),
-    ``app.view``, ``app.readout``.
+    last's; relu with He initialisation keeps it. Change it with ``app.set(depth=..., width=...,
+    activation=..., init=..., init_scale=..., seed=...)``; ``app.state`` is the ``VanishingState``.
     """
     state = VanishingState(depth, width, activation, init, init_scale, seed)
     return VanishingGradients(state, scale=scale, theme=theme)

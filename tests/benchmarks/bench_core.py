@@ -114,7 +114,7 @@ def ratios(matrix_times: dict[str, float], quick: bool) -> None:
     if not quick:
         cases["784-128-10, batch 64"] = mnist_sized()
     for name, (mlp, X, Y) in cases.items():
-        net = mlp.to_network()
+        net = bp.to_network(mlp)
         t_node = best_time(lambda net=net, X=X, Y=Y: net.backpropagate(X, Y), min_seconds=0.5, repeats=2)
         t_matrix = matrix_times[name]
         print(f"  {name:<22} node {t_node:.3e} s / matrix {t_matrix:.3e} s = {t_node / t_matrix:8.1f}x")

@@ -1,0 +1,261 @@
+"""The facts lectures 01-04 state, computed here independently, and tied to the stored notebooks.
+
+Each test computes a claim from scratch (plain Python or numpy loops, finite differences, closed
+forms counted by hand), never by the code the lecture demonstrates, and where the lecture prints
+the number, checks that the stored notebook shows the same number: prose, output and fact cannot
+drift apart without a failure here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bpteach as bp
+
+LECTURES = Path(__file__).resolve().parents[1] / "lectures"
+
+
+def s(v: float) -> float:
+    return 1.0 / (1.0 + math.exp(-v))
+
+
+def ds(v: float) -> float:
+    return s(v) * (1.0 - s(v))
+
+
+def notebook_text(name: str) -> tuple[str, str]:
+    """(all markdown, all stored stdout) of a lecture notebook."""
+    nb = json.loads((LECTURES / f"{name}.ipynb").read_text(encoding="utf-8"))
+    markdown, stdout = [], []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            markdown.append("".join(cell["source"]))
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                stdout.append("".join(out["text"]))
+    return "\n".join(markdown), "\n".join(stdout)
+
+
+# --------------------------------------------------------------------------- lecture 01
+def test_the_bound_holds_for_the_product_of_sigma_prime_factors():
+    # sigma'(z) <= 1/4 with equality only at 0, so any product of L factors is <= 4^-L
+    rng = np.random.default_rng(7)
+    for L in (1, 3, 10):
+        for _ in range(200):
+            zs = rng.normal(0.0, 3.0, L)
+            assert math.prod(ds(z) for z in zs) <= 0.25**L
+        assert math.prod(ds(0.0) for _ in range(L)) == 0.25**L
+    _, out = notebook_text("01_sigmoid")
+    assert f"(1/4)^10 = {0.25**10:.3g}" in out
+
+
+def _backward_signal_sizes(Ws: list[np.ndarray], x: np.ndarray, y: float) -> list[float]:
+    """|delta_l| for l = 1..m of a bias-free sigmoid network with J = 1/2 (y - a)^2, by loops."""
+    h, zs = [x], []
+    for W in Ws:
+        z = [sum(W[r, c] * h[-1][c] for c in range(W.shape[1])) for r in range(W.shape[0])]
+        zs.append(z)
+        h.append([s(v) for v in z])
+    delta = [(h[-1][0] - y) * ds(zs[-1][0])]
+    sizes = [abs(delta[0])]
+    for l in range(len(Ws) - 2, -1, -1):
+        W_next = Ws[l + 1]
+        delta = [
+            sum(W_next[r, c] * delta[r] for r in range(W_next.shape[0])) * ds(zs[l][c]) for c in range(W_next.shape[1])
+        ]
+        sizes.append(math.sqrt(sum(d * d for d in delta)))
+    return sizes[::-1]
+
+
+def test_small_weights_shrink_the_backward_signal_and_large_ones_can_grow_it():
+    x = np.array([1.0, 1.0])
+    rng = np.random.default_rng(0)  # the lecture's draw
+    small = [rng.normal(0.0, 0.5, size=(2, 2)) for _ in range(10)] + [rng.normal(0.0, 0.5, size=(1, 2))]
+    large = [np.array([[4.0, -4.0], [-4.0, 4.0]])] * 10 + [np.array([[4.0, -4.0]])]
+    shrink = _backward_signal_sizes(small, x, 1.0)
+    grow = _backward_signal_sizes(large, x, 1.0)
+    assert shrink[0] / shrink[-1] < 1e-6
+    # every neuron at z = 0: delta_out = (1/2 - 1) / 4, then W^T doubles it per layer after the 1/4
+    assert grow[-1] == pytest.approx(0.125, rel=1e-15)
+    assert grow[0] / grow[-1] == pytest.approx(2**9 * math.sqrt(2), rel=1e-12)
+    markdown, out = notebook_text("01_sigmoid")
+    assert f"ratio {grow[0] / grow[-1]:.3g}" in out
+    assert f"ratio {shrink[0] / shrink[-1]:.3g}" in out
+    assert "every sigmoid layer shrinks the backward signal" not in markdown
+    assert "shrinks by at least" not in markdown
+
+
+def test_the_warm_up_gradient_is_x_plus_2y_not_the_sources_typo():
+    def f(x, y):
+        return x**2 + x * y + y**2
+
+    eps = 1e-6
+    for x, y in product((-1.5, 0.0, 1.0, 2.5), repeat=2):
+        df_dy = (f(x, y + eps) - f(x, y - eps)) / (2 * eps)
+        df_dx = (f(x + eps, y) - f(x - eps, y)) / (2 * eps)
+        assert df_dx == pytest.approx(2 * x + y, abs=1e-8)
+        assert df_dy == pytest.approx(x + 2 * y, abs=1e-8)
+    assert abs(1.0 + 2 * 2.0 - 3 * 2.0) > 0.5  # at (1, 2) the typo y + 2y is visibly wrong
+    markdown, out = notebook_text("01_sigmoid")
+    assert "x + 2y" in markdown and "y + 2y" in markdown  # the correct form, and the typo named
+    assert "numerical gradient at (1, 2): (4.000000, 5.000000)" in out
+
+
+# --------------------------------------------------------------------------- lecture 02
+def test_log_loss_with_a_sigmoid_output_cancels_sigma_prime_and_squared_error_does_not():
+    x, y = np.array([1.0, 0.5]), 1.0
+    eps = 1e-6
+    rng = np.random.default_rng(3)
+    for w in [np.array([-4.0, -4.0]), *rng.normal(0.0, 2.0, (5, 2))]:
+
+        def log_loss(w):
+            a = s(float(w @ x))
+            return -(y * math.log(a) + (1 - y) * math.log(1 - a))
+
+        def half_sq(w):
+            return 0.5 * (y - s(float(w @ x))) ** 2
+
+        fd_log = np.array([(log_loss(w + eps * e) - log_loss(w - eps * e)) / (2 * eps) for e in np.eye(2)])
+        fd_sq = np.array([(half_sq(w + eps * e) - half_sq(w - eps * e)) / (2 * eps) for e in np.eye(2)])
+        a = s(float(w @ x))
+        np.testing.assert_allclose(fd_log, (a - y) * x, atol=1e-8)  # no sigma'
+        np.testing.assert_allclose(fd_sq, (a - y) * a * (1 - a) * x, atol=1e-8)  # sigma' stays
+    a = s(-6.0)
+    ratio = np.linalg.norm((a - 1) * x) / np.linalg.norm((a - 1) * a * (1 - a) * x)
+    assert ratio == pytest.approx(1 / (a * (1 - a)))
+    markdown, out = notebook_text("02_logistic_unit")
+    assert f"ratio of their sizes: {ratio:.0f}" in out
+    assert "**Logistic regression** is this unit *fitted by maximum\n  likelihood*" in markdown
+    assert "Logistic regression** is this neuron with $\\varphi = \\sigma$" not in markdown
+
+
+# --------------------------------------------------------------------------- lecture 03
+def _two_layer_case(seed: int, phi: str, phi_out: str):
+    rng = np.random.default_rng(seed)
+    d, k = 3, 4
+    return rng.normal(0, 1, (k, d)), rng.normal(0, 1, k), rng.normal(0, 1, d), float(rng.uniform()), phi, phi_out
+
+
+ACT = {
+    "sigmoid": (s, ds),
+    "tanh": (math.tanh, lambda v: 1 - math.tanh(v) ** 2),
+    "identity": (lambda v: v, lambda v: 1.0),
+}
+
+
+@pytest.mark.parametrize(("phi", "phi_out"), [("sigmoid", "sigmoid"), ("tanh", "identity"), ("tanh", "sigmoid")])
+def test_the_derived_two_layer_squared_loss_gradient_matches_finite_differences(phi, phi_out):
+    W1, W2, x0, y, phi, phi_out = _two_layer_case(11, phi, phi_out)
+    g, dg = ACT[phi]
+    go, dgo = ACT[phi_out]
+
+    def L(W1, W2):
+        x1 = [g(float(W1[k] @ x0)) for k in range(W1.shape[0])]
+        return 0.5 * (y - go(float(W2 @ np.array(x1)))) ** 2
+
+    z1 = W1 @ x0
+    x1 = np.array([g(v) for v in z1])
+    z2 = float(W2 @ x1)
+    f = go(z2)
+    eps = 1e-6
+    for k in range(W1.shape[0]):
+        # dL/dW_k^(1) = -(y - f) phi_out'(z2) W_k^(2) phi'(z_k^(1)) x^(0)
+        formula = -(y - f) * dgo(z2) * W2[k] * dg(z1[k]) * x0
+        fd = np.zeros_like(x0)
+        for c in range(x0.size):
+            E = np.zeros_like(W1)
+            E[k, c] = eps
+            fd[c] = (L(W1 + E, W2) - L(W1 - E, W2)) / (2 * eps)
+        np.testing.assert_allclose(formula, fd, atol=1e-8)
+    fd2 = np.array([(L(W1, W2 + eps * e) - L(W1, W2 - eps * e)) / (2 * eps) for e in np.eye(W2.size)])
+    np.testing.assert_allclose(-(y - f) * dgo(z2) * x1, fd2, atol=1e-8)
+
+
+def test_lecture_03_shows_the_squared_loss_gradient_with_its_numbers():
+    # the lecture's case: lecture000 weights, first example, target 1, sigmoid everywhere
+    W1, W2, x0, t = np.array([[0.5, -0.3], [-0.4, 0.8]]), np.array([0.7, -0.6]), np.array([1.0, 0.5]), 1.0
+    z1 = W1 @ x0
+    f = s(float(W2 @ [s(v) for v in z1]))
+    row1 = [-(t - f) * ds(float(W2 @ [s(v) for v in z1])) * W2[0] * ds(z1[0]) * xi for xi in x0]
+    markdown, out = notebook_text("03_two_layer_gradient")
+    assert "dL/dW1_1 formula: " + str(np.round(np.array(row1), 6)) in out
+    assert "garbled" in markdown and "x^{(0)}" in markdown
+
+
+def test_fan_in_scaling_keeps_the_spread_of_z_independent_of_width():
+    rng = np.random.default_rng(5)
+    for m in (10, 100, 1000):
+        x = rng.choice([-1.0, 1.0], size=m)
+        z_fan = np.array([rng.normal(0.0, 1.0 / math.sqrt(m), m) @ x for _ in range(4000)])
+        z_raw = np.array([rng.normal(0.0, 1.0, m) @ x for _ in range(4000)])
+        assert z_fan.std() == pytest.approx(1.0, rel=0.05)
+        assert z_raw.std() == pytest.approx(math.sqrt(m), rel=0.05)
+    markdown, _ = notebook_text("03_two_layer_gradient")
+    assert "**fan-in**" in markdown
+
+
+# --------------------------------------------------------------------------- lecture 04
+ARCS = {(1, 3): 0.15, (1, 4): -0.25, (2, 3): 0.20, (2, 4): 0.10, (3, 5): 0.40, (3, 6): -0.35, (4, 5): 0.30}
+ARCS |= {(4, 6): 0.55, (5, 7): 0.50, (6, 7): -0.45}
+BIAS = {3: 0.1, 4: -0.2, 5: 0.05, 6: 0.3, 7: -0.1}
+ORDER = [3, 4, 5, 6, 7]
+
+
+def _node_level(bias: dict, x: tuple, y: float) -> tuple[float, dict]:
+    """J = (y - a_7)^2 and Delta_j of lecture 002's network with biases, written out by hand."""
+    a, inn = {1: x[0], 2: x[1]}, {}
+    for j in ORDER:
+        inn[j] = sum(w * a[i] for (i, k), w in ARCS.items() if k == j) + bias[j]
+        a[j] = s(inn[j])
+    delta = {7: -2 * (y - a[7]) * ds(inn[7])}
+    for j in (6, 5, 4, 3):
+        delta[j] = ds(inn[j]) * sum(w * delta[k] for (i, k), w in ARCS.items() if i == j)
+    return (y - a[7]) ** 2, delta
+
+
+def test_the_gradient_of_a_bias_is_the_neurons_delta():
+    x, y = (1.0, 0.5), 1.0
+    _, delta = _node_level(BIAS, x, y)
+    rec = bp.Network(ARCS, inputs=[1, 2], outputs=[7], bias=BIAS).backpropagate(np.array(x), [y])
+    eps = 1e-6
+    for j in BIAS:
+        up, down = dict(BIAS), dict(BIAS)
+        up[j] += eps
+        down[j] -= eps
+        fd = (_node_level(up, x, y)[0] - _node_level(down, x, y)[0]) / (2 * eps)
+        assert fd == pytest.approx(delta[j], abs=1e-9)
+        assert rec.grad_bias[j] == pytest.approx(delta[j], rel=1e-12)
+    _, out = notebook_text("04_node_level")
+    for j in BIAS:
+        assert f" {j}   {delta[j]:+.8f}   {delta[j]:+.8f}" in out
+
+
+def _counts_width2(depth: int) -> tuple[int, int]:
+    """Multiplications for a width-2 network with `depth` hidden layers and one output, by hand.
+
+    Back-propagation: 1 for Delta_out; 2 for each neuron of the last hidden layer (one outgoing
+    arc), 3 for each other hidden neuron (two); 1 per arc (4 depth + 2 arcs): 10 depth + 1.
+    Path by path: an arc into layer k has 2^(depth - k) paths to the output, each of depth - k + 1
+    arcs and so 2 (depth - k + 1) + 2 multiplications; the two arcs into the output have 2 each.
+    """
+    backprop = 1 + 2 * 2 + 3 * 2 * (depth - 1) + (4 * depth + 2)
+    paths = 2 * 2 + sum(4 * 2 ** (depth - k) * (2 * (depth - k + 1) + 2) for k in range(1, depth + 1))
+    return backprop, paths
+
+
+def test_the_dynamic_programming_counts():
+    assert _counts_width2(2) == (21, 68)  # the 7-neuron network, counted in the lecture's bullets
+    _, out = notebook_text("04_node_level")
+    assert "multiplications: back-propagation 21, each weight separately 68" in out
+    for depth in (2, 4, 8):
+        n_bp, n_paths = _counts_width2(depth)
+        assert (
+            f"{depth} hidden layers, {4 * depth + 2} arcs: back-propagation {n_bp}, each weight separately {n_paths}"
+            in out
+        )
