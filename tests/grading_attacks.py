@@ -37,16 +37,12 @@ import pytest
 from conftest import SYSTEM_SKIP
 
 import bpteach
+from bpteach.grading import EXERCISES
 
 EXERCISE_DIR = Path(__file__).resolve().parents[1] / "exercises"
 SOURCE = EXERCISE_DIR / "02_logistic_unit.ipynb"
-FULL = {
-    "ex02_sigmoid": 2.0,
-    "ex02_sigmoid_derivative": 2.0,
-    "ex02_unit_output": 1.0,
-    "ex02_unit_gradient": 3.0,
-    "ex02_batch_gradient": 2.0,
-}
+# points per part as the spec gives them (every part of the source notebook earns them)
+FULL = {p.grade_id: float(p.points) for p in EXERCISES["02_logistic_unit"].parts}
 BATCH_LOST = {**FULL, "ex02_batch_gradient": 0.0}
 NONE = dict.fromkeys(FULL, 0.0)
 CLASSMATE_SECRET = "CLASSMATE-SECRET-5e1f0c2a"

@@ -1,6 +1,6 @@
 """Red team, harming others and outliving the limits: processes left behind, signals, fork loops,
 memory spread over many processes, a full /tmp, disabled timers, floods, a crashed interpreter.
-One grading run of a class of two honest students and the attackers (exercise 02, 10 points).
+One grading run of a class of two honest students and the attackers (exercise 02).
 
 Two kinds of attacker:
 - *probes* measure a limit and, when it does not hold, raise ``RuntimeError("LEAK ...")`` in
@@ -246,7 +246,7 @@ def batch_gradient(w, X, y):
 """
 )
 
-# Megabytes without end into the result pipe, from the last part.
+# Megabytes without end into the result pipe, from batch_gradient (two independent parts follow it).
 RESULT_FLOOD = """
 import os
 
@@ -263,7 +263,7 @@ def batch_gradient(w, X, y):
         pass
 """
 
-# A recursion limit raised past the C stack: the interpreter itself crashes (SIGSEGV) in the last part.
+# The recursion limit raised to 10**8: the interpreter recurses until the memory or the time runs out.
 DEEP_RECURSION = """
 import sys
 
@@ -356,8 +356,23 @@ def test_junk_in_the_result_pipe_changes_nothing(run, attacker):
     assert run.points[f"{attacker}.ipynb"] == FULL
 
 
-@pytest.mark.parametrize("attacker", ["result_flood", "deep_recursion", "cpu_burners"])
-def test_a_wrecked_last_part_costs_that_part_only(run, attacker):
+LATER_PARTS_LOST = pytest.mark.xfail(
+    strict=True,
+    reason="fairness gap (grader to fix): a part that ends its box (too much output, the interpreter "
+    "crashing, the watchdog) loses every later part too, even parts that never call it "
+    "(logloss_gradient and tanh_derivative here)",
+)
+
+
+@pytest.mark.parametrize(
+    "attacker",
+    [
+        pytest.param("result_flood", marks=LATER_PARTS_LOST),
+        pytest.param("deep_recursion", marks=LATER_PARTS_LOST),
+        "cpu_burners",
+    ],
+)
+def test_a_wrecked_part_costs_that_part_only(run, attacker):
     assert run.points[f"{attacker}.ipynb"] == BATCH_LOST
 
 

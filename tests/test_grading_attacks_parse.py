@@ -2,8 +2,8 @@
 the submission's file name. One grading run of a class with honest students, hostile notebooks
 and hostile files; every one is graded (or refused with a reason) and the run completes.
 
-Exercise 02 has 5 parts: sigmoid 2, sigmoid_derivative 2, unit_output 1, unit_gradient 3,
-batch_gradient 2 points.
+Exercise 02's parts begin with sigmoid 2, sigmoid_derivative 2, unit_output 1, unit_gradient 3,
+batch_gradient 2 points (the attacks replace those; the later parts stay as in the source).
 """
 
 from __future__ import annotations
@@ -84,13 +84,7 @@ def batch_gradient(w, X, y):
     return np.broadcast_to(np.float64(0.5), (2**40,))
 """,
 }
-ODD_VALUES_POINTS = {
-    "ex02_sigmoid": 0.0,
-    "ex02_sigmoid_derivative": 2.0,
-    "ex02_unit_output": 0.0,
-    "ex02_unit_gradient": 3.0,
-    "ex02_batch_gradient": 0.0,
-}
+ODD_VALUES_POINTS = {**FULL, "ex02_sigmoid": 0.0, "ex02_unit_output": 0.0, "ex02_batch_gradient": 0.0}
 
 # NaN, infinity, negative zero and a dict of a million entries
 SPECIAL_FLOATS = {
@@ -141,7 +135,9 @@ def many_objects(n: int) -> bytes:
 
 
 def invalid_utf8() -> bytes:
-    return json.dumps(nb02()).encode().replace(b"sigma(z) = 1", b"sigma(z) \xff\xfe 1", 1)
+    data = json.dumps(nb02()).encode()
+    assert data.startswith(b'{"cells": [')
+    return data.replace(b'{"cells": [', b'{"note": "\xff\xfe", "cells": [', 1)
 
 
 def lone_surrogate() -> bytes:

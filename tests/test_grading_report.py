@@ -309,6 +309,7 @@ def test_a_bad_grades_file_is_refused_with_a_clear_message(tmp_path, capsys, con
 
 def test_the_page_of_a_real_grading_run(tmp_path):
     """Three notebooks of exercise 02 graded for real: the source, the released copy, one mistake."""
+    from bpteach.grading import EXERCISES
     from bpteach.grading.grader import grade
     from bpteach.grading.notebook import release_notebook
 
@@ -318,12 +319,13 @@ def test_the_page_of_a_real_grading_run(tmp_path):
     (tmp_path / "linear.ipynb").write_text(source.read_text().replace("return sigmoid(w @ x)", "return w @ x"))
     grade(sorted(tmp_path.glob("*.ipynb")), out=tmp_path / "grades.csv", jobs=2, seed=3)
     p = Page(write_report(tmp_path / "grades.json", tmp_path / "report.html").read_text())
-    # totals: full 10, linear 10 - 1 (unit_output), stub 0
-    assert p.table_after("points")[1] == ["submissions", "1", *["0"] * 8, "1", "1"]
+    # totals: full m, linear m - 1 (unit_output is worth 1), stub 0
+    m = int(EXERCISES["02_logistic_unit"].max_points)
+    assert p.table_after("points")[1] == ["submissions", "1", *["0"] * (m - 2), "1", "1"]
     output = p.table_after("points", 3)  # parts in notebook order: sigmoid, derivative, unit_output
     assert output == [["points", "0", "1"], ["submissions", "2", "1"]]
     mistakes = [t for t in p.tables if t[0][0] == "mistake"]
-    assert len(mistakes) == 5  # every part has a mistake: the stub's
+    assert len(mistakes) == len(EXERCISES["02_logistic_unit"].parts)  # every part has one: the stub's
     stub = "not written yet: replace the raise NotImplementedError line with your code"
     assert [row[:2] for row in mistakes[0][1:]] == [[stub, "1"]]
     assert [row[1] for row in mistakes[2][1:]] == ["1", "1"]
