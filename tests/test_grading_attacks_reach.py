@@ -384,6 +384,37 @@ def sigmoid_derivative(z):
 """,
 }
 
+# A part that fails on purpose makes the grader run the later parts again with references in the
+# student's process. A thief writes none of the hard parts: each calls the failed sigmoid (so it is
+# graded again) and returns what the reference of its own part, if it is within reach, returns.
+THIEF = """
+import gc
+
+
+def _reference(name):
+    for o in gc.get_objects():
+        if isinstance(o, dict) and o.get("__name__") == "__reference__" and callable(o.get(name)):
+            return o[name]
+    raise NotImplementedError("not written")
+
+
+def {func}(*args):
+    sigmoid(np.zeros(1))  # calls the earlier part that failed
+    return _reference("{func}")(*args)
+"""
+WRONG_SIGMOID = "def sigmoid(z):\n    return np.zeros_like(np.asarray(z, dtype=float))\n"
+HEIST = {
+    "sigmoid": WRONG_SIGMOID,
+    **{f: THIEF.format(func=f) for f in ("unit_gradient", "batch_gradient", "logloss_gradient", "tanh_derivative")},
+}
+# the same with a second culprit late in the notebook, so that references up to it are sent
+HEIST_LATE_CULPRIT = {
+    "sigmoid": WRONG_SIGMOID,
+    **{f: THIEF.format(func=f) for f in ("unit_gradient", "batch_gradient")},
+    "logloss_gradient": "def logloss_gradient(w, x, t):\n    raise NotImplementedError\n",
+    "tanh_derivative": "def tanh_derivative(z):\n    return logloss_gradient(z, z, z)\n",
+}
+
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
@@ -396,13 +427,15 @@ def run(tmp_path_factory):
         "rebind_harness.ipynb": with_cells(batch_gradient=course.code(REBIND_HARNESS)),
         "forge_record.ipynb": with_cells(batch_gradient=FORGE_RECORD),
         "reference_exfil.ipynb": with_cells(**REFERENCE_EXFIL),
+        "heist.ipynb": with_cells(**HEIST),
+        "heist_late_culprit.ipynb": with_cells(**HEIST_LATE_CULPRIT),
         "classmate2.ipynb": honest(),
     }
     return grade_class(course, subs, timeout=8.0)
 
 
 def test_the_run_is_contained(run):
-    assert_contained(run, 8)
+    assert_contained(run, 10)
 
 
 def test_honest_classmates_get_full_marks(run):
@@ -453,3 +486,11 @@ def test_a_part_graded_with_the_reference_in_place_cannot_read_it(run):
     text = run.text("reference_exfil.ipynb")
     assert "REFERENCE" not in text, text
     assert run.points["reference_exfil.ipynb"] == {**FULL, "ex02_sigmoid": 0.0}
+
+
+@pytest.mark.parametrize("attacker", ["heist", "heist_late_culprit"])
+def test_a_part_graded_again_cannot_return_its_own_reference(run, attacker):
+    # earned: sigmoid_derivative and unit_output, right once the reference sigmoid stands in;
+    # nothing for the parts that only call the reference of themselves
+    earned = {"ex02_sigmoid_derivative", "ex02_unit_output"}
+    assert run.points[f"{attacker}.ipynb"] == {g: (p if g in earned else 0.0) for g, p in FULL.items()}

@@ -287,23 +287,23 @@ class Grader:
         if not again:
             return
         order = [p.grade_id for p in exercise.parts]
-        upto = max(order.index(g) for g in again)
-        retry = {
-            **job,
-            "parts": [
-                {**p, "substitute": [exercise.by_id[g].func for g in again[p["id"]]]}
-                for p in job["parts"]
-                if p["id"] in again
-            ],
-            "reference_cells": [
-                exercise.preamble,
-                *(battery.references[g] for g in order[:upto] if g in battery.references),
-            ],
-        }
-        second = self._execute(retry)
         for gid, culprits in again.items():
-            part = exercise.by_id[gid]
-            redo = self._verdict(part, battery, second, present)
+            # one box per part graded again, holding the references up to its last culprit (they may
+            # call the parts before them) and nothing later: never the reference of a part it grades
+            upto = max(order.index(c) for c in culprits) + 1
+            retry = {
+                **job,
+                "parts": [
+                    {**p, "substitute": [exercise.by_id[g].func for g in culprits]}
+                    for p in job["parts"]
+                    if p["id"] == gid
+                ],
+                "reference_cells": [
+                    exercise.preamble,
+                    *(battery.references[g] for g in order[:upto] if g in battery.references),
+                ],
+            }
+            redo = self._verdict(exercise.by_id[gid], battery, self._execute(retry), present)
             names = ", ".join(f"{exercise.by_id[g].func}() ({g})" for g in culprits)
             redo.notes.append(
                 f"graded with the reference {names} in place of yours, which already lost its points: "
