@@ -271,3 +271,23 @@ def test_a_submission_cannot_write_files(grader, tmp_path):
     assert "an error: FileNotFoundError: [Errno 2] No such file or directory" in str(result)  # not in the box
     assert target.read_text() == "real grades\n"
     assert not (tmp_path / "new.txt").exists()
+
+
+def test_without_bubblewrap_grade_refuses_and_says_how_to_install_it(monkeypatch, tmp_path, capsys):
+    from bpteach.cli import main
+    from bpteach.grading import sandbox
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(sandbox.SandboxUnavailable, match="apt-get install bubblewrap"):
+        Grader("02_logistic_unit")
+    sub = tmp_path / "s.ipynb"
+    sub.write_bytes(SOURCE.read_bytes())
+    assert main(["grade", str(sub), "--out", str(tmp_path / "g.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to run students' code without a sandbox" in err and "apt-get install bubblewrap" in err
+    assert not (tmp_path / "g.csv").exists()
+    # the instructor's own notebook, trusted: graded without bubblewrap, and the command says so
+    assert main(["grade", str(sub), "--out", str(tmp_path / "g.csv"), "--no-sandbox", "--seed", "1"]) == 0
+    out = capsys.readouterr()
+    assert "--no-sandbox: the notebooks' code runs as you" in out.err
+    assert f"{sub}: {TOTAL:g}/{TOTAL:g}" in out.out
