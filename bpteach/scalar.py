@@ -119,7 +119,8 @@ class Value:
     ``v.op`` the operation that made v ("" for a leaf), ``v.parents`` its inputs and ``v.local``
     the local derivatives d v / d parent, one per parent, computed by the forward.
     Operators: ``+ - * /`` with Values or numbers on either side, ``v ** p`` for a number p,
-    ``-v``; methods ``exp log sigmoid tanh relu max``.
+    ``-v``; methods ``exp log sigmoid tanh relu max``. Values compare by identity (``==`` is not
+    an operation here), so a Value can key a dict.
     """
 
     __slots__ = ("_data", "_local", "_parent_versions", "_parents", "_version", "grad", "label", "op")
