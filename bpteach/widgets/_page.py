@@ -61,7 +61,12 @@ _SCRIPT = r"""(function (img) {
     if (!root.isConnected) { observer.disconnect(); themeObserver.disconnect(); return; }
     root.querySelectorAll('.widget-slider, .widget-hslider').forEach(function (s) {
       var label = s.querySelector('.widget-label');
-      s.querySelectorAll('.noUi-handle').forEach(function (h) { name(h, label && label.textContent.trim()); });
+      var text = label && label.textContent.trim();
+      s.querySelectorAll('.noUi-handle').forEach(function (h) { name(h, text); });
+      s.querySelectorAll('.widget-readout[contenteditable]').forEach(function (r) {
+        if (!r.getAttribute('role')) r.setAttribute('role', 'textbox');
+        name(r, text && text + ', typed value');
+      });
     });
     root.querySelectorAll('.widget-play button').forEach(function (b) {
       var icon = b.querySelector('i');

@@ -603,11 +603,13 @@ class TrainingDashboard(App):
         norms = ", ".join(f"{h.grad_norms[-1].get(i, 0.0):.2g}" for i in range(1, state.model.m + 1))
         stopped = f" Training stopped: {h.message}." if h.stop_reason is not None else ""
         return (
-            f"Four panels after epoch {state.epoch} on {s['dataset']} data: top left, the plane with the training "
+            f"Four panels after epoch {state.epoch} on {s['dataset']} data, network {state.model.sizes} trained with "
+            f"learning rate {s['lr']:g}, batch {s['batch_size'] or 'all'}, momentum {s['momentum']:g}, weight decay "
+            f"{s['weight_decay']:g}: top left, the plane with the training "
             f"points (filled) and test points (hollow) over the network's p(y = 1 | x), train accuracy "
             f"{state.accuracy(state.X_train, state.Y_train):.0%}, test accuracy "
-            f"{state.accuracy(state.X_test, state.Y_test):.0%}; top right, the network {state.model.sizes} with "
-            f"its weights as lines; bottom left, the loss per epoch on a log scale, train {h.losses[-1]:.3g}, "
+            f"{state.accuracy(state.X_test, state.Y_test):.0%}; top right, the network with its weights as lines; "
+            f"bottom left, the loss per epoch on a log scale, train {h.losses[-1]:.3g}, "
             f"test {state.test_losses[-1]:.3g}; bottom right, the gradient norm per layer: {norms}.{stopped}"
         )
 

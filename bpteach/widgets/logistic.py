@@ -259,11 +259,19 @@ class LogisticUnit(App):
         shown = "p(y = 1 | x) as shading" if s.output == "sigmoid" else "the perceptron's step output as shading"
         return (
             f"Left: the plane of the inputs x1, x2 with {s.n} examples (circles y = 1, squares y = 0), "
-            f"{shown} and the boundary line {fmt(s.w1, 2)} x1 + {fmt(s.w2, 2)} x2 + {fmt(s.b, 2)} = 0; "
+            f"{shown} and the boundary line {_signed(s.w1, first=True)} x1 {_signed(s.w2)} x2 {_signed(s.b)} = 0; "
             f"{fmt(100 * s.accuracy, 0)}% of the examples lie on their side. Right: f = σ(z) against z for "
             f"every example, mean loss J = {fmt(s.J, 3)}. Example {s.example} is ringed: z = {fmt(s.z_i, 3)}, "
             f"f = {fmt(s.f_i, 3)}, y = {s.y_i:g}."
         )
+
+
+def _signed(v: float, first: bool = False) -> str:
+    """A term of a sum in words: "− 0.50" (or "−0.50" first), "+ 0.50"."""
+    text = fmt(abs(v), 2)
+    if v < 0 and text != fmt(0.0, 2):
+        return f"−{text}" if first else f"− {text}"
+    return text if first else f"+ {text}"
 
 
 def _pale(name: str, view: FigureView) -> ListedColormap:

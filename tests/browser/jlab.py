@@ -396,8 +396,9 @@ def image_digest(img) -> str:
 
 
 def wait_image_changed(img, old_src: str, old_digest: str, timeout: float = 10_000) -> str:
-    """Wait until the <img> shows a new src with different pixels; return the new digest."""
-    img.page.wait_for_function("([el, src]) => el.src !== src", arg=[img.element_handle(), old_src], timeout=timeout)
+    """Wait until the <img> (a locator: an app's figure is a new element after each change) shows a new
+    src with different pixels; return the new digest."""
+    wait_until(lambda: img.get_attribute("src") != old_src, timeout=timeout / 1000, what="a new figure")
     digest = image_digest(img)
     deadline = time.monotonic() + timeout / 1000
     while digest == old_digest and time.monotonic() < deadline:
