@@ -13,20 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpteach.grading import find_part, wire
+from bpteach.grading import EXERCISES, find_part, wire
 from bpteach.grading.check import CHECK_SEED, expected_outputs
 from bpteach.grading.grader import Grader, grade
 from bpteach.grading.notebook import safe_name, source
 
 EXERCISE_DIR = Path(__file__).resolve().parents[1] / "exercises"
 SOURCE = EXERCISE_DIR / "02_logistic_unit.ipynb"
-FULL = {
-    "ex02_sigmoid": 2.0,
-    "ex02_sigmoid_derivative": 2.0,
-    "ex02_unit_output": 1.0,
-    "ex02_unit_gradient": 3.0,
-    "ex02_batch_gradient": 2.0,
-}
+FULL = {p.grade_id: float(p.points) for p in EXERCISES["02_logistic_unit"].parts}
+TOTAL = sum(FULL.values())
 BATCH_LOST = {**FULL, "ex02_batch_gradient": 0.0}
 NONE = dict.fromkeys(FULL, 0.0)
 
@@ -197,7 +192,7 @@ def grader():
 def test_a_broken_or_hostile_submission_gets_zero_on_what_failed(grader, make, expected, words):
     result = grader.grade_bytes("submission.ipynb", make())
     assert {p.grade_id: p.points for p in result.parts} == expected
-    assert result.max_points == 10
+    assert result.max_points == TOTAL
     assert words in str(result)
 
 
@@ -243,10 +238,10 @@ def test_grade_writes_csv_json_feedback_and_resumes(grader, tmp_path):
     out, feedback = tmp_path / "grades.csv", tmp_path / "feedback"
     seen = []
     results = grade([good, bad], out=out, feedback=feedback, jobs=2, seed=3, progress=seen.append)
-    assert [r.total for r in results] == [10, 0]
+    assert [r.total for r in results] == [TOTAL, 0]
     rows = out.read_text().splitlines()
     assert rows[0].split(",")[:3] == ["submission", "exercise", "ex02_sigmoid"]
-    assert rows[1].endswith(",10,10,") and rows[1].startswith(str(good))
+    assert rows[1].endswith(f",{TOTAL:g},{TOTAL:g},") and rows[1].startswith(str(good))
     assert json.loads(out.with_suffix(".json").read_text())["submissions"][1]["total"] == 0
     text = (feedback / (safe_name(str(bad)) + ".txt")).read_text()
     assert "NOTE: not graded: the file is not valid JSON" in text
@@ -257,7 +252,7 @@ def test_grade_writes_csv_json_feedback_and_resumes(grader, tmp_path):
     grade([good, bad], out=out, seed=5, progress=seen.append)
     assert [r.submission for r in seen[2:]] == [str(bad)]  # only the changed file
     again = grade([good, bad], out=out, seed=6, force=True, progress=seen.append)
-    assert len(seen) == 5 and [r.total for r in again] == [10, 10]
+    assert len(seen) == 5 and [r.total for r in again] == [TOTAL, TOTAL]
 
 
 def test_a_submission_cannot_write_files(grader, tmp_path):
@@ -272,7 +267,27 @@ def test_a_submission_cannot_write_files(grader, tmp_path):
             "return np.zeros(X.shape[0])"
         ),
     )
-    assert result.total == 8
+    assert result.total == TOTAL - FULL["ex02_batch_gradient"]
     assert "an error: FileNotFoundError: [Errno 2] No such file or directory" in str(result)  # not in the box
     assert target.read_text() == "real grades\n"
     assert not (tmp_path / "new.txt").exists()
+
+
+def test_without_bubblewrap_grade_refuses_and_says_how_to_install_it(monkeypatch, tmp_path, capsys):
+    from bpteach.cli import main
+    from bpteach.grading import sandbox
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(sandbox.SandboxUnavailable, match="apt-get install bubblewrap"):
+        Grader("02_logistic_unit")
+    sub = tmp_path / "s.ipynb"
+    sub.write_bytes(SOURCE.read_bytes())
+    assert main(["grade", str(sub), "--out", str(tmp_path / "g.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to run students' code without a sandbox" in err and "apt-get install bubblewrap" in err
+    assert not (tmp_path / "g.csv").exists()
+    # the instructor's own notebook, trusted: graded without bubblewrap, and the command says so
+    assert main(["grade", str(sub), "--out", str(tmp_path / "g.csv"), "--no-sandbox", "--seed", "1"]) == 0
+    out = capsys.readouterr()
+    assert "--no-sandbox: the notebooks' code runs as you" in out.err
+    assert f"{sub}: {TOTAL:g}/{TOTAL:g}" in out.out

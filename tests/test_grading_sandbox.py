@@ -1,9 +1,9 @@
 """Issue 10's classes of attack, graded in one batch beside honest classmates, through the sandbox.
 
-One ``grade`` run (two sandboxes, 1 s of CPU per stage) holds honest copies of exercise 02 and an
+One ``grade`` run (two sandboxes, 2 s of CPU per stage) holds honest copies of exercise 02 and an
 attacker for each class: reaching the reference, reading other students, harming others, crashing
 the batch, and honest students who used to lose points. Each gets its exact grade; honest
-classmates keep 10/10; the files on disk are unchanged; no process is left; the run completes.
+classmates keep full marks; the files on disk are unchanged; no process is left; the run completes.
 """
 
 from __future__ import annotations
@@ -19,17 +19,13 @@ import numpy as np
 import pytest
 
 import bpteach
+from bpteach.grading import EXERCISES
 from bpteach.grading.grader import grade
 from bpteach.grading.notebook import safe_name
 
 SOURCE = Path(__file__).resolve().parents[1] / "exercises" / "02_logistic_unit.ipynb"
-FULL = {
-    "ex02_sigmoid": 2.0,
-    "ex02_sigmoid_derivative": 2.0,
-    "ex02_unit_output": 1.0,
-    "ex02_unit_gradient": 3.0,
-    "ex02_batch_gradient": 2.0,
-}
+FULL = {p.grade_id: float(p.points) for p in EXERCISES["02_logistic_unit"].parts}
+TOTAL = sum(FULL.values())
 NONE = dict.fromkeys(FULL, 0.0)
 BATCH_LOST = {**FULL, "ex02_batch_gradient": 0.0}
 MARK = "bpteach-attack"  # the name an attacker's leftover process would carry
@@ -216,11 +212,11 @@ def huge_cell(lines: int) -> dict:
 def helper_cell() -> dict:  # batch_gradient uses a helper from a cell the student added
     nb = with_cell("ex02_batch_gradient", "def batch_gradient(w, X, y):\n    return mean_gradient(w, X, y)\n")
     helper = BATCH.replace("def batch_gradient(", "def mean_gradient(")
-    return extra_cell(helper, nb, at=len(nb["cells"]) - 3)
+    return extra_cell(helper, nb, at=nb["cells"].index(cell(nb, "ex02_batch_gradient")))
 
 
-def slow_but_correct() -> dict:  # 0.75 s of CPU for its part, over the old share (1/6 s), under 1 s
-    return in_batch("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.25:\n    pass")
+def slow_but_correct() -> dict:  # 1.2 s of CPU for its part: over the old share (2/6 s), under 2 s
+    return in_batch("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4:\n    pass")
 
 
 def duplicated() -> dict:  # a wrong copy of the cell first, the right one last: Jupyter keeps the last
@@ -232,8 +228,8 @@ def duplicated() -> dict:  # a wrong copy of the cell first, the right one last:
     return nb
 
 
-def carried_forward() -> dict:  # an endless sigmoid: every later part calls it
-    return with_cell("ex02_sigmoid", "def sigmoid(z):\n    while True:\n        pass\n")
+def carried_forward() -> dict:  # a wrong sigmoid: every later part calls it
+    return with_cell("ex02_sigmoid", "def sigmoid(z):\n    return np.tanh(z)\n")
 
 
 def trains_with_hard_coded_weights() -> dict:
@@ -285,7 +281,7 @@ def batch(tmp_path_factory):
     numpy_dir = Path(np.__file__).parent
     before = digest_tree(subs, package, numpy_dir)
     start = time.monotonic()
-    results = grade(sorted(subs.iterdir()), out=out, feedback=feedback, jobs=2, timeout=1.0, seed=11)
+    results = grade(sorted(subs.iterdir()), out=out, feedback=feedback, jobs=2, timeout=2.0, seed=11)
     elapsed = time.monotonic() - start
     time.sleep(3.5)  # longer than the detached writer waits: it must be gone, not late
     return {
@@ -323,11 +319,8 @@ def test_reaching_the_reference(batch):
     assert points(r) == BATCH_LOST
     assert "wrong on 3 of 3 inputs" in str(r)
     hard = batch["results"]["hard-coded-training.ipynb"]
-    assert {p.grade_id: p.points for p in hard.parts} == {
-        "ex08_sgd_step": 2,
-        "ex08_momentum_step": 3,
-        "ex08_train_xor": 0,
-    }
+    ex08 = {p.grade_id: float(p.points) for p in EXERCISES["08_training"].parts}
+    assert {p.grade_id: p.points for p in hard.parts} == {**ex08, "ex08_train_xor": 0.0}
     assert "not below 0.02" in str(hard)
 
 
@@ -377,8 +370,11 @@ def test_honest_students_no_longer_lose_points(batch):
     assert "graded as Jupyter runs it, the last definition wins" in res["duplicated.ipynb"].notes[0]
     carried = res["carried-forward.ipynb"]
     assert points(carried) == {**FULL, "ex02_sigmoid": 0.0}
-    for part in carried.parts[1:]:
-        assert "graded with the reference sigmoid() (ex02_sigmoid) in place of yours" in str(part)
+    dependents = ("ex02_sigmoid_derivative", "ex02_unit_output", "ex02_unit_gradient", "ex02_batch_gradient")
+    dependents += ("ex02_logloss_gradient",)  # lect1's part, which calls sigmoid too
+    for part in carried.parts:  # the parts that call sigmoid name it, and only it
+        said = "graded with the reference sigmoid() (ex02_sigmoid) in place of yours, which" in str(part)
+        assert said == (part.grade_id in dependents), str(part)
 
 
 def test_feedback_files_are_one_per_path(batch):
@@ -386,4 +382,5 @@ def test_feedback_files_are_one_per_path(batch):
     assert len(names) == 21 and not any(n.startswith(".") for n in names)
     a_space = (batch["feedback"] / (safe_name(str(batch["subs"] / "a b.ipynb")) + ".txt")).read_text()
     a_under = (batch["feedback"] / (safe_name(str(batch["subs"] / "a_b.ipynb")) + ".txt")).read_text()
-    assert "Total: 10/10" in a_space and "Total: 8/10" in a_under
+    lost = TOTAL - FULL["ex02_batch_gradient"]
+    assert f"Total: {TOTAL:g}/{TOTAL:g}" in a_space and f"Total: {lost:g}/{TOTAL:g}" in a_under

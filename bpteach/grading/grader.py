@@ -254,7 +254,7 @@ class Grader:
                 p.grade_id: [(q.grade_id, q.func) for q in exercise.parts[: order.index(p.grade_id)]] for p in parts
             },
             "cpu": self.limits.cpu,
-            "wall": self.limits.wall,
+            "wall": self.limits.wall,  # the same figure the box's watchdog uses (it follows the load)
         }
 
     def _judge(
@@ -303,13 +303,16 @@ class Grader:
                     *(battery.references[g] for g in order[:upto] if g in battery.references),
                 ],
             }
-            redo = self._verdict(exercise.by_id[gid], battery, self._execute(retry), present)
-            names = ", ".join(f"{exercise.by_id[g].func}() ({g})" for g in culprits)
-            redo.notes.append(
+            results[gid] = self._verdict(exercise.by_id[gid], battery, self._execute(retry), present)
+        for gid, culprits in again.items():
+            # name only the parts still wrong once their own grade is settled (a part that failed
+            # only through an earlier one is not to blame)
+            wrong = [g for g in culprits if not results[g].passed] or culprits
+            names = ", ".join(f"{exercise.by_id[g].func}() ({g})" for g in wrong)
+            results[gid].notes.append(
                 f"graded with the reference {names} in place of yours, which already lost its points: "
                 "one mistake costs once"
             )
-            results[gid] = redo
 
     def _execute(self, job: dict) -> _Run:
         outcome = self._run(job)

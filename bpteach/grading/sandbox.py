@@ -60,8 +60,10 @@ class Limits:
 
     @property
     def wall(self) -> float:
-        """Wall-clock seconds per stage: room for a busy machine, not for sleeping."""
-        return 1.5 * self.cpu + 1.0
+        """Wall-clock seconds per stage: CPU time is what counts, so a machine busy with other work
+        (load above its CPU count) stretches the wall clock in proportion; sleeping gets no more."""
+        busy = os.getloadavg()[0] / (os.cpu_count() or 1)
+        return (3.0 * self.cpu + 1.0) * max(1.0, busy)
 
     def deadline(self, n_stages: int) -> float:
         return n_stages * self.wall + 2.0
