@@ -315,7 +315,7 @@ def run(tmp_path_factory):
         "cpu_burners.ipynb": with_cells(batch_gradient=CPU_BURNERS),
         "classmate2.ipynb": honest(),
     }
-    return grade_class(course, subs, timeout=6.0, linger=7.0)
+    return grade_class(course, subs, timeout=3.0, linger=7.0)
 
 
 def test_the_run_is_contained(run):
@@ -364,16 +364,17 @@ LATER_PARTS_LOST = pytest.mark.xfail(
 )
 
 
-@pytest.mark.parametrize(
-    "attacker",
-    [
-        pytest.param("result_flood", marks=LATER_PARTS_LOST),
-        pytest.param("deep_recursion", marks=LATER_PARTS_LOST),
-        "cpu_burners",
-    ],
-)
+@pytest.mark.parametrize("attacker", [pytest.param("result_flood", marks=LATER_PARTS_LOST), "cpu_burners"])
 def test_a_wrecked_part_costs_that_part_only(run, attacker):
     assert run.points[f"{attacker}.ipynb"] == BATCH_LOST
+
+
+def test_a_recursion_past_any_limit_costs_its_part_and_nothing_before(run):
+    # whether the time or the memory runs out first depends on the machine; when the box ends,
+    # the later parts go with it (the gap above), so only the parts up to batch_gradient are exact
+    points = run.points["deep_recursion.ipynb"]
+    upto = list(FULL).index("ex02_batch_gradient") + 1
+    assert list(points.items())[:upto] == list(BATCH_LOST.items())[:upto]
 
 
 @pytest.mark.parametrize(
