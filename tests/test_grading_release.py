@@ -163,7 +163,7 @@ def test_the_grade_command_prints_a_line_per_submission(tmp_path, capsys):
     sub = tmp_path / "s.ipynb"
     sub.write_bytes((EXERCISE_DIR / "09_challenges.ipynb").read_bytes())
     assert main(["grade", str(sub), "--out", str(tmp_path / "g.csv"), "--jobs", "1", "--seed", "1"]) == 0
-    assert f"{sub}: 8/8" in capsys.readouterr().out
+    assert f"{sub}: 14/14" in capsys.readouterr().out  # exercise 09: 3 + 2 + 3 + 3 + 3 points
     assert (tmp_path / "g.json").exists()
 
 
@@ -171,12 +171,24 @@ def test_present_arguments_reach_the_voila_command(monkeypatch, capsys):
     import bpteach.cli.present as present
 
     calls = []
-    monkeypatch.setattr(present.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+
+    class FakeVoila:  # records the command line instead of starting a server that never ends
+        def __init__(self, cmd, env, start_new_session):
+            calls.append((cmd, env, start_new_session))
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(present.subprocess, "Popen", FakeVoila)
+    monkeypatch.setattr(present, "stop_voila", lambda proc: None)
     monkeypatch.setattr(present.importlib.util, "find_spec", lambda name: object())
-    assert main(["present", "03", "--no-browser", "--port", "8888", "--theme", "dark"]) == 0
-    (cmd,) = calls
+    argv = ["present", "03", "--no-browser", "--port", "8888", "--theme", "dark", "--scale", "1.5"]
+    assert main(argv) == 0
+    ((cmd, env, new_session),) = calls
     assert cmd[3].endswith("03_two_layer_gradient.ipynb")
     assert {"--port=8888", "--theme=dark", "--no-browser", "--Voila.ip=127.0.0.1"} <= set(cmd)
+    assert (env["BPTEACH_THEME"], float(env["BPTEACH_SCALE"])) == ("dark", 1.5)
+    assert new_session  # Voila and its kernels form one group that stopping ends together
     assert "03_two_layer_gradient.ipynb on http://127.0.0.1:8888/" in capsys.readouterr().out
 
 

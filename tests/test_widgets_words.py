@@ -87,7 +87,7 @@ def test_set_changes_state_control_figure_and_words_with_one_render(name):
     assert app.live.value == app.description
 
 
-@pytest.mark.parametrize("name", APPS)
+@pytest.mark.parametrize("name", [*APPS, "expression_graph"])
 def test_display_output_carries_a_static_figure_with_its_alt_text(name):
     bundle = _app(name)._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
@@ -99,7 +99,7 @@ def test_display_output_carries_a_static_figure_with_its_alt_text(name):
     assert png == _app(name).view.last_png
 
 
-@pytest.mark.parametrize("name", APPS)
+@pytest.mark.parametrize("name", [*APPS, "expression_graph"])
 def test_controls_have_plain_text_names_and_icon_buttons_tooltips(name):
     """A slider's label becomes its handle's accessible name in the page: no LaTeX in it."""
     app = _app(name)

@@ -19,6 +19,7 @@ from matplotlib.collections import LineCollection
 
 from bpteach.widgets._base import COLORS, NEGATIVE_STYLE, POSITIVE_STYLE
 from bpteach.widgets._pathtext import PathTexts
+from bpteach.widgets._theme import legible_on
 
 __all__ = ["NetDrawing", "arc_style", "mlp_arcs"]
 
@@ -98,7 +99,7 @@ class NetDrawing:
         )
         self.node_ring.set_visible(False)
         size = 10 * scale if self.diameter > 14 * scale else 7 * scale
-        self.labels = PathTexts(ax, xy, size, theme["text"], zorder=5)
+        self.labels = PathTexts(ax, xy, size, [legible_on(f, theme) for f in face], zorder=5)
         if labels:
             self.labels.set_texts([str(n) for n in self.neurons])
         xs, ys = xy[:, 0], xy[:, 1]
@@ -111,7 +112,7 @@ class NetDrawing:
         # for three lines between neighbours, one line to the right of the neuron instead
         note_size = 9.0 * scale
         self.side_notes = self._gap_points(xy) < self.diameter + 3 * 1.25 * note_size + 8 * scale
-        offset = self.diameter * 0.62 + 2 * scale
+        offset = self.diameter * 0.75 + 2 * scale  # clear of the ring round a highlighted neuron
         if self.side_notes:
             # room on the right for the last column's notes
             spacing = np.ptp(xs) / max(len(column_sizes) - 1, 1) if len(column_sizes) > 1 else 1.0

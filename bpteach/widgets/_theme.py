@@ -15,9 +15,19 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 from matplotlib.colors import to_rgb
 
-__all__ = ["THEMES", "check_scale", "contrast", "legible_on", "luminance", "resolve_scale", "resolve_theme"]
+__all__ = [
+    "THEMES",
+    "check_scale",
+    "contrast",
+    "legible_colors",
+    "legible_on",
+    "luminance",
+    "resolve_scale",
+    "resolve_theme",
+]
 
 # "text" and "muted" are drawn as text on "face"; both keep 4.5:1 (tests/test_widgets_theme.py)
 THEMES = {
@@ -43,11 +53,25 @@ def contrast(a: str | tuple, b: str | tuple) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
-def legible_on(background: str | tuple, theme: str) -> str:
-    """The colour that reads best on ``background`` (e.g. a heat-map cell): the theme's text or face,
-    or black or white. One of black and white always reaches 4.58:1, so the choice passes AA."""
-    colors = THEMES[theme]
+def legible_on(background: str | tuple, theme: str | dict) -> str:
+    """The colour that reads best on ``background`` (e.g. a heat-map cell): the theme's text or face
+    (``theme`` a name or its palette), or black or white. One of black and white always reaches
+    4.58:1, so the choice passes AA."""
+    colors = THEMES[theme] if isinstance(theme, str) else theme
     return max((colors["text"], colors["face"], "#000000", "#ffffff"), key=lambda c: contrast(c, background))
+
+
+def legible_colors(backgrounds: np.ndarray, theme: str | dict) -> list[str]:
+    """``legible_on`` for many backgrounds at once: an (n, 3) or (n, 4) array of RGB(A) in 0..1."""
+    colors = THEMES[theme] if isinstance(theme, str) else theme
+    candidates = (colors["text"], colors["face"], "#000000", "#ffffff")
+    rgb = np.asarray(backgrounds, dtype=np.float64)[:, :3]
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    lum = linear @ np.array([0.2126, 0.7152, 0.0722])
+    cand = np.array([luminance(c) for c in candidates])
+    high, low = np.maximum(lum[:, None], cand[None, :]), np.minimum(lum[:, None], cand[None, :])
+    best = np.argmax((high + 0.05) / (low + 0.05), axis=1)
+    return [candidates[k] for k in best]
 
 
 def resolve_theme(theme: str | None) -> str:

@@ -33,7 +33,7 @@ from bpteach.widgets._base import COLORS, FigureView
 from bpteach.widgets._netdraw import NetDrawing
 from bpteach.widgets._pathtext import PathTexts
 from bpteach.widgets._stepbar import StepBar
-from bpteach.widgets._theme import legible_on
+from bpteach.widgets._theme import legible_colors
 
 __all__ = ["MatrixRecipe", "RecipeState", "matrix_recipe", "recipe_lines"]
 
@@ -211,8 +211,7 @@ class _HeatMap:
         if self.annotate:
             flat = values.ravel()
             # each digit in the theme's text or face colour, whichever reads better on its cell
-            cells = self.image.cmap(self.image.norm(flat))
-            colors = [legible_on(tuple(c[:3]), self.theme) for c in cells]
+            colors = legible_colors(self.image.cmap(self.image.norm(flat)), self.theme)
             self.cells.set_texts([_cell_format(v) for v in flat], colors)
 
 

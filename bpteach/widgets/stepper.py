@@ -1,6 +1,6 @@
 r"""BACKPROPAGATE one step at a time on a drawn network (lecture 002).
 
-The replay walks ``record.steps`` in the procedure's order:
+The replay walks ``bp.steps(record)`` in the procedure's order:
 
 | phase | lecture 002 | shown |
 |---|---|---|
@@ -27,7 +27,8 @@ import numpy as np
 
 from bpteach import datasets
 from bpteach._checks import as_float_array
-from bpteach.graph import Network, NodeRecord, Step
+from bpteach.graph import Network, NodeRecord
+from bpteach.steps import Step, steps
 from bpteach.widgets._app import SUBSCRIPTS, App
 from bpteach.widgets._base import FigureView
 from bpteach.widgets._netdraw import NetDrawing
@@ -116,7 +117,7 @@ class StepperState:
 
     def _recompute(self) -> None:
         self.record: NodeRecord = self.network.backpropagate(self.x, self.y)
-        self.steps: list[Step] = self.record.steps
+        self.steps: list[Step] = steps(self.record)
 
     # ------------------------------------------------------------------ replay
     @property

@@ -254,7 +254,7 @@ class TwoLayerGradient(App):
             self._limits = limit
             self.ax_blame.set_ylim(-limit, limit)
             self.view.invalidate(key=limit)
-        h, err = s.h_errors(self.checked)
+        self._h_errors = h, err = s.h_errors(self.checked)  # describe() reads them too
         shown = np.maximum(err, ERROR_FLOOR)
         self.h_line.set_data(h, shown)
         k = int(np.argmin(err))
@@ -269,7 +269,7 @@ class TwoLayerGradient(App):
 
     def describe(self) -> str:
         s: TwoLayerState = self.state
-        h, err = s.h_errors(self.checked)
+        h, err = self._h_errors
         k = int(np.argmin(err))
         w, j = self.checked[:3], int(self.checked[4]) - 1
         blame = ", ".join(f"{_label(n)} {fmt(s.blame[n[:3]][int(n[4]) - 1], 3)}" for n in self.names)

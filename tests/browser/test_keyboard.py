@@ -136,3 +136,42 @@ def test_app_by_keyboard_alone(apps_page, index_name, screenshots) -> None:
     jlab.wait_until(lambda: live.inner_text().strip() == new_alt, timeout=10, what="the live region")
     app.screenshot(path=screenshots / f"keyboard_{name}.png")
     print(f"{name}: Tab visited {len(path)} controls; {spec} + {key!r}: {new_alt[:100]}")
+
+
+_CORNER_JS = """async (el) => {
+  if (!el.complete || el.naturalWidth === 0) await el.decode().catch(() => {});
+  const c = document.createElement('canvas');
+  c.width = 4; c.height = 4;
+  const ctx = c.getContext('2d');
+  ctx.drawImage(el, 0, 0);
+  const d = ctx.getImageData(1, 1, 1, 1).data;
+  return 0.2126 * d[0] + 0.7152 * d[1] + 0.0722 * d[2];
+}"""
+
+
+def _choose_theme(page, label: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text=label).first.click()
+
+
+def test_figures_follow_jupyterlabs_theme(apps_page, screenshots) -> None:
+    """JupyterLab's dark theme turns every figure dark (no code change), and back."""
+    page = apps_page
+    figures = page.locator(".jp-OutputArea-output > .bpteach-app .bpteach-figure img")
+    assert figures.count() == len(APPS)
+
+    def corners() -> list[float]:
+        return [figures.nth(k).evaluate(_CORNER_JS) for k in range(figures.count())]
+
+    assert all(v > 200 for v in corners())  # light pages, light figures
+    _choose_theme(page, "JupyterLab Dark")
+    try:
+        jlab.wait_until(lambda: all(v < 60 for v in corners()), timeout=60, what="every figure to turn dark")
+        apps = page.locator(".jp-OutputArea-output > .bpteach-app")
+        for k, name in enumerate(APPS):
+            apps.nth(k).scroll_into_view_if_needed()
+            apps.nth(k).screenshot(path=screenshots / f"dark_{name}.png")
+    finally:
+        _choose_theme(page, "JupyterLab Light")
+    jlab.wait_until(lambda: all(v > 200 for v in corners()), timeout=60, what="every figure to turn light again")
