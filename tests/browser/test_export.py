@@ -1,10 +1,11 @@
 """``bpteach export``: every lecture as one offline HTML page and as reveal.js slides, opened in Chromium.
 
-Each lecture runs once (a fresh kernel, as ``bpteach export`` does) and both files are written from
-that run. Each file is opened with every request that is not ``file:`` or ``data:`` aborted, and
-must have asked for nothing else; its math is MathML with no TeX left over; every widget position
-shows its figure with a non-empty alt text; axe-core finds no critical or serious WCAG 2.1 A/AA
-violation; on the slides no figure, formula or code line falls outside its slide.
+Both files of each lecture are written from its stored outputs (the lectures are stored executed);
+one lecture also goes through the command itself, which runs it in a fresh kernel. Each file is
+opened with every request that is not ``file:`` or ``data:`` aborted, and must have asked for
+nothing else; its math is MathML with no TeX left over; every widget position shows its figure with
+a non-empty alt text; axe-core finds no critical or serious WCAG 2.1 A/AA violation; on the slides
+no figure, formula or code line is cut off.
 
 The widget fallback is built against the widgets' contract (a ``text/html`` figure beside the widget
 view); ``FAKE_APP`` below is such an output, so the export's handling of it is tested on its own.
@@ -15,9 +16,11 @@ from __future__ import annotations
 import base64
 import re
 import struct
+import subprocess
+import sys
 import zlib
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -117,19 +120,18 @@ def test_an_export_refers_to_nothing_outside_itself(to: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def exports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], tuple[Path, Path, int]]]:
-    """``exports(name)``: the lecture run once, written as (page, slides, number of widget outputs).
+def exports(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[Path, Path, int]]:
+    """``exports(name)``: the lecture's stored outputs written as (page, slides, number of widget outputs).
 
-    The lectures run two at a time (one kernel per core) from the first use on.
+    The lectures are stored executed (nbval checks they still run), so this costs no kernel;
+    ``test_the_command_runs_the_lecture`` covers a fresh run through ``bpteach export``.
     """
-    from bpteach.cli.export import _execute
-
     folder = tmp_path_factory.mktemp("exports")
 
+    @cache
     def make(name: str) -> tuple[Path, Path, int]:
         path = jlab.REPO / "lectures" / name
         nb = nbformat.read(path, as_version=4)
-        _execute(nb, path.parent, "light", timeout=600)
         widgets = sum(WIDGET_VIEW in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
         stem = name.removesuffix(".ipynb")
         files = []
@@ -139,17 +141,26 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str]
             files.append(out)
         return files[0], files[1], widgets
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures: dict[str, Future] = {}
+    return make
 
-        def get(name: str) -> tuple[Path, Path, int]:
-            if not futures:
-                futures.update({n: pool.submit(make, n) for n in LECTURES})
-            return futures[name].result()
 
-        yield get
-        for future in futures.values():
-            future.cancel()
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_command_runs_the_lecture(offline, tmp_path, screenshots) -> None:
+    """``bpteach export 01 --theme dark``: a fresh kernel draws the figures, dark, and the page passes axe."""
+    out = tmp_path / "sigmoid.html"
+    cmd = [sys.executable, "-m", "bpteach.cli", "export", "01", "--to", "html", "--theme", "dark", "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=jlab.REPO, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"wrote {out}" in proc.stdout
+    page = offline(out)
+    assert page.page.locator("body.bpteach-dark").count() == 1
+    stored = nbformat.read(jlab.REPO / "lectures" / "01_sigmoid.ipynb", as_version=4)
+    widgets = sum(WIDGET_VIEW in o.get("data", {}) for c in stored.cells for o in c.get("outputs", []))
+    _check_offline(page, widgets, jlab.REPO / "lectures" / "01_sigmoid.ipynb")
+    page.page.screenshot(path=screenshots / "export_01_sigmoid_dark.png", full_page=True)
+    found = axe.violations(page.page)
+    assert axe.blocking(found) == [], axe.describe(axe.blocking(found))
 
 
 class OfflinePage:
