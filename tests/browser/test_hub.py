@@ -105,8 +105,14 @@ def _run_lecture_as(browser, hub: jlab.Server, student: str, screenshots: Path) 
     try:
         page = context.new_page()
         console = jlab.watch_console(page)
-        page.goto(f"{hub.base}/hub/login", wait_until="domcontentloaded")
-        page.fill("input[name=username]", student)
+        page.goto(f"{hub.base}/hub/login", wait_until="load", timeout=120_000)
+        form = page.locator("input[name=username]")
+        try:
+            form.wait_for(timeout=120_000)  # a loaded machine renders the hub's first page slowly
+        except Exception as exc:
+            page.screenshot(path=screenshots / f"hub_login_{student}.png")
+            raise AssertionError(f"no login form at {page.url}: {page.inner_text('body')[:500]!r}") from exc
+        form.fill(student)
         page.fill("input[name=password]", PASSWORD)
         page.click("input[type=submit], button[type=submit]")
         page.wait_for_url(f"**/user/{student}/lab**", timeout=150_000)  # after the spawn page
