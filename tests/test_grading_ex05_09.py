@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpteach.grading import EXERCISES, check
+from bpteach.grading import EXERCISES
+from bpteach.grading.check import evaluate
 from bpteach.grading.grader import Grader
 from bpteach.grading.notebook import source
 
@@ -219,22 +220,25 @@ def test_every_new_part_is_appended_and_its_docstring_states_no_formula():
 def test_the_grader_takes_the_part_and_names_the_mistake(grader, name, grade_id, old, new, words):
     result = grader.grade_bytes(name, with_solution(name, grade_id, old, new))
     ex = EXERCISES[name]
-    got = {p.grade_id: p.points for p in result.parts}
-    assert got == {p.grade_id: 0.0 if p.grade_id == grade_id else float(p.points) for p in ex.parts}
+    # parts judged by running the student's training (accept) depend on the machine's load and the
+    # grader's time limit, not on this mutation: compare the others
+    exact = [p for p in ex.parts if p.accept is None]
+    got = {p.grade_id: p.points for p in result.parts if p.grade_id in {q.grade_id for q in exact}}
+    assert got == {p.grade_id: 0.0 if p.grade_id == grade_id else float(p.points) for p in exact}
     part = next(p for p in result.parts if p.grade_id == grade_id)
     assert any(words in d for d in part.diagnoses()), part.diagnoses()
 
 
 @pytest.mark.parametrize(("name", "grade_id", "old", "new", "words"), MISTAKES, ids=IDS)
 def test_the_instant_check_names_the_mistake(name, grade_id, old, new, words):
-    result = check(grade_id, student_function(name, grade_id, old, new))
+    result = evaluate(grade_id, student_function(name, grade_id, old, new))
     assert result.points == 0
     assert any(words in d for d in result.diagnoses()), result.diagnoses()
 
 
 @pytest.mark.parametrize(("name", "grade_id"), sorted([*NEW_PARTS.items(), *ALSO_DERIVED.items()]))
 def test_the_instant_check_passes_the_solution(name, grade_id):
-    result = check(grade_id, student_function(name, grade_id))
+    result = evaluate(grade_id, student_function(name, grade_id))
     assert result.points == result.max_points > 0, result.diagnoses()
 
 
