@@ -86,9 +86,19 @@ def hub(browser_available, tmp_path_factory) -> Iterator[jlab.Server]:
     server = jlab.start("JupyterHub", cmd, port, "", state / "hub.log", "/hub/api", cwd=state, timeout=120)
     server.token = token  # the teacher service's token: the API calls below carry it
     try:
+        # the proxy answers (404) before the hub has added its route: wait for the hub itself
+        jlab.wait_until(lambda: _hub_version(server) is not None, timeout=120, what="the hub behind its proxy")
         yield server
     finally:
         jlab.stop(server, kernels=False)
+
+
+def _hub_version(hub: jlab.Server) -> str | None:
+    try:
+        with urllib.request.urlopen(f"{hub.base}/hub/api", timeout=10) as resp:
+            return json.loads(resp.read()).get("version")
+    except (OSError, ValueError):  # HTTPError (the proxy's 404) is an OSError
+        return None
 
 
 def _hub_api(hub: jlab.Server, method: str, path: str) -> object:
