@@ -44,12 +44,22 @@ def test_stepping_shows_one_more_node_each_time():
     assert "df/d(x*y+z) += 0.5 × 1 = 0.5" in app.readout.value
     assert "df/d(sigmoid(w)) += (-14) × 1 = -14" in app.readout.value
     current = app.state.current.node
-    lit = [to_rgb(c) == to_rgb(COLORS["highlight"]) for c in app.arrows.get_facecolors()]
-    assert [n is current for _, n in app.arcs] == lit  # the arrows into the current node, and only they
-    assert (
-        app.boxes[current].get_bbox_patch().get_linewidth()
-        > app.boxes[app.state.nodes[0]].get_bbox_patch().get_linewidth()
-    )
+    # the arrows into the current node, and only they, are drawn again in the highlight colour
+    assert app.lit_arcs == [(p, n) for p, n in app.arcs if n is current] and len(app.lit_arcs) == 2
+    lit = [a for a in app._lit_pool if a.get_visible()]
+    assert len(lit) == 2 and all(to_rgb(a.get_edgecolor()) == to_rgb(COLORS["highlight"]) for a in lit)
+    # a thick frame around the current node's box, and around no other
+    frame = app.highlight
+    assert frame.get_visible() and frame.get_linewidth() > app.boxes[current].get_linewidth()
+    assert (frame.get_x(), frame.get_y()) == (app.boxes[current].get_x(), app.boxes[current].get_y())
+    # after the forward pass every value is in its box (drawn once, into the kept picture)
+    assert all(t.get_visible() for t in app.known.values()) and app.known[current].get_text() == "-7"
+    app.set(step=1)  # x*y = -10 is known, x*y+z and f are not yet
+    x_y, x_y_z = app.state.nodes[2], app.state.nodes[4]
+    assert [app.values[n].get_text() for n in (x_y, x_y_z, app.state.root)] == ["-10", "?", "?"]
+    assert not any(t.get_visible() for t in app.known.values())
+    app.set(step=0)
+    assert not frame.get_visible() and not any(a.get_visible() for a in app._lit_pool)
 
 
 def test_a_fan_out_adds_the_second_contribution_to_the_first():
