@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
 
@@ -178,3 +179,25 @@ def test_the_figure_carries_the_description_and_survives_a_theme_change():
     assert app.view.renders == 1 and renders >= 1
     assert app.grads[app.state.root].get_text() == "grad 1"
     assert app.grads[app.state.root].axes is app.view.figure.axes[0]
+
+
+@pytest.mark.parametrize(("ha", "va"), [("center", "top"), ("center", "center"), ("left", "baseline")])
+def test_a_kept_text_looks_like_matplotlibs_own(ha, va):
+    # the pool's values and gradients are pasted from pixels kept per text: the picture must be
+    # the one matplotlib draws itself (pixel for pixel), the first time and from the kept pixels after
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    from bpteach.widgets.expression import _KeptText
+
+    pictures = []
+    for make in (Text, _KeptText, _KeptText):
+        figure = Figure(figsize=(2.0, 1.0), dpi=100)
+        FigureCanvasAgg(figure)
+        figure.add_artist(make(0.5, 0.5, "grad -3.5", ha=ha, va=va, color=COLORS["accent"], fontsize=12))
+        figure.canvas.draw()
+        pictures.append(np.asarray(figure.canvas.buffer_rgba()).astype(int))
+    own, first, again = pictures
+    assert (own != 255).any()  # something was drawn
+    assert np.array_equal(first, own) and np.array_equal(again, own)
