@@ -53,7 +53,7 @@ from bpteach.widgets._base import FigureView
 from bpteach.widgets._page import figure_html, setup_html
 from bpteach.widgets._theme import resolve_scale, resolve_theme
 
-__all__ = ["SUBSCRIPTS", "App", "check_choice", "check_int", "check_names", "check_number", "fmt", "slider"]
+__all__ = ["SUBSCRIPTS", "App", "check_choice", "check_int", "check_names", "check_number", "fmt", "slider", "wrap"]
 
 SETTLE_SECONDS = 0.6  # the live region speaks after this long without a change: once per settled change
 
@@ -124,6 +124,11 @@ def slider(
         style={"description_width": "initial"},
         layout=widgets.Layout(width="95%"),
     )
+
+
+def wrap() -> widgets.Layout:
+    """A row of controls that wraps instead of running off a narrow page or a scaled-up one."""
+    return widgets.Layout(flex_flow="row wrap")
 
 
 class App(widgets.VBox):
@@ -342,7 +347,10 @@ def _columns(controls: Mapping[str, object], columns: int) -> widgets.HBox:
     per_column = max(math.ceil(len(items) / columns), 1)
     return widgets.HBox(
         [
-            widgets.VBox(items[k : k + per_column], layout=widgets.Layout(width=f"{100 // columns}%"))
+            widgets.VBox(
+                items[k : k + per_column], layout=widgets.Layout(width=f"{100 // columns}%", min_width="260px")
+            )
             for k in range(0, len(items), per_column)
-        ]
+        ],
+        layout=wrap(),
     )

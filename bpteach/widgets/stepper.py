@@ -28,7 +28,7 @@ import numpy as np
 from bpteach import datasets
 from bpteach._checks import as_float_array
 from bpteach.graph import Network, NodeRecord, Step
-from bpteach.widgets._app import SUBSCRIPTS, App
+from bpteach.widgets._app import SUBSCRIPTS, App, wrap
 from bpteach.widgets._base import FigureView
 from bpteach.widgets._netdraw import NetDrawing
 from bpteach.widgets._stepbar import StepBar
@@ -185,7 +185,7 @@ class BackpropStepper(App):
         )
         weight = widgets.FloatText(value=net.weight(*net.arcs[0]), step=0.05, description="weight", layout=_box())
         controls = {**self.bar.controls, "x": xs, "y": ys, "arc": arc, "weight": weight}
-        panel = widgets.VBox([self.bar.widget, widgets.HBox([*xs, *ys, arc, weight])])
+        panel = widgets.VBox([self.bar.widget, widgets.HBox([*xs, *ys, arc, weight], layout=wrap())])
         self.arc = net.arcs[0]
         self.terms_shown = 0  # how many terms of the current backward sum are lit
         super().__init__(state, controls, figsize=figsize, scale=scale, theme=theme, panel=panel)
