@@ -229,7 +229,8 @@ def test_environment_gives_theme_and_scale_and_arguments_win(monkeypatch):
     app = widgets.sigmoid_explorer()
     assert app.view.theme == "dark" and app.view.scale == 1.5
     assert app.view.width_px == round(9.0 * 1.5 * 96)
-    assert "--jp-widgets-font-size: 19.5px" in app.children[-1].value  # the controls grow too
+    assert "bpteach-panel { zoom: 1.5; }" in app.children[-1].value  # the controls grow too
+    assert "bpteach-panel" in app.children[0]._dom_classes
     explicit = widgets.sigmoid_explorer(theme="light", scale=1)
     assert explicit.view.theme == "light" and explicit.view.scale == 1.0
     monkeypatch.setenv("BPTEACH_THEME", "sepia")

@@ -167,9 +167,11 @@ class App(widgets.VBox):
         self.live = widgets.HTML(_dom_classes=("bpteach-live",))
         scope = f"bpteach-app-{next(_SERIAL)}"
         setup = widgets.HTML(setup_html(scope, scale), layout=widgets.Layout(display="none"))
+        panel = panel or _columns(self.controls, columns)
+        panel.add_class("bpteach-panel")
         super().__init__(
             [
-                panel or _columns(self.controls, columns),
+                panel,
                 self.formulas,
                 self.figure,
                 self.readout,
