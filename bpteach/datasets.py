@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from bpteach._checks import as_float_array, check_finite, count
+from bpteach._checks import as_float_array, check_finite, count, number
 from bpteach.graph import Network
 from bpteach.init import rng_from
 from bpteach.matrix import MLP
@@ -50,28 +50,12 @@ Seed = int | np.random.Generator | None
 
 
 # --------------------------------------------------------------------- checks
-def _check_noise(noise: object) -> float:
-    try:
-        if isinstance(noise, bool):
-            raise TypeError  # float(True) is 1.0: a flag is not a standard deviation
-        value = float(noise)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        msg = f"noise (the standard deviation of the jitter) must be a number >= 0, got {noise!r}"
-        raise TypeError(msg) from None
-    if not np.isfinite(value) or value < 0:
-        msg = f"noise (the standard deviation of the jitter) must be finite and >= 0, got {noise!r}"
-        raise ValueError(msg)
-    return value
+def _noise(noise: object) -> float:
+    return number(noise, "noise (the standard deviation of the jitter)", 0.0)
 
 
 def _fraction(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        msg = f"{name} must be a number strictly between 0 and 1, got {type(value).__name__}: {value!r}"
-        raise TypeError(msg)
-    if not 0.0 < value < 1.0:
-        msg = f"{name} must be strictly between 0 and 1, got {value!r}"
-        raise ValueError(msg)
-    return float(value)
+    return number(value, name, 0.0, low_open=True, high=1.0)
 
 
 def _finish(points: list[np.ndarray], n: int, noise: float, rng: np.random.Generator) -> tuple:
@@ -151,7 +135,7 @@ def moons(n: int = 200, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarray,
     Class 0 lies on (cos t, sin t), class 1 on (1 - cos t, 1/2 - sin t), t in [0, pi], each
     coordinate jittered by N(0, noise^2).
     """
-    n, noise, rng = count(n, "n (the number of examples)", 1), _check_noise(noise), rng_from(seed)
+    n, noise, rng = count(n, "n (the number of examples)", 1), _noise(noise), rng_from(seed)
     n0, n1 = _class_sizes(n, 2)
     t0, t1 = np.linspace(0.0, np.pi, n0), np.linspace(0.0, np.pi, n1)
     upper = np.stack([np.cos(t0), np.sin(t0)])
@@ -165,7 +149,7 @@ def circles(n: int = 200, noise: float = 0.1, seed: Seed = 0, factor: float = 0.
     X (2, n), Y (1, n) in {0, 1}; each coordinate jittered by N(0, noise^2) (as scikit-learn's
     make_circles).
     """
-    n, noise, rng = count(n, "n (the number of examples)", 1), _check_noise(noise), rng_from(seed)
+    n, noise, rng = count(n, "n (the number of examples)", 1), _noise(noise), rng_from(seed)
     f = _fraction(factor, "factor (inner radius / outer radius)")
     n0, n1 = _class_sizes(n, 2)
     # endpoint=False: 0 and 2 pi are the same point
@@ -181,7 +165,7 @@ def spirals(n: int = 200, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarra
     each coordinate jittered by N(0, noise^2). The classic hard case for a small network
     (Lang and Witbrock, 1988).
     """
-    n, noise, rng = count(n, "n (the number of examples)", 1), _check_noise(noise), rng_from(seed)
+    n, noise, rng = count(n, "n (the number of examples)", 1), _noise(noise), rng_from(seed)
     points = []
     for k, size in enumerate(_class_sizes(n, 2)):
         # start a little away from the centre, where the two spirals would touch
@@ -197,7 +181,7 @@ def blobs(n: int = 200, noise: float = 0.5, seed: Seed = 0) -> tuple[np.ndarray,
     X (2, n), Y (1, n) in {0, 1}; linearly separable when the noise is small (a single logistic
     unit, lecture 000, suffices).
     """
-    n, noise, rng = count(n, "n (the number of examples)", 1), _check_noise(noise), rng_from(seed)
+    n, noise, rng = count(n, "n (the number of examples)", 1), _noise(noise), rng_from(seed)
     n0, n1 = _class_sizes(n, 2)
     points = [np.full((2, n0), -1.0), np.full((2, n1), 1.0)]
     return _finish(points, n, noise, rng)
@@ -209,7 +193,7 @@ def xor_clouds(n: int = 200, noise: float = 0.3, seed: Seed = 0) -> tuple[np.nda
     X (2, n), Y (1, n) in {0, 1}; standard deviation ``noise`` around each centre. Not linearly
     separable: it needs a hidden layer, like ``xor()``.
     """
-    n, noise, rng = count(n, "n (the number of examples)", 1), _check_noise(noise), rng_from(seed)
+    n, noise, rng = count(n, "n (the number of examples)", 1), _noise(noise), rng_from(seed)
     sizes = _class_sizes(n, 4)
     same = np.concatenate([np.full((2, sizes[0]), 1.0), np.full((2, sizes[1]), -1.0)], axis=1)
     differ = np.concatenate([np.tile([[1.0], [-1.0]], sizes[2]), np.tile([[-1.0], [1.0]], sizes[3])], axis=1)

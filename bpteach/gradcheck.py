@@ -1,7 +1,10 @@
 r"""Gradient check by central differences, for a Network, an MLP or a Chain of blocks.
 
-dJ/dw ≈ (J(w + eps) - J(w - eps)) / (2 eps), one weight at a time, compared with the gradient
-back-propagation returns through the relative error |g - n| / max(|g| + |n|, floor).
+| formula | meaning | code |
+|---|---|---|
+| n = (J(w + eps) - J(w - eps)) / (2 eps) | numerical dJ/dw, weight by weight | ``numerical_gradient(model, X, Y)`` |
+| g = Delta_j a_i (delta_i h_{i-1}^T, ...) | what back-propagation returns | ``model.backpropagate(X, Y)`` |
+| \|g - n\| / max(\|g\| + \|n\|, floor) | relative error, the worst weight | ``gradcheck(model, X, Y).max_rel_error`` |
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from bpteach._checks import number
 
 __all__ = ["GradCheck", "gradcheck", "numerical_gradient"]
 
@@ -60,9 +65,7 @@ def _label(model: object, name: str, idx: tuple[int, ...]) -> str:
 
 def numerical_gradient(model: object, X: object, Y: object, eps: float = 1e-5) -> dict[str, np.ndarray]:
     """Central differences of the model's loss for every entry of ``model.parameters()``."""
-    if isinstance(eps, bool) or not (isinstance(eps, (int, float, np.floating)) and 0 < eps < 1):
-        msg = f"eps must be a small positive number (1e-5 is usual), got {eps!r}"
-        raise ValueError(msg)
+    eps = number(eps, "eps (a small step, 1e-5 is usual)", 0.0, low_open=True, high=1.0)
     params = _parameters(model)
     out = {}
     for name, p in params.items():
@@ -94,9 +97,7 @@ def gradcheck(model: object, X: object, Y: object, eps: float = 1e-5, floor: flo
     """
     _parameters(model)  # a clear TypeError before anything else touches the model
     # the floor keeps 0 / 0 out of the ratio where both gradients vanish
-    if isinstance(floor, bool) or not (isinstance(floor, (int, float, np.floating)) and 0 < floor < 1):
-        msg = f"floor must be a small positive number (1e-8 is usual), got {floor!r}"
-        raise ValueError(msg)
+    floor = number(floor, "floor (a small positive number, 1e-8 is usual)", 0.0, low_open=True, high=1.0)
     _, grads = _loss_and_grads(model, X, Y)
     numeric = numerical_gradient(model, X, Y, eps)
     worst = (-1.0, "", 0.0, 0.0)

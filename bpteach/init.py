@@ -1,25 +1,58 @@
-r"""Weight initialisation schemes, all seeded.
+r"""Weight initialisations (a registry, like the activations and the losses), all seeded.
 
-| scheme | draw for a weight into a layer with m inputs (fan-in) and n outputs | source |
-|---|---|---|
-| ``"uniform"`` | RAND(-eps, eps), ``scale`` = eps | lecture 002, NEURALNETTRAIN |
-| ``"normal"`` | N(0, sigma^2 / m), ``scale`` = sigma | lecture 001, W_ij ~ N(0, sigma^2 / m_l) |
-| ``"xavier"`` | U(-r, r), r = scale * sqrt(6 / (m + n)) | Glorot and Bengio (2010) |
-| ``"he"`` | N(0, scale^2 * 2 / m) | He et al. (2015), for relu |
+| name | draw for a weight into a layer with m inputs (fan-in) and n outputs | default ``scale`` | source |
+|---|---|---|---|
+| ``"uniform"`` | RAND(-eps, eps), eps = ``scale`` | 0.5 | lecture 002, NEURALNETTRAIN |
+| ``"normal"`` | N(0, sigma^2 / m), sigma = ``scale`` | 1 | lecture 001, W_ij ~ N(0, sigma^2 / m_l) |
+| ``"xavier"`` | U(-r, r), r = scale * sqrt(6 / (m + n)) | 1 | Glorot and Bengio (2010) |
+| ``"he"`` | N(0, scale^2 * 2 / m) | 1 | He et al. (2015), for relu |
 
 Biases start at 0.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 import numpy as np
 
-from bpteach._checks import choose
+from bpteach._checks import choose, number
 
-__all__ = ["INIT_SCHEMES", "default_scale", "draw_weights", "rng_from"]
+__all__ = ["INIT_SCHEMES", "Init", "default_scale", "draw_weights", "get_init", "rng_from"]
 
-INIT_SCHEMES = {"uniform": "uniform", "normal": "normal", "xavier": "xavier", "he": "he"}
-_DEFAULT_SCALE = {"uniform": 0.5, "normal": 1.0, "xavier": 1.0, "he": 1.0}
+
+@dataclass(frozen=True)
+class Init:
+    """A way to draw W_i of shape (n, m): ``draw(shape, scale, rng)``, with its default scale."""
+
+    name: str
+    default_scale: float
+    _draw: Callable[[tuple[int, int], float, np.random.Generator], np.ndarray] = field(repr=False)
+
+    def __call__(self, shape: tuple[int, int], scale: float, rng: np.random.Generator) -> np.ndarray:
+        return self._draw(shape, scale, rng)
+
+
+def _xavier(shape: tuple[int, int], scale: float, rng: np.random.Generator) -> np.ndarray:
+    r = scale * np.sqrt(6.0 / (shape[0] + shape[1]))
+    return rng.uniform(-r, r, size=shape)
+
+
+INIT_SCHEMES: dict[str, Init] = {
+    i.name: i
+    for i in (
+        Init("uniform", 0.5, lambda shape, scale, rng: rng.uniform(-scale, scale, size=shape)),
+        Init("normal", 1.0, lambda shape, scale, rng: rng.normal(0.0, scale / np.sqrt(shape[1]), size=shape)),
+        Init("xavier", 1.0, _xavier),
+        Init("he", 1.0, lambda shape, scale, rng: rng.normal(0.0, scale * np.sqrt(2.0 / shape[1]), size=shape)),
+    )
+}
+
+
+def get_init(value: str | Init, name: str = "init") -> Init:
+    """The initialisation called ``value`` (or ``value`` itself when it is one)."""
+    return choose(name, value, INIT_SCHEMES, "initialisation")  # type: ignore[return-value]
 
 
 def rng_from(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -35,35 +68,18 @@ def rng_from(seed: int | np.random.Generator | None) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def default_scale(scheme: str) -> float:
+def default_scale(scheme: str | Init) -> float:
     """The scale a scheme uses when none is given (eps = 0.5 for uniform, 1 otherwise)."""
-    return _DEFAULT_SCALE[choose("init", scheme, INIT_SCHEMES, "initialisation")]  # type: ignore[index]
+    return get_init(scheme).default_scale
 
 
 def draw_weights(
     shape: tuple[int, int],
-    scheme: str = "normal",
+    scheme: str | Init = "normal",
     scale: float | None = None,
     rng: np.random.Generator | None = None,
 ) -> np.ndarray:
     """Initial W_i of shape (n_i, n_{i-1}): n_i neurons each with n_{i-1} incoming weights."""
-    scheme = choose("init", scheme, INIT_SCHEMES, "initialisation")  # type: ignore[assignment]
-    if scale is None:
-        scale = default_scale(scheme)
-    elif isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
-        msg = f"scale (the spread of the initial weights) must be a number, got {scale!r}"
-        raise TypeError(msg)
-    scale = float(scale)
-    if not np.isfinite(scale) or scale < 0:
-        msg = f"scale must be a finite number >= 0, got {scale}"
-        raise ValueError(msg)
-    rng = rng_from(rng)
-    n_out, m = shape
-    if scheme == "uniform":
-        return rng.uniform(-scale, scale, size=shape)
-    if scheme == "normal":
-        return rng.normal(0.0, scale / np.sqrt(m), size=shape)
-    if scheme == "xavier":
-        r = scale * np.sqrt(6.0 / (m + n_out))
-        return rng.uniform(-r, r, size=shape)
-    return rng.normal(0.0, scale * np.sqrt(2.0 / m), size=shape)
+    init = get_init(scheme)
+    scale = init.default_scale if scale is None else number(scale, "scale (the spread of the initial weights)", 0.0)
+    return init(shape, scale, rng_from(rng))

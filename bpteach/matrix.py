@@ -201,6 +201,7 @@ class MLP:
             )
             raise ValueError(msg)
         check_finite(Y_, "Y")
+        self.loss_fn.check_targets(Y_)
         return X_, Y_
 
     def _forward(self, X: np.ndarray) -> tuple[list, list]:
@@ -221,14 +222,7 @@ class MLP:
 
     def loss(self, X: object, Y: object, reduction: str = "mean") -> float:
         """J: the loss summed over the outputs, averaged (or summed) over the examples."""
-        reduction = reduction_of(reduction)
-        X_, Y_ = self._examples(X, Y)
-        z, h = self._forward(X_)
-        return self._loss(z, h, Y_, reduction)
-
-    def _loss(self, z: list, h: list, Y: np.ndarray, reduction: str) -> float:
-        per_example = self.loss_fn.value(z[-1], h[-1], Y, self.g_out).sum(axis=0)
-        return float(per_example.mean() if reduction == "mean" else per_example.sum())
+        return self._loss(*self._examples(X, Y), reduction_of(reduction))
 
     def backpropagate(self, X: object, Y: object, reduction: str = "mean") -> MatrixRecord:
         """Lecture 000's matrix gradient recipe on the batch X (n_0, n), Y (n_m, n).
@@ -237,23 +231,32 @@ class MLP:
         delta_m = l'(h_m) * s'(z_m), delta_i = (W_{i+1}^T delta_{i+1}) ⊙ s'(z_i),
         grad W_i = delta_i h_{i-1}^T / n (the mean; the sum when reduction="sum").
         """
-        reduction = reduction_of(reduction)
-        X_, Y_ = self._examples(X, Y)
-        z, h = self._forward(X_)
-        loss = self._loss(z, h, Y_, reduction)
-        scale = 1.0 / X_.shape[1] if reduction == "mean" else 1.0
+        return self._backpropagate(*self._examples(X, Y), reduction_of(reduction))
+
+    def _loss(self, X: np.ndarray, Y: np.ndarray, reduction: str) -> float:
+        z, h = self._forward(X)
+        return self._total_loss(z, h, Y, reduction)
+
+    def _total_loss(self, z: list, h: list, Y: np.ndarray, reduction: str) -> float:
+        per_example = self.loss_fn._stable_value(z[-1], h[-1], Y, self.g_out).sum(axis=0)
+        return float(per_example.mean() if reduction == "mean" else per_example.sum())
+
+    def _backpropagate(self, X: np.ndarray, Y: np.ndarray, reduction: str) -> MatrixRecord:
+        """The recipe on checked arrays (``_examples``): what ``backpropagate`` and training run."""
+        z, h = self._forward(X)
+        scale = 1.0 / X.shape[1] if reduction == "mean" else 1.0
         m = self.m
         delta: list[np.ndarray | None] = [None] * (m + 1)
         grad_W: list[np.ndarray | None] = [None] * (m + 1)
         grad_b: list[np.ndarray | None] = [None] * (m + 1)
-        delta[m] = self.loss_fn.delta(z[m], h[m], Y_, self.g_out)
+        delta[m] = self.loss_fn._delta(z[m], h[m], Y, self.g_out)
         for i in range(m, 0, -1):
             if i < m:
                 delta[i] = (self.W[i + 1].T @ delta[i + 1]) * derivative_from_value(self.g, z[i], h[i])
             grad_W[i] = (delta[i] @ h[i - 1].T) * scale
             if self.bias:
                 grad_b[i] = delta[i].sum(axis=1) * scale
-        return MatrixRecord(z, h, delta, grad_W, grad_b, loss, self)
+        return MatrixRecord(z, h, delta, grad_W, grad_b, self._total_loss(z, h, Y, reduction), self)
 
     # ----------------------------------------------------------------- the other views
     def neuron_ids(self) -> list[list[int]]:

@@ -10,13 +10,16 @@ r"""Training by gradient descent, for a node-level ``Network`` and a matrix-form
 | 002, 004 | epoch limit; loss below a threshold; minimal change | ``epochs``, ``loss_threshold``, ``tol`` |
 
 One loop serves both model kinds: it reads the live weight arrays from ``model.parameters()``
-and the matching gradient from ``record.gradients()`` and changes the arrays in place.
-``Trainer`` runs one epoch per call, so a widget can train between animation frames;
-``train`` is a loop over it. Initialisation lives in ``bpteach.init`` (the models' ``init``).
+and the matching gradient from ``record.gradients()`` and changes the arrays in place. The data
+are checked once, by the model's own checks (``model._examples``, which names X first when it
+looks transposed); each mini-batch then goes straight to the algorithm (``model._backpropagate``).
+``Trainer`` runs one epoch per call, so a widget can train between animation frames; ``train``
+takes the same options and runs a ``Trainer`` to the end. Initialisation lives in ``bpteach.init``.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -92,34 +95,30 @@ def _is_bias(name: str) -> bool:
     return name.startswith("b")
 
 
-def _examples(X: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
-    X_ = as_float_array(X, "X")
-    Y_ = as_float_array(Y, "Y")
-    if X_.ndim != 2:
-        msg = f"X must be 2-D, shape (n_inputs, n_examples) with examples as columns, got shape {X_.shape}"
-        raise ValueError(msg)
-    n = X_.shape[1]
-    if Y_.ndim == 1 and Y_.shape == (n,):
-        Y_ = Y_.reshape(1, n)  # one output neuron: a flat row of targets is unambiguous
-    if Y_.ndim != 2 or Y_.shape[1] != n:
-        msg = (
-            f"Y must have shape (n_outputs, {n}), one column per example of X (shape {X_.shape}), got shape {Y_.shape}"
-        )
-        if Y_.ndim in (1, 2) and Y_.shape[-1] == X_.shape[0]:
-            msg += " (X looks transposed: examples are columns here, pass X.T)"
-        raise ValueError(msg)
-    if n < 1:
-        msg = f"X must hold at least one example (column), got shape {X_.shape}"
-        raise ValueError(msg)
-    return X_, Y_
-
-
 class Trainer:
-    """Gradient descent one epoch at a time: ``trainer.epoch()``, ``trainer.history``, ``trainer.done``.
+    r"""Gradient descent on ``model`` (a ``Network`` or an ``MLP``), X (n_inputs, n), Y (n_outputs, n).
 
-    The arguments are those of ``train``. The model's weight arrays are changed in place. Calling
-    ``epoch()`` after training stopped changes nothing and returns the last loss; ``run(k)`` runs
-    up to k more epochs (all remaining ones when k is None) and returns the history.
+    ``trainer.epoch()`` runs one epoch, ``run(k)`` up to k more (all remaining ones when k is
+    None) and returns the ``History``; ``trainer.done`` says whether a stopping rule fired (then
+    ``epoch()`` changes nothing). The model's weight arrays are changed in place.
+
+    Each update is Delta w(t) = -lr (dJ/dw + 2 lambda w) + momentum Delta w(t-1), w <- w + Delta w(t)
+    (lecture 003 eq. (9) with lecture 002's weight decay, lambda = ``weight_decay``; biases are
+    not decayed unless ``decay_bias``). With momentum = 0 and lambda = 0 it is lecture 002's
+    w_ij <- w_ij - alpha Delta_j a_i.
+
+    - ``batch_size=None``: one update per epoch from the gradient over all n cases (lecture 003;
+      the mean, or the accumulated sum with ``reduction="sum"``).
+    - ``batch_size=1``: NEURALNETTRAIN (lecture 002), one update per example in a fresh random
+      permutation each epoch, drawn from ``seed``.
+    - ``batch_size=k``: mini-batches of k examples of such a permutation (the last one may be
+      smaller), each update from the mean 1/|B| sum_{e in B} Delta_j^(e) a_i^(e).
+
+    Training stops after ``epochs`` epochs, or when the loss over the training set falls below
+    ``loss_threshold``, or changes by less than ``tol`` across an epoch, or when ``callback``
+    (called after every epoch with an ``EpochState``) returns True, or when the loss or the
+    weights become NaN or infinite: then the weights of the last good epoch are restored and the
+    message names the epoch. ``record_grad_norms`` keeps each layer's gradient norm per epoch.
     """
 
     def __init__(
@@ -127,6 +126,7 @@ class Trainer:
         model: object,
         X: object,
         Y: object,
+        *,
         lr: float = 0.5,
         epochs: int = 100,
         batch_size: int | None = None,
@@ -140,15 +140,16 @@ class Trainer:
         callback: Callable[[EpochState], object] | None = None,
         record_grad_norms: bool = False,
     ) -> None:
-        needed = ("parameters", "parameter_layers", "backpropagate", "loss")
+        needed = ("parameters", "parameter_layers", "_examples", "_backpropagate", "_loss")
         if not all(callable(getattr(model, m, None)) for m in needed):
-            msg = (
-                "model must be a bpteach Network or MLP (anything with parameters(), "
-                f"parameter_layers(), backpropagate() and loss()), got {type(model).__name__}"
-            )
+            msg = f"model must be a bpteach Network or MLP, got {type(model).__name__}"
             raise TypeError(msg)
         self.model = model
-        self.X, self.Y = _examples(X, Y)
+        X_ = as_float_array(X, "X")
+        if X_.ndim != 2:
+            msg = f"X must be 2-D, shape (n_inputs, n_examples) with examples as columns, got shape {X_.shape}"
+            raise ValueError(msg)
+        self.X, self.Y = model._examples(X_, Y)  # type: ignore[attr-defined]
         n = self.X.shape[1]
         self.lr = number(lr, "lr (the learning rate alpha)", 0.0, low_open=True)
         self.epochs = count(epochs, "epochs", 0)
@@ -212,9 +213,7 @@ class Trainer:
         # huge weights overflow on the way to a NaN; that is the divergence reported below
         with np.errstate(all="ignore"):
             for batch in batches:
-                rec = self.model.backpropagate(  # type: ignore[attr-defined]
-                    self.X[:, batch], self.Y[:, batch], reduction=self.reduction
-                )
+                rec = self.model._backpropagate(self.X[:, batch], self.Y[:, batch], self.reduction)  # type: ignore[attr-defined]
                 # non-finite weights show up as a non-finite loss at the next batch or the end
                 if not math.isfinite(rec.loss):
                     finite = False
@@ -260,8 +259,8 @@ class Trainer:
         model, X, Y, reduction = self.model, self.X, self.Y, self.reduction
         with np.errstate(all="ignore"):
             if self.history.grad_norms is None:
-                return float(model.loss(X, Y, reduction=reduction)), None  # type: ignore[attr-defined]
-            rec = model.backpropagate(X, Y, reduction=reduction)  # type: ignore[attr-defined]
+                return float(model._loss(X, Y, reduction)), None  # type: ignore[attr-defined]
+            rec = model._backpropagate(X, Y, reduction)  # type: ignore[attr-defined]
             squares: dict[int, float] = {}
             for k, g in rec.gradients().items():
                 layers = np.broadcast_to(self._layers[k], g.shape)
@@ -312,58 +311,13 @@ class Trainer:
         return f"Trainer(model={self.model!r}, epoch {self.history.epochs}/{self.epochs}, {state})"
 
 
-def train(
-    model: object,
-    X: object,
-    Y: object,
-    lr: float = 0.5,
-    epochs: int = 100,
-    batch_size: int | None = None,
-    momentum: float = 0.0,
-    weight_decay: float = 0.0,
-    decay_bias: bool = False,
-    seed: int | np.random.Generator | None = 0,
-    tol: float | None = None,
-    loss_threshold: float | None = None,
-    reduction: str = "mean",
-    callback: Callable[[EpochState], object] | None = None,
-    record_grad_norms: bool = False,
-) -> History:
-    r"""Train ``model`` (a ``Network`` or an ``MLP``) on X (n_inputs, n), Y (n_outputs, n), in place.
-
-    Each update is Delta w(t) = -lr (dJ/dw + 2 lambda w) + momentum Delta w(t-1), w <- w + Delta w(t)
-    (lecture 003 eq. (9) with lecture 002's weight decay, lambda = ``weight_decay``; biases are
-    not decayed unless ``decay_bias``). With momentum = 0 and lambda = 0 it is lecture 002's
-    w_ij <- w_ij - alpha Delta_j a_i.
-
-    - ``batch_size=None``: one update per epoch from the gradient over all n cases (lecture 003;
-      the mean, or the accumulated sum with ``reduction="sum"``).
-    - ``batch_size=1``: NEURALNETTRAIN (lecture 002), one update per example in a fresh random
-      permutation each epoch, drawn from ``seed``.
-    - ``batch_size=k``: mini-batches of k examples of such a permutation (the last one may be
-      smaller), each update from the mean 1/|B| sum_{e in B} Delta_j^(e) a_i^(e).
-
-    Training stops after ``epochs`` epochs, or when the loss over the training set falls below
-    ``loss_threshold``, or changes by less than ``tol`` across an epoch, or when ``callback``
-    (called after every epoch with an ``EpochState``) returns True, or when the loss or the
-    weights become NaN or infinite: then the weights of the last good epoch are restored and the
-    message names the epoch. Returns the ``History``.
+def train(model: object, X: object, Y: object, **options: object) -> History:
+    """Train ``model`` on X, Y in place and return the ``History``: ``Trainer(model, X, Y,
+    **options).run()``. The options (lr, epochs, batch_size, momentum, ...) and the rules they
+    set are ``Trainer``'s, written once there; ``help(bp.train)`` shows them with their defaults.
     """
-    trainer = Trainer(
-        model,
-        X,
-        Y,
-        lr=lr,
-        epochs=epochs,
-        batch_size=batch_size,
-        momentum=momentum,
-        weight_decay=weight_decay,
-        decay_bias=decay_bias,
-        seed=seed,
-        tol=tol,
-        loss_threshold=loss_threshold,
-        reduction=reduction,
-        callback=callback,
-        record_grad_norms=record_grad_norms,
-    )
-    return trainer.run()
+    return Trainer(model, X, Y, **options).run()  # type: ignore[arg-type]
+
+
+# help(bp.train) and an editor show Trainer's options, written once
+train.__signature__ = inspect.signature(Trainer).replace(return_annotation=History)  # type: ignore[attr-defined]

@@ -130,7 +130,7 @@ def test_blobs_and_xor_clouds_without_noise_sit_on_their_centres():
         ({"n": 0}, "n .*int >= 1, got 0"),
         ({"n": 2.5}, "n .*got 2.5"),
         ({"n": True}, "n .*got True"),
-        ({"noise": -0.1}, "noise .*>= 0, got -0.1"),
+        ({"noise": -0.1}, "noise .*>= 0.0, got -0.1"),
         ({"noise": float("nan")}, "noise"),
     ],
 )
@@ -141,9 +141,9 @@ def test_toy_sets_check_their_arguments(make, kwargs, match):
 
 
 def test_noise_must_be_a_number_and_factor_a_ratio():
-    with pytest.raises(TypeError, match=r"noise .*got 'a'"):
+    with pytest.raises(TypeError, match=r"noise .*got str: 'a'"):
         datasets.moons(noise="a")
-    with pytest.raises(ValueError, match=r"factor .*between 0 and 1, got 1\.0"):
+    with pytest.raises(ValueError, match=r"factor .*must be a finite number > 0.0 and < 1.0, got 1\.0"):
         datasets.circles(factor=1.0)
 
 

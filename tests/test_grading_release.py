@@ -163,7 +163,7 @@ def test_the_grade_command_prints_a_line_per_submission(tmp_path, capsys):
     sub = tmp_path / "s.ipynb"
     sub.write_bytes((EXERCISE_DIR / "09_challenges.ipynb").read_bytes())
     assert main(["grade", str(sub), "--out", str(tmp_path / "g.csv"), "--jobs", "1", "--seed", "1"]) == 0
-    assert f"{sub}: 8/8" in capsys.readouterr().out
+    assert f"{sub}: 14/14" in capsys.readouterr().out  # exercise 09: 3 + 2 + 3 + 3 + 3 points
     assert (tmp_path / "g.json").exists()
 
 

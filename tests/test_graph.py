@@ -1,7 +1,6 @@
-"""Node level (lecture 002): the Network, its record, and the replayable steps of BACKPROPAGATE."""
+"""Node level (lecture 002): the Network and its record (the steps are in test_steps.py)."""
 
 import math
-import re
 
 import numpy as np
 import pytest
@@ -167,90 +166,33 @@ def test_repr_names_the_sizes():
     assert "|V|=7, |A|=10" in repr(seven())
 
 
-# --------------------------------------------------------------------------- the steps
-def _evaluate(substituted):
-    """The number a substituted formula denotes (4 significant digits per operand)."""
-    expr = substituted.replace("\\cdot", "*").replace("\\,", "*")
-    names = {name: (lambda z, f=act: float(f(z))) for name, act in bp.activations.ACTIVATIONS.items()}
-    assert re.fullmatch(r"[0-9eE.+\-*() a-z]*", expr), expr
-    # the regex above admits only numbers, operators and activation names: eval is safe here
-    return eval(expr, {"__builtins__": {}}, names)
-
-
+# --------------------------------------------------------------------------- the fast version
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: seven(0),
-        lambda: seven(2, bias=True, scale=2.0),
+        lambda: seven(3, bias=True),
         skip_dag,
-        lambda: bp.Network.layered([2, 3, 2], output_activation="sigmoid", loss="log_loss", seed=4),
-        lambda: bp.Network.layered([2, 2, 1], activation="relu", loss="half_squared_error", seed=5),
+        lambda: bp.Network.layered([3, 5, 4, 2], activation="relu", loss="half_squared_error", bias=True, seed=7),
+        lambda: bp.Network.layered([2, 3, 1], output_activation="sigmoid", loss="log_loss", seed=8),
+        lambda: bp.Network({(1, 2): 0.5, (1, 3): 0.4, (2, 4): -0.3, (3, 4): 0.8}, [1], [4], hidden=[2, 3]),
     ],
-    ids=["seven", "seven-bias", "skip-dag", "log-loss", "relu"],
+    ids=["seven-bias", "skip-dag", "relu-3-5-4-2", "log-loss", "diamond"],
 )
-def test_steps_follow_backpropagate(make):
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_the_fast_version_gives_the_readable_versions_record(make, reduction, rng):
+    from bpteach.graph_fast import backpropagate_fast
+
     net = make()
-    n_out = len(net.outputs)
-    y = [1.0] * n_out if net.loss_fn is bp.log_loss else [0.35] * n_out
-    rec = net.backpropagate([0.8, -0.45], y)
-    steps = rec.steps
-    phases = [st.phase for st in steps]
-    n_in, n_rest = len(net.inputs), len(net.order) - len(net.inputs)
-    n_grad = len(net.arcs) + len(net.bias_neurons)
-    assert phases == (["input"] * n_in + ["in", "a"] * n_rest + ["delta"] * n_rest + ["grad"] * n_grad)
-
-    # inputs in the order of x, then in_j and a_j for each neuron in a topological order
-    assert [st.target for st in steps[:n_in]] == net.inputs
-    forward = steps[n_in : n_in + 2 * n_rest]
-    visited = [st.target for st in forward[::2]]
-    assert [st.target for st in forward[1::2]] == visited
-    position = {j: k for k, j in enumerate([*net.inputs, *visited])}
-    assert set(position) == set(net.order) and len(position) == len(net.order)
-    assert all(position[i] < position[j] for i, j in net.arcs)
-
-    # Delta from the outputs back: every Delta_j' is known before a Delta_j that uses it
-    backward = [st.target for st in steps[n_in + 2 * n_rest : n_in + 3 * n_rest]]
-    assert backward[:n_out] == net.outputs
-    back_position = {j: k for k, j in enumerate(backward)}
-    assert all(back_position[j] < back_position[i] for i, j in net.arcs if i in back_position)
-
-    # then Delta_j a_i on every arc (and Delta_j on every bias), each exactly once
-    grads = [st.target for st in steps[-n_grad:]]
-    assert sorted(map(str, grads)) == sorted(map(str, [*net.arcs, *[("bias", j) for j in net.bias_neurons]]))
-
-    for st in steps:
-        expected = {
-            "input": lambda t: rec.a[t],
-            "in": lambda t: rec.in_[t],
-            "a": lambda t: rec.a[t],
-            "delta": lambda t: rec.delta[t],
-            "grad": lambda t: rec.grad_bias[t[1]] if t[0] == "bias" else rec.grad[t],
-        }[st.phase](st.target)
-        assert st.value == expected, st
-        assert st.symbol in str(st) and st.formula in str(st)
-        # the substituted numbers evaluate to the value (up to their 4 significant digits)
-        assert _evaluate(st.substituted) == pytest.approx(st.value, rel=5e-3, abs=1e-6), st
-
-
-def test_step_formulas_use_the_lecture_symbols():
-    net = seven()
-    rec = net.backpropagate([1.0, 0.5], 1.0)
-    by_key = {(st.phase, st.target): st for st in rec.steps}
-    assert by_key[("in", 3)].formula == r"w_{1,3}\,a_{1} + w_{2,3}\,a_{2}"
-    assert by_key[("a", 3)].formula == r"g(\mathrm{in}_{3})"
-    assert by_key[("delta", 7)].formula == r"g'(\mathrm{in}_{7})\,(-2\,(y - a_{7}))"
-    assert by_key[("delta", 3)].formula == r"g'(\mathrm{in}_{3})\,(w_{3,5}\,\Delta_{5} + w_{3,6}\,\Delta_{6})"
-    assert by_key[("grad", (1, 3))].formula == r"\Delta_{3}\,a_{1}"
-    # the substituted line holds the numbers: w_13 and a_1 to 4 significant digits
-    w13 = net.weight(1, 3)
-    assert f"{w13:.4g}" in by_key[("in", 3)].substituted
-    assert f"{rec.delta[3]:.4g}" in by_key[("grad", (1, 3))].substituted
-
-
-def test_fused_log_loss_step_shows_a_minus_t():
-    net = bp.Network.layered([2, 2, 1], loss="log_loss", seed=0)
-    rec = net.backpropagate([0.2, 0.4], -1.0)  # lecture 000's label -1 is t = 0
-    step = next(st for st in rec.steps if st.phase == "delta" and st.target == 5)
-    assert step.formula == "a_{5} - t_{5}"
-    assert step.substituted.endswith("- 0")
-    assert step.value == pytest.approx(s(rec.in_[5]), rel=1e-15)
+    n_in, n_out = len(net.inputs), len(net.outputs)
+    X = rng.normal(size=(n_in, 6))
+    Y = rng.integers(0, 2, size=(n_out, 6)).astype(float) if net.loss_fn is bp.log_loss else rng.normal(size=(n_out, 6))
+    for x, y in ((X, Y), (X[:, 0], Y[:, 0])):
+        slow, fast = net.backpropagate(x, y, reduction), backpropagate_fast(net, x, y, reduction)
+        assert fast.single == slow.single and fast.loss == pytest.approx(slow.loss, rel=1e-13)
+        for name in ("in_", "a", "delta", "y"):
+            got, want = getattr(fast, name), getattr(slow, name)
+            assert list(got) == list(want), name
+            np.testing.assert_allclose([got[j] for j in want], [want[j] for j in want], rtol=1e-12, atol=1e-15)
+        assert list(fast.grad) == list(slow.grad) and list(fast.grad_bias) == list(slow.grad_bias)
+        np.testing.assert_allclose(list(fast.grad.values()), list(slow.grad.values()), rtol=1e-12, atol=1e-16)
+        np.testing.assert_allclose(list(fast.grad_bias.values()), list(slow.grad_bias.values()), rtol=1e-12, atol=1e-16)

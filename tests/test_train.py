@@ -117,7 +117,8 @@ def test_full_batch_step_uses_the_mean_or_the_sum_of_per_example_gradients(kind,
 
 
 class Recording:
-    """A model that passes everything to an MLP and remembers the columns of each batch."""
+    """A model that passes everything to an MLP and remembers the columns of each batch (the
+    training protocol of bpteach.train: checks once in _examples, then _backpropagate per batch)."""
 
     def __init__(self, mlp, X):
         self.mlp, self.X, self.batches = mlp, X, []
@@ -128,13 +129,16 @@ class Recording:
     def parameter_layers(self):
         return self.mlp.parameter_layers()
 
-    def loss(self, X, Y, reduction="mean"):
-        return self.mlp.loss(X, Y, reduction)
+    def _examples(self, X, Y):
+        return self.mlp._examples(X, Y)
 
-    def backpropagate(self, X, Y, reduction="mean"):
+    def _loss(self, X, Y, reduction):
+        return self.mlp._loss(X, Y, reduction)
+
+    def _backpropagate(self, X, Y, reduction):
         # which columns of the training set this batch holds
         self.batches.append([int(np.flatnonzero(np.all(x[:, None] == self.X, axis=0))[0]) for x in X.T])
-        return self.mlp.backpropagate(X, Y, reduction)
+        return self.mlp._backpropagate(X, Y, reduction)
 
 
 def test_mini_batches_follow_a_fresh_permutation_and_use_the_batch_mean():
@@ -394,11 +398,13 @@ def test_train_checks_its_arguments(kwargs, error, match):
 
 def test_train_checks_model_and_data():
     X, Y = datasets.xor()
-    with pytest.raises(TypeError, match=r"model must be a bpteach Network or MLP .*got str"):
+    with pytest.raises(TypeError, match=r"model must be a bpteach Network or MLP, got str"):
         bp.train("net", X, Y)
     with pytest.raises(ValueError, match=r"X must be 2-D.*got shape \(2,\)"):
         bp.train(bp.MLP([2, 2, 1]), X[:, 0], Y)
-    with pytest.raises(ValueError, match=r"Y must have shape \(n_outputs, 4\).*got shape \(1, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"Y has shape \(1, 3\) but .* X holds 4 example\(s\): pass Y with shape \(1, 4\)"
+    ):
         bp.train(bp.MLP([2, 2, 1]), X, Y[:, :3])
     with pytest.raises(ValueError, match=r"X has shape \(2, 4\) but the network has 3 input neurons"):
         bp.train(bp.MLP([3, 2, 1]), X, Y)
@@ -444,3 +450,16 @@ def test_inits_are_seeded(scheme):
     assert not np.array_equal(a.W[1], c.W[1])
     n = bp.Network.layered([3, 4, 1], init=scheme, seed=5)
     assert len(n.arcs) == 16
+
+
+def test_train_and_trainer_take_one_set_of_keyword_options():
+    X, Y = datasets.xor()
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'lrr'"):
+        bp.train(bp.MLP([2, 2, 1]), X, Y, lrr=1.0)
+    with pytest.raises(TypeError, match=r"positional argument"):
+        bp.train(bp.MLP([2, 2, 1]), X, Y, 0.5)  # lr is a keyword: train(..., lr=0.5)
+    # the same options give the same run through either door
+    a, b = bp.MLP([2, 3, 1], seed=2), bp.MLP([2, 3, 1], seed=2)
+    h = bp.train(a, X, Y, lr=1.5, epochs=7, batch_size=2, momentum=0.5, seed=3)
+    bp.Trainer(b, X, Y, lr=1.5, epochs=7, batch_size=2, momentum=0.5, seed=3).run()
+    assert h.epochs == 7 and all(np.array_equal(a.W[i], b.W[i]) for i in (1, 2))

@@ -97,7 +97,7 @@ def test_non_finite_weights_and_biases_are_refused(bad):
         N({(1, 3): bad}, [1], [3])
     with pytest.raises(ValueError, match=r"bias must hold finite weights.*neuron 3: "):
         N({(1, 3): 1.0}, [1], [3], bias={3: bad})
-    with pytest.raises(ValueError, match=r"the weight w_\(1, 3\) must be finite"):
+    with pytest.raises(ValueError, match=r"the weight w_\(1, 3\) must be a finite number, got"):
         N({(1, 3): 1.0}, [1], [3]).set_weight(1, 3, bad)
     with pytest.raises(ValueError, match=r"W\[1\] must hold finite numbers"):
         bp.MLP([2, 1], W={1: [[1.0, bad]]})
@@ -183,9 +183,28 @@ def test_an_activation_of_the_wrong_type_names_the_valid_ones():
         bp.MLP([2, 1], loss=len)
 
 
-def test_names_are_case_sensitive_and_say_so_by_listing():
-    with pytest.raises(ValueError, match=r"unknown activation 'Sigmoid'.*'sigmoid'"):
-        bp.MLP([2, 1], activation="Sigmoid")
+def test_names_match_in_any_case():
+    assert bp.MLP([2, 1], activation="Sigmoid").g is bp.sigmoid
+    assert bp.Network.layered([2, 1], loss="Log_Loss", output_activation="SIGMOID").loss_fn is bp.log_loss
+    np.testing.assert_array_equal(bp.MLP([2, 3], init="HE", seed=1).W[1], bp.MLP([2, 3], init="he", seed=1).W[1])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        (
+            {"activation": "sigmiod"},
+            r"unknown activation 'sigmiod' for activation: did you mean 'sigmoid'\? choose one",
+        ),
+        ({"activation": "Tahn"}, r"unknown activation 'Tahn' for activation: did you mean 'tanh'\?"),
+        ({"loss": "half_squared"}, r"unknown loss 'half_squared' for loss: did you mean 'half_squared_error'\?"),
+        ({"init": "Xavir"}, r"unknown initialisation 'Xavir' for init: did you mean 'xavier'\?"),
+        ({"activation": "cubic"}, r"unknown activation 'cubic' for activation: choose one of 'sigmoid', 'tanh'"),
+    ],
+)
+def test_a_misspelt_name_gets_did_you_mean(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        bp.MLP([2, 1], **kwargs)
 
 
 # --------------------------------------------------------------------------- the MLP
@@ -197,7 +216,11 @@ def test_names_are_case_sensitive_and_say_so_by_listing():
         ({"sizes": [2, 1.5]}, ValueError, r"sizes must be positive integers"),
         ({"init": "glorot"}, ValueError, r"unknown initialisation 'glorot' for init: choose one of"),
         ({"seed": "a"}, TypeError, r"seed must be an int, a numpy Generator or None, got 'a'"),
-        ({"scale": -1.0}, ValueError, r"scale must be a finite number >= 0, got -1.0"),
+        (
+            {"scale": -1.0},
+            ValueError,
+            r"scale \(the spread of the initial weights\) must be a finite number >= 0.0, got -1.0",
+        ),
         (
             {"W": {1: np.zeros((2, 3)), 2: np.zeros((1, 3))}},
             ValueError,
@@ -237,7 +260,7 @@ def test_reduction_must_be_mean_or_sum(model):
 def test_steps_are_only_for_one_example():
     rec = layered().backpropagate(np.zeros((2, 3)), np.zeros(3))
     with pytest.raises(ValueError, match=r"steps are recorded for one example"):
-        _ = rec.steps
+        bp.steps(rec)
 
 
 def test_weight_of_a_missing_arc():
@@ -276,7 +299,9 @@ def test_block_checks():
 def test_gradcheck_checks():
     with pytest.raises(TypeError, match=r"model must be a Network, an MLP or a Chain, got object"):
         bp.gradcheck(object(), [[1.0]], [[1.0]])
-    with pytest.raises(ValueError, match=r"eps must be a small positive number"):
+    with pytest.raises(
+        ValueError, match=r"eps \(a small step, 1e-5 is usual\) must be a finite number > 0.0 and < 1.0"
+    ):
         bp.gradcheck(bp.MLP([1, 1]), [[1.0]], [[1.0]], eps=0)
 
 

@@ -39,7 +39,7 @@ def test_stepper_reaches_delta_5_and_shows_the_records_value():
     assert app.state.index == k
     assert app.state.current.symbol == r"\Delta_{5}"
     assert f"= {rec.delta[5]:.6g}$" in app.formulas.value
-    assert r"\Delta_{5} = g'(\mathrm{in}_{5})" in app.formulas.value
+    assert r"\Delta_{5} = \sigma'(\mathrm{in}_{5})" in app.formulas.value
     # the backward pass visits 7 then 5: Delta_7 and Delta_5 are written, Delta_6 not yet
     assert app.drawing.notes(5)[1] == f"$\\Delta_{{5}}$={_num(rec.delta[5])}"
     assert app.drawing.notes(7)[1].endswith(_num(rec.delta[7]))
@@ -150,7 +150,7 @@ def test_stepper_replays_any_dag_of_29_neurons_with_a_skip_arc():
     rec = net.backpropagate(x, y)
     app = backprop_stepper(net, x, y)
     app.controls["last"].click()
-    last = rec.steps[-1]
+    last = bp.steps(rec)[-1]
     assert f"= {last.value:.6g}$" in app.formulas.value
     for j in net.order[3:]:
         assert app.drawing.notes(j)[1].endswith(f"={_num(rec.delta[j])}")

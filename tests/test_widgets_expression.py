@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from matplotlib.colors import to_rgb
 
 from bpteach.scalar import Value
-from bpteach.widgets import expression_graph
+from bpteach.widgets import COLORS, expression_graph
 from bpteach.widgets.expression import parse_expression, parse_values
 
 
@@ -43,6 +44,8 @@ def test_stepping_shows_one_more_node_each_time():
     assert "df/d(x*y+z) += 0.5 × 1 = 0.5" in app.readout.value
     assert "df/d(sigmoid(w)) += (-14) × 1 = -14" in app.readout.value
     current = app.state.current.node
+    lit = [to_rgb(c) == to_rgb(COLORS["highlight"]) for c in app.arrows.get_facecolors()]
+    assert [n is current for _, n in app.arcs] == lit  # the arrows into the current node, and only they
     assert (
         app.boxes[current].get_bbox_patch().get_linewidth()
         > app.boxes[app.state.nodes[0]].get_bbox_patch().get_linewidth()
@@ -65,6 +68,8 @@ def test_typed_expressions_agree_with_central_differences():
     app = expression_graph(text, **point)
     app.set(step=len(app.state.steps))
     grads = {n.label: g for n, g in app.state.shown_grads.items()}
+    labels = [n.label for n in app.state.nodes]
+    assert len(set(labels)) == len(labels)  # every node is named once, so the steps' words are unambiguous
 
     def f(p):
         return parse_expression(text, p).data
@@ -103,16 +108,36 @@ def test_anything_outside_the_whitelist_is_refused_without_running(text):
 def test_bad_text_leaves_the_graph_and_says_why():
     app = expression_graph("x * y", x=2.0, y=3.0)
     root = app.state.root
-    app.set(expression="x * (y")
+    app.controls["expression"].value = "x * (y"  # typed into the box: refused in words
     assert app.state.root is root
     assert "not a formula Python can read" in app.message.value
-    app.set(values="x=abc")
+    app.controls["values"].value = "x=abc"
     assert "the value of x must be a number, got 'abc'" in app.message.value
-    app.set(values="x=4, y=0.5")
+    app.controls["values"].value = "x=4, y=0.5"
     assert app.message.value == ""
     assert app.state.root.data == 2.0
-    app.set(expression="log(x - 5)")
+    app.controls["expression"].value = "log(x - 5)"
     assert "log(a) needs a > 0" in app.message.value
+    app.controls["expression"].value = "1 / (x - 4)"
+    assert "division by zero" in app.message.value
+    assert app.state.root.data == 2.0  # still the last good graph
+    with pytest.raises(ValueError, match="not a formula Python can read"):
+        app.set(expression="x +")  # from code: raised
+
+
+def test_another_expression_restarts_the_step_controls():
+    app = expression_graph("x * y", x=2.0, y=3.0)
+    app.set(step=3)
+    app.set(expression="exp(x) + y * y - x")
+    assert app.state.index == 0 and app.controls["step"].value == 0
+    assert app.controls["step"].max == len(app.state.steps) == 2 * 4 + 1
+    app.set(step=len(app.state.steps))
+    grads = {n.label: g for n, g in app.state.shown_grads.items()}
+    assert grads["x"] == pytest.approx(math.exp(2.0) - 1.0, rel=1e-15)  # e^x - 1
+    assert grads["y"] == 6.0  # 2y
+    app.set(values="x=0, y=1")  # the same graph, other numbers: the step stays
+    assert app.state.index == len(app.state.steps)
+    assert {n.label: g for n, g in app.state.shown_grads.items()}["x"] == 0.0  # e^0 - 1
 
 
 def test_limits_and_values():
@@ -130,3 +155,16 @@ def test_limits_and_values():
     assert math.isclose(parse_expression("-x ** 2", {"x": 3.0}).data, -9.0)
     with pytest.raises(TypeError, match="the value of x must be a finite number"):
         expression_graph(x=float("nan"))
+
+
+def test_the_figure_carries_the_description_and_survives_a_theme_change():
+    app = expression_graph("x * y", x=2.0, y=3.0)
+    app.set(step=len(app.state.steps))
+    assert "df/dx = 3, df/dy = 2" in app.description
+    assert "df/dx = 3, df/dy = 2" in app.figure.value  # the <img> alt text
+    renders = app.view.renders
+    app.set(theme="dark", scale=1.5)  # a new figure: the graph's artists are made again
+    assert app.view.theme == "dark" and app.view.scale == 1.5
+    assert app.view.renders == 1 and renders >= 1
+    assert app.grads[app.state.root].get_text() == "grad 1"
+    assert app.grads[app.state.root].axes is app.view.figure.axes[0]

@@ -113,6 +113,9 @@ def tex_to_mathml(tex: str, display: bool) -> str:
         raise TypeError(msg)
     from latex2mathml.converter import convert
 
+    # latex2mathml sets \operatorname in italics and does not know \arg: both become upright text
+    tex = re.sub(r"\\operatorname\*?\{([^{}]*)\}", r"\\mathrm{\1}", tex)
+    tex = re.sub(r"\\arg(?![A-Za-z])", r"\\mathrm{arg}", tex)
     try:
         mathml = convert(tex.strip(), display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises many kinds; the export must go on

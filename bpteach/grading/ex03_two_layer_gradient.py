@@ -9,6 +9,7 @@ ll(W) = sum_i log p(y_i | x_i) = sum_i log sigma(y_i w_21^T h_i), maximised.
 | ex03_log_likelihood | ll(W) | minus the log_loss summed over the examples |
 | ex03_grad_w21 | sum_i (I(y_i = 1) - sigma(w_21^T h_i)) h_i | minus ``grad_W[2]`` (J = -ll) |
 | ex03_grad_w11 | sum_i (I(y_i = 1) - sigma(w_21^T h_i)) w_21[1] sigma'(w_11^T x_i) x_i | minus ``grad_W[1][0]`` |
+| ex03_grad_w11_tanh | the same with tanh hidden units, derived by the student | minus ``grad_W[1][0]`` (tanh) |
 
 Arguments: w11, w12 of shape (d,), w21 of shape (2,), X of shape (d, n) (examples as columns), y (n,).
 """
@@ -68,6 +69,24 @@ _LABELS = (
     "the raw error uses I(y_i = 1), which is 0 or 1; the labels y_i are -1 or +1, "
     "so y_i - sigma(...) is wrong for every y_i = -1"
 )
+
+
+def _tanh_record(w11: np.ndarray, w12: np.ndarray, w21: np.ndarray, X: np.ndarray, y: np.ndarray) -> MatrixRecord:
+    W = {1: np.stack([w11, w12]), 2: w21.reshape(1, 2)}
+    mlp = MLP([X.shape[0], 2, 1], activation="tanh", output_activation="sigmoid", loss="log_loss", bias=False, W=W)
+    return mlp.backpropagate(X, y.reshape(1, -1), reduction="sum")
+
+
+def _grad_w11_tanh_variant(
+    w11: np.ndarray, w12: np.ndarray, w21: np.ndarray, X: np.ndarray, y: np.ndarray, blame: str
+) -> np.ndarray:
+    """The tanh network's gradient with a usual wrong factor in place of tanh'(w11^T x_i)."""
+    H = np.tanh(np.stack([w11, w12]) @ X)
+    raw = (y == 1).astype(float) - sigmoid(w21 @ H)
+    h1 = H[0]
+    factor = {"sigmoid's": h1 * (1.0 - h1), "no square": 1.0 - h1, "none": np.ones_like(h1)}[blame]
+    return X @ (raw * w21[0] * factor)
+
 
 EXERCISE = Exercise(
     "03_two_layer_gradient",
@@ -137,6 +156,40 @@ EXERCISE = Exercise(
                     lambda *a: _grad_w11_variant(*a, k=1),
                 ),
                 Mistake("labels", _LABELS, lambda *a: _grad_w11_variant(*a, labels="y")),
+            ],
+        ),
+        Part(
+            grade_id="ex03_grad_w11_tanh",
+            func="grad_w11_tanh",
+            title="grad_w11_tanh(w11, w12, w21, X, y)",
+            points=3,
+            cases=_cases,
+            reference=lambda *a: -_tanh_record(*a).grad_W[1][0],
+            hint="follow the derivation of part 4 link by link; only the hidden unit's function changed, "
+            "so find which factor changes and derive its new form",
+            mistakes=[
+                Mistake(
+                    "sigmoid's derivative",
+                    "the blame uses h_1 (1 - h_1), the sigmoid's derivative: with h_1 = tanh(w11^T x_i) the "
+                    "factor is tanh'(w11^T x_i), which has a different form (derive it from tanh's definition)",
+                    lambda *a: _grad_w11_tanh_variant(*a, blame="sigmoid's"),
+                ),
+                Mistake(
+                    "no square",
+                    "the blame uses 1 - h_1: tanh'(z) is 1 minus the *square* of tanh(z)",
+                    lambda *a: _grad_w11_tanh_variant(*a, blame="no square"),
+                ),
+                Mistake(
+                    "no g'",
+                    "the hidden unit's derivative tanh'(w11^T x_i) is missing from the blame",
+                    lambda *a: _grad_w11_tanh_variant(*a, blame="none"),
+                ),
+                Mistake(
+                    "sigmoid hidden units",
+                    "this is the gradient of part 4, with sigmoid hidden units: here h_k = tanh(w_1k^T x), "
+                    "both in the forward pass (h) and in the blame",
+                    lambda *a: _grad_w11_variant(*a),
+                ),
             ],
         ),
     ],

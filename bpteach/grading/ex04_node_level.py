@@ -5,6 +5,7 @@ r"""Exercise 04, the node-level BACKPROPAGATE of lecture 002 (sigmoid g, J = (y 
 | ex04_delta_output | Delta_j = g'(in_j) (-2 (y - a_j)) | ``squared_error.derivative`` x ``sigmoid.derivative`` |
 | ex04_delta_hidden | Delta_j = g'(in_j) sum_{j'} w_{j,j'} Delta_{j'} | ``sigmoid.derivative`` |
 | ex04_gradient | {(i, j): Delta_j a_i} for lecture 002's 7-neuron network | ``Network.backpropagate`` |
+| ex04_bias_gradient | {j: dJ/db_j} for the same network with biases, derived by the student | ``grad_bias`` |
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from bpteach.activations import sigmoid
 from bpteach.grading.spec import Exercise, Mistake, Part
-from bpteach.graph import Network
+from bpteach.graph import Network, NodeRecord
 from bpteach.losses import squared_error
 
 __all__ = ["ARCS", "EXERCISE", "PREAMBLE"]
@@ -76,6 +77,31 @@ def _gradient_without(edges: dict, x: np.ndarray, y: float, where: str) -> dict:
     return {(i, j): float(delta[j] * rec.a[i]) for (i, j) in edges}
 
 
+def _bias_cases(rng: np.random.Generator) -> list[tuple]:
+    cases = []
+    for _ in range(3):
+        edges = {arc: float(rng.uniform(-1.0, 1.0)) for arc in ARCS}
+        bias = {j: float(rng.uniform(-1.0, 1.0)) for j in (3, 4, 5, 6, 7)}
+        cases.append((edges, bias, rng.normal(0.0, 1.0, 2), float(rng.uniform(0.0, 1.0))))
+    return cases
+
+
+def _biased_record(edges: dict, bias: dict, x: np.ndarray, y: float) -> NodeRecord:
+    return Network(
+        edges, inputs=[1, 2], outputs=[7], hidden=[3, 4, 5, 6], loss="squared_error", bias=bias
+    ).backpropagate(x, y)
+
+
+def _bias_variant(edges: dict, bias: dict, x: np.ndarray, y: float, mistake: str) -> dict:
+    """A usual wrong answer for dJ/db_j."""
+    if mistake == "bias left out":
+        rec = _biased_record(edges, dict.fromkeys(bias, 0.0), x, y)
+        return {j: float(rec.delta[j]) for j in bias}
+    rec = _biased_record(edges, bias, x, y)
+    factor = {"times a_j": rec.a, "times b_j": bias}[mistake]
+    return {j: float(rec.delta[j] * factor[j]) for j in bias}
+
+
 EXERCISE = Exercise(
     "04_node_level",
     "Node-level back-propagation: Delta_j and the gradient of lecture 002's network",
@@ -134,6 +160,36 @@ EXERCISE = Exercise(
                     "no output g'",
                     "the factor g'(in_7) is missing in Delta_7 = g'(in_7) (-2 (y - a_7))",
                     lambda e, x, y: _gradient_without(e, x, y, "output"),
+                ),
+            ],
+        ),
+        Part(
+            grade_id="ex04_bias_gradient",
+            func="bias_gradient",
+            title="bias_gradient(edges, bias, x, y)",
+            points=3,
+            cases=_bias_cases,
+            reference=lambda e, b, x, y: _biased_record(e, b, x, y).grad_bias,
+            hint="the bias enters in_j = sum_i w_ij a_i + b_j: run the forward pass with it, then apply "
+            "the chain rule through in_j to b_j",
+            mistakes=[
+                Mistake(
+                    "bias left out",
+                    "these are the Delta_j of the network without biases: b_j is part of in_j, so the forward "
+                    "pass must add it before g, and every a_j and Delta_j changes",
+                    lambda e, b, x, y: _bias_variant(e, b, x, y, "bias left out"),
+                ),
+                Mistake(
+                    "times a_j",
+                    "you multiplied Delta_j by the neuron's own activation a_j: dJ/db_j = dJ/d in_j * d in_j/db_j, "
+                    "and in_j changes one for one with b_j",
+                    lambda e, b, x, y: _bias_variant(e, b, x, y, "times a_j"),
+                ),
+                Mistake(
+                    "times b_j",
+                    "you multiplied Delta_j by b_j itself: the derivative of in_j with respect to b_j does not "
+                    "depend on b_j",
+                    lambda e, b, x, y: _bias_variant(e, b, x, y, "times b_j"),
                 ),
             ],
         ),

@@ -8,6 +8,7 @@ Examples are the columns of X, shape (n_0, n); W_i has shape (n_i, n_{i-1}); lay
 | ex05_hidden_delta | delta_i = (W_{i+1}^T delta_{i+1}) * s'(z_i) | ``sigmoid.derivative`` |
 | ex05_weight_gradient | grad W_i = delta_i h_{i-1}^T / n | numpy |
 | ex05_backward | {i: grad W_i for i = 1..m} | ``MLP.backpropagate`` |
+| ex05_log_loss_delta | delta_m, log-loss, sigmoid output (derived) | ``log_loss.derivative`` x ``sigmoid.derivative`` |
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from bpteach.activations import sigmoid
 from bpteach.grading.ex04_node_level import PREAMBLE
 from bpteach.grading.spec import Exercise, Mistake, Part
-from bpteach.losses import half_squared_error
+from bpteach.losses import half_squared_error, log_loss
 from bpteach.matrix import MLP
 
 __all__ = ["EXERCISE"]
@@ -72,6 +73,23 @@ def _recipe_without(W: dict, X: np.ndarray, Y: np.ndarray, slip: str) -> dict:
         delta[i] = (W[i + 1].T @ delta[i + 1]) * (1.0 if slip == "gprime" else sigmoid.derivative(z[i]))
     n = 1.0 if slip == "sum" else X.shape[1]
     return {i: delta[i] @ h[i - 1].T / n for i in range(1, m + 1)}
+
+
+def _log_loss_cases(rng: np.random.Generator) -> list[tuple]:
+    # labels in {-1, +1}; |z| stays below 6, where l'(a) s'(z) is still exact in float64
+    return [
+        (np.clip(rng.normal(0.0, 2.0, (nm, n)), -6.0, 6.0), rng.choice([-1.0, 1.0], (nm, n)))
+        for nm, n in ((1, 4), (2, 3), (1, 1))
+    ]
+
+
+def _log_loss_delta(z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    # the chain rule as the core computes it: l'(a) x s'(z) with a = s(z) (log_loss reads -1 as 0)
+    return log_loss.derivative(sigmoid(z), Y) * sigmoid.derivative(z)
+
+
+def _target(Y: np.ndarray) -> np.ndarray:
+    return (Y == 1).astype(float)  # I(y = 1)
 
 
 _SUM = (
@@ -141,6 +159,40 @@ EXERCISE = Exercise(
                     lambda W, X, Y: _recipe_without(W, X, Y, "gprime"),
                 ),
                 Mistake("sum", _SUM, lambda W, X, Y: _recipe_without(W, X, Y, "sum")),
+            ],
+        ),
+        Part(
+            grade_id="ex05_log_loss_delta",
+            func="output_delta_log_loss",
+            title="output_delta_log_loss(z_m, Y)",
+            points=3,
+            cases=_log_loss_cases,
+            reference=_log_loss_delta,
+            hint="derive delta_m = d l / d z_m for l = -log s(y z_m) with y in {-1, +1}, and simplify",
+            mistakes=[
+                Mistake(
+                    name="label as target",
+                    message="you used the label y = -1 as if it were a target value: the probability to aim "
+                    "for is 0 for y = -1 and 1 for y = +1, so delta_m = s(z_m) - I(y = 1) = -y s(-y z_m)",
+                    output=lambda z, Y: sigmoid(z) - Y,
+                ),
+                Mistake(
+                    name="kept s'",
+                    message="you multiplied by s'(z_m) once more: with log-loss, l'(a) = (a - t) / (a (1 - a)) "
+                    "and s'(z_m) = a (1 - a) cancel, so nothing of s' is left in delta_m",
+                    output=lambda z, Y: (sigmoid(z) - _target(Y)) * sigmoid.derivative(z),
+                ),
+                Mistake(
+                    name="l' alone",
+                    message="this is l'(a) = (a - t) / (a (1 - a)) alone: delta_m is the derivative with "
+                    "respect to z_m, so it also takes the factor s'(z_m) (and then simplifies)",
+                    output=lambda z, Y: log_loss.derivative(sigmoid(z), Y),
+                ),
+                Mistake(
+                    name="z for a",
+                    message="you used z_m where the output a = s(z_m) belongs",
+                    output=lambda z, Y: z - _target(Y),
+                ),
             ],
         ),
     ],

@@ -8,6 +8,7 @@ Arrays keep the lectures' orientation: one example per column, x of shape (n_in,
 | ex06_linear_backward | (dL/dx = W^T dL/dy, dL/dW = dL/dy x^T) | ``Linear.backward`` |
 | ex06_sigmoid_backward | dL/dx = dL/dy * phi'(x), phi' = phi (1 - phi) | ``ActivationBlock.backward`` |
 | ex06_chain_gradients | (dL/dW, dL/dw') of lecture 004's 3-4-1 network | ``Chain.backpropagate`` |
+| ex06_skip_gradients | (dL/du, dL/dx), skip arcs u from x to O (derived) | ``Network.backpropagate``, differences |
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bpteach.blocks import ActivationBlock, Chain, Linear, LossBlock
 from bpteach.datasets import lecture004_network
 from bpteach.grading.ex04_node_level import PREAMBLE
 from bpteach.grading.spec import Exercise, Mistake, Part
+from bpteach.graph import Network
 
 __all__ = ["EXERCISE"]
 
@@ -81,6 +83,60 @@ def _by_hand_with(W: np.ndarray, w_prime: np.ndarray, x: np.ndarray, GT: np.ndar
     dL_dy = w_prime.T @ dL_dO
     dL_dz = dL_dy if slip == "hidden g'" else dL_dy * sigmoid.derivative(z)
     return dL_dz @ x.T, dL_dO @ y.T
+
+
+def _skip_cases(rng: np.random.Generator) -> list[tuple]:
+    """(W (4, 3), w' (1, 4), u (1, 3), x (3, 1), GT (1, 1)), fresh each time."""
+    return [
+        (
+            rng.uniform(-1.0, 1.0, (4, 3)),
+            rng.uniform(-1.0, 1.0, (1, 4)),
+            rng.uniform(-1.0, 1.0, (1, 3)),
+            rng.normal(0.0, 1.0, (3, 1)),
+            rng.uniform(0.0, 1.0, (1, 1)),
+        )
+        for _ in range(3)
+    ]
+
+
+def _skip_network(W: np.ndarray, w_prime: np.ndarray, u: np.ndarray) -> Network:
+    """Inputs 1-3, hidden 4-7, output 8; the skip arcs (i, 8) carry u. Loss (GT - P)^2."""
+    edges = {(i + 1, j + 4): float(W[j, i]) for j in range(4) for i in range(3)}
+    edges |= {(j + 4, 8): float(w_prime[0, j]) for j in range(4)}
+    edges |= {(i + 1, 8): float(u[0, i]) for i in range(3)}
+    return Network(edges=edges, inputs=[1, 2, 3], outputs=[8], loss="squared_error")
+
+
+def _skip_gradients(W: np.ndarray, w_prime: np.ndarray, u: np.ndarray, x: np.ndarray, GT: np.ndarray) -> tuple:
+    net = _skip_network(W, w_prime, u)
+    dL_du = np.array([[net.backpropagate(x[:, 0], GT[:, 0]).grad[(i + 1, 8)] for i in range(3)]])
+
+    def loss(v: np.ndarray) -> float:
+        return net.loss(v, GT[:, 0])
+
+    # dL/dx has no arc of its own: Richardson-extrapolated central differences (error ~ h^4)
+    def central(h: float) -> np.ndarray:
+        out = np.zeros(3)
+        for i in range(3):
+            e = np.zeros(3)
+            e[i] = h
+            out[i] = (loss(x[:, 0] + e) - loss(x[:, 0] - e)) / (2 * h)
+        return out
+
+    return dL_du, ((4 * central(1e-3) - central(2e-3)) / 3).reshape(3, 1)
+
+
+def _skip_with(W: np.ndarray, w_prime: np.ndarray, u: np.ndarray, x: np.ndarray, GT: np.ndarray, slip: str) -> tuple:
+    """The skip network by hand with one slip: "no skip in x", "only skip", "no skip forward"."""
+    z = W @ x
+    y = sigmoid(z)
+    O = w_prime @ y + (0.0 if slip == "no skip forward" else u @ x)
+    P = sigmoid(O)
+    dL_dO = 2.0 * (P - GT) * sigmoid.derivative(O)
+    through_W = W.T @ ((w_prime.T @ dL_dO) * sigmoid.derivative(z))
+    through_u = u.T @ dL_dO
+    dL_dx = {"no skip in x": through_W, "only skip": through_u}.get(slip, through_W + through_u)
+    return dL_dO @ x.T, dL_dx
 
 
 def _slip(name: str) -> Callable[..., tuple]:
@@ -198,6 +254,34 @@ EXERCISE = Exercise(
                     "the factor phi'(z) is missing: the sigmoid block z -> y hands back "
                     "dL/dz = dL/dy * phi'(z), elementwise",
                     _slip("hidden g'"),
+                ),
+            ],
+            n_outputs=2,
+        ),
+        Part(
+            grade_id="ex06_skip_gradients",
+            func="skip_gradients",
+            title="skip_gradients(W, w_prime, u, x, GT)",
+            points=4,
+            cases=_skip_cases,
+            reference=_skip_gradients,
+            hint="O = w' y + u x now; derive dL/du and dL/dx by the chain rule: x feeds two blocks",
+            mistakes=[
+                Mistake(
+                    name="no skip in x",
+                    message="dL/dx misses the skip path: x feeds both the block W and the skip arcs u, so its "
+                    "gradient is the sum of what both hand back, W^T dL/dz + u^T dL/dO",
+                    output=lambda W, w, u, x, GT: _skip_with(W, w, u, x, GT, "no skip in x"),
+                ),
+                Mistake(
+                    name="only skip",
+                    message="dL/dx holds only the skip path u^T dL/dO: the path through W, y and w' adds W^T dL/dz",
+                    output=lambda W, w, u, x, GT: _skip_with(W, w, u, x, GT, "only skip"),
+                ),
+                Mistake(
+                    name="no skip forward",
+                    message="your forward pass leaves out the skip arcs: O = w' y + u x",
+                    output=lambda W, w, u, x, GT: _skip_with(W, w, u, x, GT, "no skip forward"),
                 ),
             ],
             n_outputs=2,

@@ -5,12 +5,14 @@ r"""Exercise 08, training: one update step with momentum and weight decay, then 
 | ex08_sgd_step | w - alpha dJ/dw - 2 alpha lambda w (lecture 002, weight decay) | numpy |
 | ex08_momentum_step | v = mu v - alpha (dJ/dw + 2 lambda w); w + v (lecture 003, eq. 9) | as ``bp.train`` |
 | ex08_train_xor | weights (W1, b1, W2, b2) of a 2-h-1 sigmoid MLP with loss below 0.02 on XOR | ``MLP.loss`` |
+| ex08_minibatch_gradient | dJ_B/dW of a sigmoid layer, mean over a batch B (derived) | ``MLP.backpropagate`` |
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from bpteach.activations import sigmoid
 from bpteach.datasets import xor
 from bpteach.grading.spec import Exercise, Mistake, Part
 from bpteach.matrix import MLP
@@ -42,6 +44,37 @@ def _momentum_cases(rng: np.random.Generator) -> list[tuple]:
 def _momentum(w: np.ndarray, g: np.ndarray, v: np.ndarray, lr: float, mu: float, lam: float) -> tuple:
     v_new = mu * v - lr * (g + 2.0 * lam * w)
     return w + v_new, v_new
+
+
+def _minibatch_cases(rng: np.random.Generator) -> list[tuple]:
+    """(W (n_out, n_in), X (n_in, n), Y (n_out, n), batch: distinct column indices, fewer than n)."""
+    cases = []
+    for n_out, n_in, n, size in ((1, 2, 8, 3), (2, 3, 10, 4), (3, 2, 6, 2)):
+        batch = rng.choice(n, size=size, replace=False)
+        cases.append(
+            (
+                rng.normal(0.0, 1.0, (n_out, n_in)),
+                rng.normal(0.0, 1.0, (n_in, n)),
+                rng.uniform(0.0, 1.0, (n_out, n)),
+                batch,
+            )
+        )
+    return cases
+
+
+def _minibatch_gradient(W: np.ndarray, X: np.ndarray, Y: np.ndarray, batch: np.ndarray) -> np.ndarray:
+    layer = MLP([W.shape[1], W.shape[0]], loss="half_squared_error", bias=False, W={1: W})
+    return layer.backpropagate(X[:, batch], Y[:, batch]).grad_W[1]
+
+
+def _batch_sum(W: np.ndarray, X: np.ndarray, Y: np.ndarray, batch: np.ndarray) -> np.ndarray:
+    """sum over the batch of (a - y) * s'(z) x^T: the gradient before the 1/|B|."""
+    z = W @ X[:, batch]
+    return ((sigmoid(z) - Y[:, batch]) * sigmoid.derivative(z)) @ X[:, batch].T
+
+
+def _all_columns(W: np.ndarray, X: np.ndarray, Y: np.ndarray, batch: np.ndarray) -> np.ndarray:
+    return _minibatch_gradient(W, X, Y, np.arange(X.shape[1]))
 
 
 def _accept_xor(got: list[np.ndarray], args: tuple) -> str | None:
@@ -125,6 +158,38 @@ EXERCISE = Exercise(
             n_outputs=4,
             accept=_accept_xor,
             forbidden=("bpteach.train",),
+        ),
+        Part(
+            grade_id="ex08_minibatch_gradient",
+            func="minibatch_gradient",
+            title="minibatch_gradient(W, X, Y, batch)",
+            points=3,
+            cases=_minibatch_cases,
+            reference=_minibatch_gradient,
+            hint="derive dJ_B/dW for J_B = 1/|B| sum_{e in B} 1/2 ||y_e - s(W x_e)||^2 using only the columns in batch",
+            mistakes=[
+                Mistake(
+                    name="sum",
+                    message="this is the sum over the batch: J_B is a mean, so divide by |B|, the batch's size",
+                    output=_batch_sum,
+                ),
+                Mistake(
+                    name="divided by n",
+                    message="you divided by n, the number of all examples: the mini-batch mean divides by |B|, "
+                    "the number of examples in the batch",
+                    output=lambda W, X, Y, b: _batch_sum(W, X, Y, b) / X.shape[1],
+                ),
+                Mistake(
+                    name="all columns",
+                    message="you used every column of X: the mini-batch gradient uses only the columns in batch",
+                    output=_all_columns,
+                ),
+                Mistake(
+                    name="no g'",
+                    message="the factor s'(z) is missing: a = s(W x), so dJ/dz = (a - y) * s'(z)",
+                    output=lambda W, X, Y, b: ((sigmoid(W @ X[:, b]) - Y[:, b]) @ X[:, b].T) / len(b),
+                ),
+            ],
         ),
     ],
 )

@@ -5,6 +5,8 @@ r"""Exercise 09, a central-difference gradient check that finds a planted bug (l
 | ex09_numerical_gradient | (J(w + eps e_k) - J(w - eps e_k)) / (2 eps) for every entry k | the exact gradient |
 | ex09_relative_error | abs(g - n) / max(abs(g) + abs(n), floor), elementwise | as ``bp.gradcheck`` |
 | ex09_find_bug | the (flat) index of the entry where a gradient disagrees most | the planted index |
+| ex09_kernel_gradient | dL/dw of a shared 1-D convolution kernel (derived) | ``Linear.backward``, summed |
+| ex09_gradient_norms | ||grad W_i J|| per layer of a deep sigmoid network (a measurement) | ``MLP.backpropagate`` |
 
 The loss J and the gradient under test are given as functions (the grader sends their source).
 """
@@ -13,7 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from bpteach.blocks import Linear
+from bpteach.grading.ex05_matrix_form import _recipe_without
 from bpteach.grading.spec import Exercise, Mistake, Part, Source
+from bpteach.matrix import MLP
 
 __all__ = ["EXERCISE"]
 
@@ -86,6 +91,46 @@ def _planted(J: object, grad: object, w: np.ndarray) -> int:
     return int(np.argmax(_relative(grad(w), _exact(J, w, 1e-5), 1e-8)))
 
 
+def _kernel_cases(rng: np.random.Generator) -> list[tuple]:
+    """(x (n_in,), dL_dy (n_in - k + 1,), k) for a kernel of size k sliding over x."""
+    return [(rng.normal(0.0, 1.0, n_in), rng.normal(0.0, 1.0, n_in - k + 1), k) for n_in, k in ((6, 3), (5, 2), (7, 4))]
+
+
+def _kernel_gradient(x: np.ndarray, dL_dy: np.ndarray, k: int) -> np.ndarray:
+    # the convolution as a learnable block y = W x: dL/dW (one number per position) from the core,
+    # then the chain rule for a shared weight: sum over the positions it sits at
+    n_out = x.size - k + 1
+    block = Linear(np.zeros((n_out, x.size)))
+    block.forward(x.reshape(-1, 1))
+    block.backward(dL_dy.reshape(-1, 1))
+    return np.array([sum(block.dL_dW[j, j + r] for j in range(n_out)) for r in range(k)])
+
+
+def _first_position(x: np.ndarray, dL_dy: np.ndarray, k: int) -> np.ndarray:
+    return dL_dy[0] * x[:k]
+
+
+def _norm_cases(rng: np.random.Generator) -> list[tuple]:
+    """(W {1..m: (n_i, n_{i-1})}, X (n_0, n), Y (n_m, n)) of deep, bias-free sigmoid networks."""
+    cases = []
+    for sizes, n in (([2, 4, 4, 4, 1], 5), ([3, 5, 5, 5, 5, 2], 4), ([2, 3, 1], 1)):
+        W = {i: rng.normal(0.0, 1.0 / np.sqrt(sizes[i - 1]), (sizes[i], sizes[i - 1])) for i in range(1, len(sizes))}
+        cases.append((W, rng.normal(0.0, 1.0, (sizes[0], n)), rng.uniform(0.0, 1.0, (sizes[-1], n))))
+    return cases
+
+
+def _gradient_norms(W: dict, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    sizes = [X.shape[0], *(W[i].shape[0] for i in range(1, len(W) + 1))]
+    rec = MLP(sizes, loss="half_squared_error", bias=False, W=W).backpropagate(X, Y)
+    return np.array([np.linalg.norm(rec.grad_W[i]) for i in range(1, len(W) + 1)])
+
+
+def _norms_without_hidden_slope(W: dict, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """The same measurement with the s'(z_i) factor left out of the hidden layers' deltas."""
+    grads = _recipe_without(W, X, Y, "gprime")
+    return np.array([np.linalg.norm(grads[i]) for i in range(1, len(W) + 1)])
+
+
 EXERCISE = Exercise(
     "09_challenges",
     "Gradient checking: central differences find a planted bug",
@@ -146,6 +191,68 @@ EXERCISE = Exercise(
                     "you counted from 1: Python indices (and np.argmax) count from 0",
                     lambda J, grad, w: _planted(J, grad, w) + 1,
                 )
+            ],
+        ),
+        Part(
+            grade_id="ex09_kernel_gradient",
+            func="kernel_gradient",
+            title="kernel_gradient(x, dL_dy, k)",
+            points=3,
+            cases=_kernel_cases,
+            reference=_kernel_gradient,
+            hint="y_j = sum_r w_r x_(j+r): derive dL/dw_r from dL/dy and x; w_r is used at every position j",
+            mistakes=[
+                Mistake(
+                    name="one position",
+                    message="you used only the first position of the kernel: a shared weight w_r sits at every "
+                    "position j, so its gradient is the sum over all of them",
+                    output=_first_position,
+                ),
+                Mistake(
+                    name="mean",
+                    message="you divided by the number of positions: the chain rule sums the contributions of "
+                    "every position, it does not average them",
+                    output=lambda x, d, k: _kernel_gradient(x, d, k) / d.size,
+                ),
+                Mistake(
+                    name="flipped",
+                    message="the kernel is flipped: y_j = sum_r w_r x_(j+r) pairs w_r with x_(j+r), not x_(j+k-1-r)",
+                    output=lambda x, d, k: _kernel_gradient(x, d, k)[::-1],
+                ),
+            ],
+        ),
+        Part(
+            grade_id="ex09_gradient_norms",
+            func="gradient_norms",
+            title="gradient_norms(W, X, Y)",
+            points=3,
+            cases=_norm_cases,
+            reference=_gradient_norms,
+            hint="back-propagate J = mean of 1/2 ||y - f(x)||^2 through the sigmoid layers and return the "
+            "Frobenius norm of each layer's gradient, layer 1 first",
+            mistakes=[
+                Mistake(
+                    name="squared",
+                    message="these are the squared norms: the Frobenius norm is the square root of the sum "
+                    "of the squared entries",
+                    output=lambda W, X, Y: _gradient_norms(W, X, Y) ** 2,
+                ),
+                Mistake(
+                    name="reversed",
+                    message="the layers are in reverse order: return layer 1 (next to the input) first",
+                    output=lambda W, X, Y: _gradient_norms(W, X, Y)[::-1],
+                ),
+                Mistake(
+                    name="sum",
+                    message="these are the norms of the summed gradients: J is the mean over the n examples",
+                    output=lambda W, X, Y: _gradient_norms(W, X, Y) * X.shape[1],
+                ),
+                Mistake(
+                    name="no g'",
+                    message="the hidden layers' factor s'(z_i) is missing, so the norms shrink too little "
+                    "towards the input: delta_i = (W_{i+1}^T delta_{i+1}) * s'(z_i)",
+                    output=_norms_without_hidden_slope,
+                ),
             ],
         ),
     ],

@@ -85,12 +85,16 @@ class _Builder:
         self.values = values
         self.leaves: dict[str, Value] = {}
         self.operations = 0
+        self.named = 0  # operations too long to show as text are n1, n2, ...
 
     def build(self, node: ast.AST) -> Value:
         out = self._build(node)
         if not out.label:  # an operation: named by its text when short, else n1, n2, ...
             text = ast.unparse(node).replace(" ", "")
-            out.label = text if len(text) <= 10 else f"n{self.operations}"
+            if len(text) > 10:
+                self.named += 1
+                text = f"n{self.named}"
+            out.label = text
         return out
 
     def _count(self) -> None:
@@ -319,29 +323,32 @@ class ExpressionGraph(App):
             continuous_update=False,
             layout=widgets.Layout(width="38%"),
         )
-        self._drawn_for: Value | None = None
+        controls = {**self.bar.controls, "expression": text, "values": values}
         panel = widgets.VBox([widgets.HBox([text, values]), self.bar.widget])
-        controls = {"expression": text, "values": values, "step": self.bar.slider}
         super().__init__(state, controls, figsize=(9.0, 3.6), scale=scale, theme=theme, panel=panel)
+
+    def _build(self, view: FigureView) -> None:
+        with view.style():
+            self.ax = view.figure.add_axes((0.01, 0.01, 0.98, 0.98))
+        self._drawn_for: Value | None = None  # the graph's artists are made by the next _draw
 
     # ------------------------------------------------------------------ controls -> state
     def _apply(self, changes: dict[str, object]) -> None:
+        state: ExpressionState = self.state
         try:
-            self.state.set(**changes)
-        except (ValueError, TypeError, ZeroDivisionError, OverflowError) as exc:
-            self.message.value = f"<span style='color:{COLORS['negative']}'>{exc}</span> (the graph above is unchanged)"
-            return
-        self.message.value = ""
+            state.set(**changes)
+        except (ZeroDivisionError, OverflowError) as exc:  # a typed expression outside its domain
+            raise ValueError(str(exc)) from None
+        if "expression" in changes or "values" in changes:
+            # another graph has other steps: the step controls start again and span the new ones
+            self._show_controls({"step": state.index})
+            self.bar.slider.max = self.bar.play.max = len(state.steps)
 
     def describe(self) -> str:
-        """The figure's text alternative: what the drawing shows, in words and numbers."""
         return self.state.describe()
 
     # ------------------------------------------------------------------ state -> artists
-    def _build(self, view: FigureView | None = None) -> None:
-        if view is not None:  # a new figure (at the start, or for another theme or scale)
-            with view.style():
-                self.ax = view.figure.add_axes((0.01, 0.01, 0.98, 0.98))
+    def _make_artists(self) -> None:
         s: ExpressionState = self.state
         ax, c, scale = self.ax, self.view.colors, self.view.scale
         ax.clear()
@@ -351,45 +358,55 @@ class ExpressionGraph(App):
         ys = [p[1] for p in self.pos.values()]
         ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
         ax.set_ylim(min(ys) - 0.8, max(ys) + 0.7)
-        self.arrows = {}
-        for n in s.nodes:
-            for p in n.parents:
-                if (p, n) not in self.arrows:
-                    self.arrows[(p, n)] = ax.annotate(
-                        "",
-                        xy=self.pos[n],
-                        xytext=self.pos[p],
-                        arrowprops={
-                            "arrowstyle": "-|>",
-                            "color": COLORS["neutral"],
-                            "lw": 1.2 * scale,
-                            "shrinkA": 22 * scale,
-                            "shrinkB": 22 * scale,
-                        },
-                    )
-        self.boxes, self.grads = {}, {}
-        for n in s.nodes:
-            x, y = self.pos[n]
-            self.boxes[n] = ax.text(
-                x,
-                y,
-                "",
-                ha="center",
-                va="center",
-                bbox={"boxstyle": "round,pad=0.35", "fc": c["face"], "ec": c["text"], "lw": 1.0 * scale},
-            )
-            self.grads[n] = ax.text(x, y - 0.32, "", ha="center", va="top", color=COLORS["accent"])
+        # every arrow in one quiver (a single artist: 20 annotations cost a third of a render),
+        # from box edge to box edge: each box's half size estimated from its label, in pixels
+        self.arcs = [(p, n) for n in s.nodes for p in dict.fromkeys(n.parents)]
+        ax_px = ax.get_window_extent().size  # the axes in pixels; data -> pixels is linear here
+        per_px = [(hi - lo) / size for (lo, hi), size in zip((ax.get_xlim(), ax.get_ylim()), ax_px, strict=True)]
+        font_px = 10 * scale * self.view.dpi / 72
+        half = {
+            n: (0.32 * font_px * max(len(n.label) + 5 * n.label.isidentifier(), 5) + 8, 1.5 * font_px + 6)
+            for n in s.nodes
+        }
+        starts, vectors = [], []
+        for p, n in self.arcs:
+            (x0, y0), (x1, y1) = self.pos[p], self.pos[n]
+            dx, dy = (x1 - x0) / per_px[0], (y1 - y0) / per_px[1]  # pixels
+            length = max(math.hypot(dx, dy), 1e-9)
+            ux, uy = abs(dx) / length, abs(dy) / length
+
+            def edge(node: Value, ux: float = ux, uy: float = uy) -> float:
+                w, h = half[node]
+                return min(w / ux if ux else math.inf, h / uy if uy else math.inf) + 3
+
+            a, b = min(edge(p), 0.45 * length) / length, min(edge(n), 0.45 * length) / length
+            starts.append((x0 + a * (x1 - x0), y0 + a * (y1 - y0)))
+            vectors.append(((1 - a - b) * (x1 - x0), (1 - a - b) * (y1 - y0)))
+        self.arrows = ax.quiver(
+            [a for a, _ in starts],
+            [b for _, b in starts],
+            [u for u, _ in vectors],
+            [v for _, v in vectors],
+            angles="xy",
+            scale_units="xy",
+            scale=1,
+            color=COLORS["neutral"],
+            width=0.0022 * scale,
+            headwidth=5,
+            headlength=6,
+        )
+        box = {"boxstyle": "round,pad=0.35", "fc": c["face"], "ec": c["text"], "lw": 1.0 * scale}
+        self.boxes = {n: ax.text(*self.pos[n], "", ha="center", va="center", bbox=box) for n in s.nodes}
+        self.grads = {
+            n: ax.text(self.pos[n][0], self.pos[n][1] - 0.32, "", ha="center", va="top", color=COLORS["accent"])
+            for n in s.nodes
+        }
         self._drawn_for = s.root
 
     def _draw(self) -> None:
         s: ExpressionState = self.state
         if s.root is not self._drawn_for:
-            self._build()
-        slider = self.bar.slider
-        if slider.max != len(s.steps) or slider.value != s.index:
-            with self.hold():
-                self.bar.play.max = slider.max = len(s.steps)
-                slider.value = s.index
+            self._make_artists()
         values, grads, step = s.shown_values, s.shown_grads, s.current
         text_color = self.view.colors["text"]
         for n, box in self.boxes.items():
@@ -400,13 +417,10 @@ class ExpressionGraph(App):
             box.get_bbox_patch().set_edgecolor(COLORS["highlight"] if current else text_color)
             box.get_bbox_patch().set_linewidth((3.0 if current else 1.0) * self.view.scale)
             self.grads[n].set_text(f"grad {_num(grads[n])}" if n in grads else "")
-        for (_, n), arrow in self.arrows.items():
-            active = step is not None and step.node is n
-            arrow.arrow_patch.set_color(COLORS["highlight"] if active else COLORS["neutral"])
-        self.formulas.value = ""
-        self.readout.value = f"step {s.index} of {len(s.steps)}: " + (
-            step.text if step else "only the inputs are known; press > to run the forward pass"
-        )
+        lit = [step is not None and step.node is n for _, n in self.arcs]
+        self.arrows.set_color([COLORS["highlight"] if on else COLORS["neutral"] for on in lit])
+        where = step.text if step else "only the inputs are known; press > to run the forward pass"
+        self.show_text(readout=f"step {s.index} of {len(s.steps)}: {where}")
 
 
 def expression_graph(
@@ -419,8 +433,9 @@ def expression_graph(
 
     ``values`` gives the variables' numbers (``x=-2, y=5``); a variable without one is 1. The
     student can type another expression and other values in the boxes. ``app.state`` is the
-    ``ExpressionState``; ``app.set(step=...)`` (or the buttons) moves the replay; ``app.description``
-    says what is shown, in words and numbers.
+    ``ExpressionState``; ``app.set(step=...)`` (or the buttons) moves the replay,
+    ``app.set(expression=..., values="x=1, y=2")`` draws another graph; ``app.description`` says what
+    is shown, in words and numbers.
     """
     for name, v in values.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):

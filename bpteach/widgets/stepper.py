@@ -1,6 +1,6 @@
 r"""BACKPROPAGATE one step at a time on a drawn network (lecture 002).
 
-The replay walks ``record.steps`` in the procedure's order:
+The replay walks ``bp.steps(record)`` in the procedure's order:
 
 | phase | lecture 002 | shown |
 |---|---|---|
@@ -27,7 +27,8 @@ import numpy as np
 
 from bpteach import datasets
 from bpteach._checks import as_float_array
-from bpteach.graph import Network, NodeRecord, Step
+from bpteach.graph import Network, NodeRecord
+from bpteach.steps import Step, Term, steps
 from bpteach.widgets._app import SUBSCRIPTS, App, wrap
 from bpteach.widgets._base import FigureView
 from bpteach.widgets._netdraw import NetDrawing
@@ -116,7 +117,7 @@ class StepperState:
 
     def _recompute(self) -> None:
         self.record: NodeRecord = self.network.backpropagate(self.x, self.y)
-        self.steps: list[Step] = self.record.steps
+        self.steps: list[Step] = steps(self.record)
 
     # ------------------------------------------------------------------ replay
     @property
@@ -131,18 +132,13 @@ class StepperState:
             out["a" if step.phase == "input" else step.phase][step.target] = step.value
         return out
 
-    def terms(self) -> list[tuple[tuple, float, float, float]]:
+    def terms(self) -> list[Term]:
         """The current step's sum, when it is the backward step of a hidden neuron j: one
-        ((j, j'), w_jj', Delta_j', w_jj' Delta_j') per arc out of j; else []."""
+        Term((j, j'), w_jj', Delta_j', w_jj' Delta_j') per arc out of j (``Step.terms``); else []."""
         step = self.current
         if step is None or step.phase != "delta":
             return []
-        j = step.target
-        return [
-            ((i, k), w, self.record.delta[k], w * self.record.delta[k])
-            for (i, k), w in zip(self.network.arcs, self.network.w, strict=True)
-            if i == j
-        ]
+        return list(step.terms)
 
 
 def _drawn_target(target: object) -> object:
@@ -261,7 +257,7 @@ class BackpropStepper(App):
                     f"<b>step {state.index} of {n}</b> ({_PHASE[step.phase]}): ${step.symbol} = {step.formula}$"
                     f"<br>${step.symbol} = {step.substituted} = {step.value:.6g}$"
                 ),
-                readout=_plain_terms(step, terms, every),
+                readout=" ".join(t for t in (str(step), _plain_terms(terms, every)) if t),
             )
 
     def describe(self) -> str:
@@ -287,13 +283,12 @@ class BackpropStepper(App):
         return text
 
 
-def _plain_terms(step: Step, terms: list, every: int) -> str:
-    """The backward sum in plain text, as far as it has been formed."""
-    if not terms:
+def _plain_terms(terms: list, every: int) -> str:
+    """The backward sum in plain text while it is being formed (nothing once it is complete)."""
+    if not terms or len(terms) == every:
         return ""
     parts = " + ".join(_num(t[3]) for t in terms)
-    done = "" if len(terms) == every else f" … ({len(terms)} of {every} terms)"
-    return f"Σⱼ′ w·Δⱼ′ = {parts}{done} = {_num(sum(t[3] for t in terms))}"
+    return f"(forming the sum: {parts} … {len(terms)} of {every} terms = {_num(sum(t[3] for t in terms))})"
 
 
 def _box() -> widgets.Layout:

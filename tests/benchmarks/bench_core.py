@@ -3,10 +3,12 @@
 Prints
 1. seconds per forward+backward of the matrix form (``MLP.backpropagate``) for a 784-128-10
    sigmoid MLP on a batch of 64 (float64), and for lecture 003's 2-3-1 rain network;
-2. microseconds per example of the node level (``Network.backpropagate``) against |A| for
-   growing layered networks (wider, then deeper), per example per neuron-or-arc (flat when
-   the cost is linear), and a least-squares fit t = t0 + cV |V| + cA |A| with its R^2;
-3. the node-level / matrix-form time ratio on the same networks and data;
+2. microseconds per example of the node level against |A| for growing layered networks (wider,
+   then deeper), per example per neuron-or-arc (flat when the cost is linear), and a
+   least-squares fit t = t0 + cV |V| + cA |A| with its R^2, for both versions: the readable
+   ``Network.backpropagate`` (lecture 002's loop, one arc at a time) and the vectorised
+   ``graph_fast.backpropagate_fast`` (one numpy call per neuron);
+3. the node-level / matrix-form time ratio on the same networks and data (both versions);
 4. the ratio to PyTorch (CPU, float64) on the 784-128-10 step, where torch imports.
 
 This is a script, not a test: pytest does not collect ``tests/benchmarks``.
@@ -23,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 import bpteach as bp
+from bpteach.graph_fast import backpropagate_fast
 
 
 def best_time(fn: Callable[[], object], min_seconds: float = 0.3, repeats: int = 5) -> float:
@@ -74,10 +77,18 @@ def matrix_form() -> dict[str, float]:
     return times
 
 
-def node_level(quick: bool) -> None:
-    section("node level: microseconds per example against |A| (Network.backpropagate)")
-    print("  one numpy call per neuron and per arc group, so t ~ t0 + cV |V| + cA |A|: a fit by least")
-    print("  squares with R^2 near 1 and a flat 'per (|V|+|A|)' column mean the cost is linear.")
+VERSIONS = {
+    "readable": lambda net, x, y: net.backpropagate(x, y),
+    "fast": backpropagate_fast,
+}
+
+
+def node_level(quick: bool, version: str) -> None:
+    run = VERSIONS[version]
+    name_of = {"readable": "Network.backpropagate", "fast": "graph_fast.backpropagate_fast"}[version]
+    section(f"node level, {version} version: microseconds per example against |A| ({name_of})")
+    print("  t ~ t0 + cV |V| + cA |A|: a fit by least squares with R^2 near 1 and a flat")
+    print("  'per (|V|+|A|)' column mean the cost is linear.")
     wide = [[4, w, w, 2] for w in ([2, 4, 8, 16, 32] if quick else [2, 4, 8, 16, 32, 64, 128])]
     deep = [[4, *[8] * depth, 2] for depth in ([1, 2, 4, 8] if quick else [1, 2, 4, 8, 16, 32])]
     print(
@@ -90,8 +101,8 @@ def node_level(quick: bool) -> None:
         net = bp.Network.layered(sizes, seed=0)
         x, y = rng.normal(size=4), rng.uniform(size=2)
         X, Y = rng.normal(size=(4, 64)), rng.uniform(size=(2, 64))
-        t1 = best_time(lambda net=net, x=x, y=y: net.backpropagate(x, y), min_seconds=0.2)
-        t64 = best_time(lambda net=net, X=X, Y=Y: net.backpropagate(X, Y), min_seconds=0.2) / 64
+        t1 = best_time(lambda net=net, x=x, y=y: run(net, x, y), min_seconds=0.2)
+        t64 = best_time(lambda net=net, X=X, Y=Y: run(net, X, Y), min_seconds=0.2) / 64
         V, n_arcs = len(net.order), len(net.arcs)
         rows.append((V, n_arcs, t1 * 1e6, t64 * 1e6))
         name = "-".join(map(str, sizes)) if len(sizes) < 8 else f"4-8x{len(sizes) - 2}-2"
@@ -115,9 +126,12 @@ def ratios(matrix_times: dict[str, float], quick: bool) -> None:
         cases["784-128-10, batch 64"] = mnist_sized()
     for name, (mlp, X, Y) in cases.items():
         net = bp.to_network(mlp)
-        t_node = best_time(lambda net=net, X=X, Y=Y: net.backpropagate(X, Y), min_seconds=0.5, repeats=2)
         t_matrix = matrix_times[name]
-        print(f"  {name:<22} node {t_node:.3e} s / matrix {t_matrix:.3e} s = {t_node / t_matrix:8.1f}x")
+        for version, run in VERSIONS.items():
+            t_node = best_time(lambda net=net, X=X, Y=Y, run=run: run(net, X, Y), min_seconds=0.5, repeats=2)
+            print(
+                f"  {name:<22} {version:<8} node {t_node:.3e} s / matrix {t_matrix:.3e} s = {t_node / t_matrix:8.1f}x"
+            )
     if quick:
         print("  (784-128-10 skipped with --quick: its 101,632 arcs take about a second per batch)")
 
@@ -165,7 +179,8 @@ def main() -> None:
         f"{platform.machine()}, {os.cpu_count()} CPUs{load} (timings are best-of-5)"
     )
     times = matrix_form()
-    node_level(args.quick)
+    for version in VERSIONS:
+        node_level(args.quick, version)
     ratios(times, args.quick)
     pytorch(times)
 

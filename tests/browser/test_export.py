@@ -16,7 +16,8 @@ import base64
 import re
 import struct
 import zlib
-from functools import cache
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -116,13 +117,15 @@ def test_an_export_refers_to_nothing_outside_itself(to: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def exports(tmp_path_factory: pytest.TempPathFactory):
-    """``exports(name)``: the lecture run once, written as (page, slides, number of widget outputs)."""
+def exports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], tuple[Path, Path, int]]]:
+    """``exports(name)``: the lecture run once, written as (page, slides, number of widget outputs).
+
+    The lectures run two at a time (one kernel per core) from the first use on.
+    """
     from bpteach.cli.export import _execute
 
     folder = tmp_path_factory.mktemp("exports")
 
-    @cache
     def make(name: str) -> tuple[Path, Path, int]:
         path = jlab.REPO / "lectures" / name
         nb = nbformat.read(path, as_version=4)
@@ -136,7 +139,17 @@ def exports(tmp_path_factory: pytest.TempPathFactory):
             files.append(out)
         return files[0], files[1], widgets
 
-    return make
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures: dict[str, Future] = {}
+
+        def get(name: str) -> tuple[Path, Path, int]:
+            if not futures:
+                futures.update({n: pool.submit(make, n) for n in LECTURES})
+            return futures[name].result()
+
+        yield get
+        for future in futures.values():
+            future.cancel()
 
 
 class OfflinePage:

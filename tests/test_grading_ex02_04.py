@@ -1,0 +1,126 @@
+"""The derive-it-yourself parts of exercises 02-04: each usual mistake costs exactly its part's points
+and is named in the feedback, both by the grader (sandboxed, fresh inputs) and by the instant check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bpteach.grading import EXERCISES, check
+from bpteach.grading.grader import Grader
+from bpteach.grading.notebook import source
+
+EXERCISE_DIR = Path(__file__).resolve().parents[1] / "exercises"
+
+# (notebook, solution cell, text, replacement, diagnosis words)
+MUTATIONS = [
+    (
+        "02_logistic_unit",
+        "ex02_logloss_gradient",
+        "return (sigmoid(w @ x) - t) * x",
+        "return (sigmoid(w @ x) - t) * sigmoid_derivative(w @ x) * x",
+        "still carries the factor sigma'",
+    ),
+    (
+        "02_logistic_unit",
+        "ex02_logloss_gradient",
+        "return (sigmoid(w @ x) - t) * x",
+        "return (sigmoid(w @ x) - t) / (sigmoid(w @ x) * (1 - sigmoid(w @ x))) * x",
+        "you stopped at dJ/da",
+    ),
+    (
+        "02_logistic_unit",
+        "ex02_logloss_gradient",
+        "return (sigmoid(w @ x) - t) * x",
+        "return (t - sigmoid(w @ x)) * x",
+        "wrong sign",
+    ),
+    ("02_logistic_unit", "ex02_tanh_derivative", "return 1.0 - t * t", "return t * (1.0 - t)", "the sigmoid's pattern"),
+    ("02_logistic_unit", "ex02_tanh_derivative", "return 1.0 - t * t", "return 1.0 - t", "*square*"),
+    (
+        "03_two_layer_gradient",
+        "ex03_grad_w11_tanh",
+        "(1.0 - H[0] ** 2)",
+        "H[0] * (1.0 - H[0])",
+        "the sigmoid's derivative",
+    ),
+    ("03_two_layer_gradient", "ex03_grad_w11_tanh", "(1.0 - H[0] ** 2)", "(1.0 - H[0])", "*square*"),
+    ("03_two_layer_gradient", "ex03_grad_w11_tanh", " * (1.0 - H[0] ** 2)", "", "is missing from the blame"),
+    (
+        "03_two_layer_gradient",
+        "ex03_grad_w11_tanh",
+        "H = np.tanh(np.stack([w11, w12]) @ X)\n    raw = (y == 1) - sigmoid(w21 @ H)\n"
+        "    return X @ (raw * w21[0] * (1.0 - H[0] ** 2))",
+        "H = sigmoid(np.stack([w11, w12]) @ X)\n    raw = (y == 1) - sigmoid(w21 @ H)\n"
+        "    return X @ (raw * w21[0] * H[0] * (1.0 - H[0]))",
+        "with sigmoid hidden units",
+    ),
+    ("04_node_level", "ex04_bias_gradient", "in_[j] = bias[j] + sum(", "in_[j] = sum(", "without biases"),
+    (
+        "04_node_level",
+        "ex04_bias_gradient",
+        "{j: float(delta[j]) for",
+        "{j: float(delta[j] * a[j]) for",
+        "activation a_j",
+    ),
+    (
+        "04_node_level",
+        "ex04_bias_gradient",
+        "{j: float(delta[j]) for",
+        "{j: float(delta[j] * bias[j]) for",
+        "by b_j itself",
+    ),
+]
+
+
+def _mutated(name: str, grade_id: str, old: str, new: str) -> tuple[bytes, str]:
+    """The source notebook with one solution edited, and the edited solution's code."""
+    nb = json.loads((EXERCISE_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))
+    (cell,) = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
+    text = source(cell)
+    assert text.count(old) == 1, f"{old!r} is not (once) in the solution of {grade_id}"
+    cell["source"] = text.replace(old, new)
+    return json.dumps(nb).encode(), cell["source"]
+
+
+@pytest.fixture(scope="module")
+def grader():
+    with Grader(jobs=2, timeout=10.0, seed=4242) as g:
+        yield g
+
+
+@pytest.mark.parametrize(
+    ("name", "grade_id", "old", "new", "words"), MUTATIONS, ids=[f"{m[1]}-{m[4][:24]}" for m in MUTATIONS]
+)
+def test_a_mistake_in_a_derived_part_loses_that_part_and_is_named(grader, name, grade_id, old, new, words):
+    data, _ = _mutated(name, grade_id, old, new)
+    result = grader.grade_bytes(name, data)
+    ex = EXERCISES[name]
+    lost = ex.by_id[grade_id].points
+    assert {p.grade_id: p.points for p in result.parts} == {
+        p.grade_id: 0.0 if p.grade_id == grade_id else float(p.points) for p in ex.parts
+    }
+    assert result.total == ex.max_points - lost
+    part = next(p for p in result.parts if p.grade_id == grade_id)
+    assert any(words in d for d in part.diagnoses()), part.diagnoses()
+
+
+@pytest.mark.parametrize(
+    ("name", "grade_id", "old", "new", "words"), MUTATIONS, ids=[f"{m[1]}-{m[4][:24]}" for m in MUTATIONS]
+)
+def test_the_instant_check_names_the_same_mistake(name, grade_id, old, new, words):
+    _, code = _mutated(name, grade_id, old, new)
+    preamble = EXERCISES[name].preamble
+    scope: dict = {}
+    exec(preamble + "\n", scope)
+    nb = json.loads((EXERCISE_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))
+    for cell in nb["cells"]:  # the earlier solutions the edited one may call (sigmoid, delta_output, ...)
+        gid = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
+        if cell["metadata"].get("nbgrader", {}).get("solution") and gid != grade_id:
+            exec(source(cell), scope)
+    exec(code, scope)
+    result = check(grade_id, scope[EXERCISES[name].by_id[grade_id].func])
+    assert not result.passed
+    assert any(words in d for d in result.diagnoses()), result.diagnoses()

@@ -1,0 +1,262 @@
+"""The derive-it-yourself parts of exercises 05, 06, 08 and 09: each mistake they invite loses
+exactly that part's points and is named, by the grader (sandboxed, fresh inputs) and by the
+instant check in the student's kernel (fixed inputs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bpteach.grading import EXERCISES, check
+from bpteach.grading.grader import Grader
+from bpteach.grading.notebook import source
+
+EXERCISE_DIR = Path(__file__).resolve().parents[1] / "exercises"
+NEW_PARTS = {
+    "05_matrix_form": "ex05_log_loss_delta",
+    "06_blocks": "ex06_skip_gradients",
+    "08_training": "ex08_minibatch_gradient",
+    "09_challenges": "ex09_gradient_norms",
+}
+ALSO_DERIVED = {"09_challenges": "ex09_kernel_gradient"}
+
+
+def solution_text(name: str, grade_id: str) -> str:
+    nb = json.loads((EXERCISE_DIR / f"{name}.ipynb").read_text())
+    cells = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
+    assert len(cells) == 1, f"{name} holds {len(cells)} solution cells {grade_id}"
+    return source(cells[0])
+
+
+def with_solution(name: str, grade_id: str, old: str, new: str) -> bytes:
+    """The source notebook with one text of one solution cell replaced (the text must be there)."""
+    nb = json.loads((EXERCISE_DIR / f"{name}.ipynb").read_text())
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id:
+            text = source(cell)
+            assert old in text, f"{old!r} is not in the solution of {grade_id}"
+            cell["source"] = text.replace(old, new)
+    return json.dumps(nb).encode()
+
+
+def student_function(name: str, grade_id: str, old: str = "", new: str = "") -> object:
+    """The solution cell run as a student's kernel would, after the setup cell's helpers."""
+    ex = EXERCISES[name]
+    scope: dict = {}
+    exec(ex.preamble, scope)  # the setup cell's helpers (sigmoid, ...)
+    nb = json.loads((EXERCISE_DIR / f"{name}.ipynb").read_text())
+    for cell in nb["cells"]:
+        gid = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
+        if cell["metadata"].get("nbgrader", {}).get("solution"):
+            text = source(cell)
+            if gid == grade_id:
+                assert old in text
+                text = text.replace(old, new)
+            exec(text, scope)
+    return scope[ex.by_id[grade_id].func]
+
+
+@pytest.fixture(scope="module")
+def grader():
+    with Grader(jobs=2, timeout=10.0, seed=4242) as g:
+        yield g
+
+
+# (notebook, grade_id, text in the solution, replacement, words of the diagnosis)
+MISTAKES = [
+    (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return -Y * sigmoid(-Y * z_m)",
+        "return sigmoid(z_m) - Y",
+        "label y = -1 as if it were a target",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return -Y * sigmoid(-Y * z_m)",
+        "return (sigmoid(z_m) - (Y == 1)) * sigmoid_derivative(z_m)",
+        "cancel",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return -Y * sigmoid(-Y * z_m)",
+        "a = sigmoid(z_m)\n    return (a - (Y == 1)) / (a * (1 - a))",
+        "l'(a) = (a - t) / (a (1 - a)) alone",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return -Y * sigmoid(-Y * z_m)",
+        "return Y * sigmoid(-Y * z_m)",
+        "wrong sign",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return -Y * sigmoid(-Y * z_m)",
+        "return z_m - (Y == 1)",
+        "where the output a",
+    ),
+    (
+        "06_blocks",
+        "ex06_skip_gradients",
+        "return dL_dO @ x.T, dL_dx_through_W + dL_dx_through_u",
+        "return dL_dO @ x.T, dL_dx_through_W",
+        "misses the skip path",
+    ),
+    (
+        "06_blocks",
+        "ex06_skip_gradients",
+        "return dL_dO @ x.T, dL_dx_through_W + dL_dx_through_u",
+        "return dL_dO @ x.T, dL_dx_through_u",
+        "holds only the skip path",
+    ),
+    (
+        "06_blocks",
+        "ex06_skip_gradients",
+        "O = w_prime @ y + u @ x",
+        "O = w_prime @ y",
+        "leaves out the skip arcs",
+    ),
+    (
+        "08_training",
+        "ex08_minibatch_gradient",
+        "return delta @ Xb.T / len(batch)",
+        "return delta @ Xb.T",
+        "sum over the batch",
+    ),
+    (
+        "08_training",
+        "ex08_minibatch_gradient",
+        "return delta @ Xb.T / len(batch)",
+        "return delta @ Xb.T / X.shape[1]",
+        "number of all examples",
+    ),
+    (
+        "08_training",
+        "ex08_minibatch_gradient",
+        "Xb, Yb = X[:, batch], Y[:, batch]",
+        "Xb, Yb = X, Y\n    batch = range(X.shape[1])",
+        "only the columns in batch",
+    ),
+    (
+        "08_training",
+        "ex08_minibatch_gradient",
+        "delta = (a - Yb) * a * (1.0 - a)",
+        "delta = a - Yb",
+        "s'(z) is missing",
+    ),
+    (
+        "09_challenges",
+        "ex09_kernel_gradient",
+        "return np.array([np.dot(dL_dy, x[r : r + dL_dy.size]) for r in range(k)])",
+        "return dL_dy[0] * x[:k]",
+        "only the first position",
+    ),
+    (
+        "09_challenges",
+        "ex09_kernel_gradient",
+        "return np.array([np.dot(dL_dy, x[r : r + dL_dy.size]) for r in range(k)])",
+        "return np.array([np.dot(dL_dy, x[r : r + dL_dy.size]) for r in range(k)]) / dL_dy.size",
+        "sums the contributions",
+    ),
+    (
+        "09_challenges",
+        "ex09_kernel_gradient",
+        "return np.array([np.dot(dL_dy, x[r : r + dL_dy.size]) for r in range(k)])",
+        "return np.array([np.dot(dL_dy, x[k - 1 - r : k - 1 - r + dL_dy.size]) for r in range(k)])",
+        "flipped",
+    ),
+]
+MISTAKES += [
+    (
+        "09_challenges",
+        "ex09_gradient_norms",
+        "for i in range(1, m + 1)])",
+        "for i in range(1, m + 1)]) ** 2",
+        "squared norms",
+    ),
+    (
+        "09_challenges",
+        "ex09_gradient_norms",
+        "for i in range(1, m + 1)])",
+        "for i in range(m, 0, -1)])",
+        "reverse order",
+    ),
+    (
+        "09_challenges",
+        "ex09_gradient_norms",
+        "h[i - 1].T / X.shape[1])",
+        "h[i - 1].T)",
+        "summed gradients",
+    ),
+    (
+        "09_challenges",
+        "ex09_gradient_norms",
+        "delta[i] = (W[i + 1].T @ delta[i + 1]) * h[i] * (1.0 - h[i])",
+        "delta[i] = W[i + 1].T @ delta[i + 1]",
+        "s'(z_i) is missing",
+    ),
+]
+IDS = [f"{m[1]}-{m[4][:24]}" for m in MISTAKES]
+
+
+def test_every_new_part_is_appended_and_its_docstring_states_no_formula():
+    for name, grade_id in [*NEW_PARTS.items(), *ALSO_DERIVED.items()]:
+        assert grade_id in [p.grade_id for p in EXERCISES[name].parts[-2:]]
+        doc = solution_text(name, grade_id).split('"""')[1]
+        # the contract (inputs, shapes, what is returned), not the answer: no code-like formula
+        for answer in ("sigmoid(", "@", "np.", "/ len", "x[r"):
+            assert answer not in doc, f"{grade_id}'s docstring gives away {answer!r}: {doc}"
+
+
+@pytest.mark.parametrize(("name", "grade_id", "old", "new", "words"), MISTAKES, ids=IDS)
+def test_the_grader_takes_the_part_and_names_the_mistake(grader, name, grade_id, old, new, words):
+    result = grader.grade_bytes(name, with_solution(name, grade_id, old, new))
+    ex = EXERCISES[name]
+    got = {p.grade_id: p.points for p in result.parts}
+    assert got == {p.grade_id: 0.0 if p.grade_id == grade_id else float(p.points) for p in ex.parts}
+    part = next(p for p in result.parts if p.grade_id == grade_id)
+    assert any(words in d for d in part.diagnoses()), part.diagnoses()
+
+
+@pytest.mark.parametrize(("name", "grade_id", "old", "new", "words"), MISTAKES, ids=IDS)
+def test_the_instant_check_names_the_mistake(name, grade_id, old, new, words):
+    result = check(grade_id, student_function(name, grade_id, old, new))
+    assert result.points == 0
+    assert any(words in d for d in result.diagnoses()), result.diagnoses()
+
+
+@pytest.mark.parametrize(("name", "grade_id"), sorted([*NEW_PARTS.items(), *ALSO_DERIVED.items()]))
+def test_the_instant_check_passes_the_solution(name, grade_id):
+    result = check(grade_id, student_function(name, grade_id))
+    assert result.points == result.max_points > 0, result.diagnoses()
+
+
+def test_the_new_references_are_independent_computations():
+    """Each reference against a formula derived by hand here, on fresh inputs."""
+    rng = np.random.default_rng(7)
+    s = lambda v: 1.0 / (1.0 + np.exp(-v))  # noqa: E731
+    ex = {name: EXERCISES[name].by_id for name in NEW_PARTS}
+    for z, Y in ex["05_matrix_form"]["ex05_log_loss_delta"].cases(rng):
+        want = -Y * s(-Y * z)  # -d/dz log s(y z)
+        np.testing.assert_allclose(ex["05_matrix_form"]["ex05_log_loss_delta"].reference(z, Y), want, atol=1e-12)
+    for W, X, Y, b in ex["08_training"]["ex08_minibatch_gradient"].cases(rng):
+        a = s(W @ X[:, b])
+        want = ((a - Y[:, b]) * a * (1 - a)) @ X[:, b].T / len(b)
+        np.testing.assert_allclose(ex["08_training"]["ex08_minibatch_gradient"].reference(W, X, Y, b), want, atol=1e-14)
+    for x, d, k in ex["09_challenges"]["ex09_kernel_gradient"].cases(rng):
+        want = [sum(d[j] * x[j + r] for j in range(d.size)) for r in range(k)]
+        np.testing.assert_allclose(ex["09_challenges"]["ex09_kernel_gradient"].reference(x, d, k), want, atol=1e-14)
+    for W, w, u, x, GT in ex["06_blocks"]["ex06_skip_gradients"].cases(rng):
+        O = w @ s(W @ x) + u @ x
+        dL_dO = 2 * (s(O) - GT) * s(O) * (1 - s(O))
+        dL_dx = W.T @ ((w.T @ dL_dO) * s(W @ x) * (1 - s(W @ x))) + u.T @ dL_dO
+        du, dx = ex["06_blocks"]["ex06_skip_gradients"].reference(W, w, u, x, GT)
+        np.testing.assert_allclose(du, dL_dO @ x.T, atol=1e-12)
+        np.testing.assert_allclose(dx, dL_dx, atol=1e-10)
