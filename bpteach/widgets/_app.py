@@ -28,6 +28,12 @@ A new app subclasses ``App`` and writes four methods, nothing else::
         def _draw(self):             # state -> artists (set_data, set_text), then self.show_text(...)
         def describe(self) -> str:   # what the figure shows, with the current numbers
 
+Optional: ``super().__init__(..., panel=widget)`` lays the controls out yourself (rows of controls
+in ``widgets.HBox(..., layout=wrap())``, so they wrap); ``columns=k`` for the default grid;
+``passive = ("name",)`` for a control read only when needed (its change is no state change);
+``self.show_text(formulas=..., readout=...)`` in ``_draw`` sends the texts after the figure.
+Buttons and a ``Play`` are not observed: a button acts (``on_click``), a Play drives a slider.
+
 A control's change calls ``app.set(name=value)``; ``set`` checks the names, updates the state
 through ``_apply`` (a ``TypeError`` / ``ValueError`` from a control is shown in ``app.message``, from
 code it is raised), moves the controls to the new values, then ``refresh``: ``_draw``, one render,
