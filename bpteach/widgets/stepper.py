@@ -193,6 +193,13 @@ class BackpropStepper(App):
             self.drawing = NetDrawing(
                 ax, net.layout(), net.arcs, net.inputs, net.outputs, view.colors, view.scale, arc_labels=True
             )
+        d = self.drawing
+        # the arcs are the background, kept per set of weights; over them, in this order, what a step
+        # lights up and what must stay on top of it (a lit arc under the neurons and the labels)
+        texts = [d.labels, d.arc_labels, d.above, d.below, d.term_labels]
+        collections = [c for t in texts if t is not None for c in (t.halo, t.collection) if c is not None]
+        view.animate(d.term_lines, d.arc_ring, d.nodes, d.node_ring, *collections)
+        self._drawn_weights: tuple | None = None
 
     # ------------------------------------------------------------------ controls -> state
     def _apply(self, changes: dict[str, object]) -> None:
@@ -243,8 +250,12 @@ class BackpropStepper(App):
         every = len(state.terms())
         if terms and len(terms) < every:  # the sum is still being formed: its partial value, not Delta_j
             below[step.target] = f"Σ={_num(sum(t[3] for t in terms))} ({len(terms)} of {every})"  # type: ignore[union-attr]
-        self.drawing.set_weights(state.network.w)
-        self.drawing.set_arc_labels([_num(w) for w in state.network.w])
+        weights = tuple(state.network.w)
+        if weights != self._drawn_weights:  # a new background: arcs restyled, labels rewritten
+            self._drawn_weights = weights
+            self.drawing.set_weights(state.network.w)
+            self.drawing.set_arc_labels([_num(w) for w in state.network.w])
+            self.view.invalidate(key=weights)
         self.drawing.set_terms({arc: f"w·$\\Delta_{{{arc[1]}}}$={_num(p)}" for arc, _, _, p in terms})
         self.drawing.set_notes(above, below)
         self.drawing.highlight(None if step is None else _drawn_target(step.target))
