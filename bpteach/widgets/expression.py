@@ -29,7 +29,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import IdentityTransform
 
 from bpteach.scalar import RULES, Value
-from bpteach.widgets._app import App
+from bpteach.widgets._app import App, wrap
 from bpteach.widgets._base import COLORS, FigureView
 from bpteach.widgets._stepbar import StepBar
 
@@ -378,7 +378,7 @@ class ExpressionGraph(App):
             layout=widgets.Layout(width="38%"),
         )
         controls = {**self.bar.controls, "expression": text, "values": values}
-        panel = widgets.VBox([widgets.HBox([text, values]), self.bar.widget])
+        panel = widgets.VBox([widgets.HBox([text, values], layout=wrap()), self.bar.widget])
         super().__init__(state, controls, figsize=(9.0, 3.6), scale=scale, theme=theme, panel=panel)
 
     def _build(self, view: FigureView) -> None:
