@@ -452,3 +452,38 @@ def test_formulas_are_typeset_once_and_only_the_numbers_move():
     app.controls["loss"].value = "log_loss"
     assert app.formulas.value != formulas
     assert r"\frac{f - y}{f(1 - f)}" in app.formulas.value
+
+
+def test_show_figure_displays_the_png_with_its_alt_text(monkeypatch):
+    import base64
+    import re
+
+    from matplotlib.figure import Figure
+
+    import bpteach.widgets as bw
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append((obj, raw)))
+    fig = Figure(figsize=(2.0, 1.0), dpi=50)
+    fig.add_subplot().plot([0, 1], [0, 1])
+    bw.show_figure(fig, alt='a line from (0, 0) to (1, 1) & "up"')
+    ((bundle, raw),) = shown
+    assert raw and bundle["text/plain"] == 'a line from (0, 0) to (1, 1) & "up"'
+    html = bundle["text/html"]
+    assert 'alt="a line from (0, 0) to (1, 1) &amp; &quot;up&quot;"' in html
+    png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # the PNG is the figure's own size: 2 x 1 inches at 50 dpi
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (100, 50)
+
+
+def test_show_figure_refuses_a_figure_without_words():
+    from matplotlib.figure import Figure
+
+    import bpteach.widgets as bw
+
+    with pytest.raises(ValueError, match="alt must say what the figure shows"):
+        bw.show_figure(Figure(), alt="  ")
+    with pytest.raises(TypeError, match="fig must be a matplotlib Figure, got str"):
+        bw.show_figure("plot.png", alt="a plot")
