@@ -17,8 +17,9 @@ a pure state object (numbers and records only), changed by one verb, ``app.set(*
 ``app.description`` says what its figure shows with the current numbers (the image's alt text and a
 polite live region). ``theme`` ("light", "dark", "auto") and ``scale`` default from
 ``$BPTEACH_THEME`` and ``$BPTEACH_SCALE``. Importing this package needs ipywidgets and matplotlib;
-``import bpteach`` alone does not load them. Apps are imported on first use. ``show_figure(fig, alt)`` shows a static lecture figure with its
-text alternative, as the apps show theirs.
+``import bpteach`` alone does not load them. Apps are imported on first use.
+``show_figure(fig, alt)`` shows a static lecture figure with its text alternative, as the apps
+show theirs.
 """
 
 from __future__ import annotations

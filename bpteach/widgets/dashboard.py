@@ -5,10 +5,10 @@ sigmoid output p(y = 1 | x), trained by ``bp.Trainer`` one epoch at a time:
 
 | control | lecture | ``bp.train`` argument |
 |---|---|---|
-| learning rate alpha | 002: w_ij <- w_ij - alpha Delta_j a_i | ``lr`` |
+| learning rate eta | 002: w_ij <- w_ij - eta Delta_j a_i | ``lr`` |
 | batch size (1 = SGD, all = batch) | 002 NEURALNETTRAIN / mini-batch; 003: accumulate over all cases | ``batch_size`` |
-| momentum | 003: dw(t) = -eps dE/dw(t) + alpha dw(t-1) | ``momentum`` |
-| weight decay lambda | 002: w <- w - alpha Delta_j a_i - 2 alpha lambda w | ``weight_decay`` |
+| momentum mu | 003: dw(t) = -eta dE/dw(t) + mu dw(t-1) | ``momentum`` |
+| weight decay lambda | 002: w <- w - eta Delta_j a_i - 2 eta lambda w | ``weight_decay`` |
 | stop after N epochs / below a loss | 002, 004: termination | ``epochs``, ``loss_threshold`` |
 
 Playing never blocks the kernel: an ``ipywidgets.Play`` ticks in the browser every 100 ms, and each
