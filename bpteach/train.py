@@ -1,12 +1,15 @@
 r"""Training by gradient descent, for a node-level ``Network`` and a matrix-form ``MLP`` alike.
 
+One symbol each, as on the notation page: eta the learning rate (alpha in source 002, eps in
+source 003), mu the momentum (alpha in source 003), lambda the weight decay.
+
 | lecture | rule | argument |
 |---|---|---|
-| 002, NEURALNETTRAIN | w_ij <- w_ij - alpha Delta_j a_i per example, new permutation | ``batch_size=1`` |
+| 002, NEURALNETTRAIN | w_ij <- w_ij - eta Delta_j a_i per example, new permutation | ``batch_size=1`` |
 | 002, mini-batch | dJ/dw_ij = 1/|B| sum_{e in B} Delta_j^(e) a_i^(e) | ``batch_size=k`` |
 | 003, Rumelhart et al. | accumulate dE/dw over all cases, then update | ``batch_size=None`` |
-| 003, eq. (9) | Delta w(t) = -eps dE/dw(t) + alpha Delta w(t-1) | ``lr``, ``momentum`` |
-| 002, weight decay | w_ij <- w_ij - alpha Delta_j a_i - 2 alpha lambda w_ij | ``weight_decay`` |
+| 003, eq. (9) | Delta w(t) = -eta dE/dw(t) + mu Delta w(t-1) | ``lr``, ``momentum`` |
+| 002, weight decay | w_ij <- w_ij - eta Delta_j a_i - 2 eta lambda w_ij | ``weight_decay`` |
 | 002, 004 | epoch limit; loss below a threshold; minimal change | ``epochs``, ``loss_threshold``, ``tol`` |
 
 One loop serves both model kinds: it reads the live weight arrays from ``model.parameters()``
@@ -105,7 +108,7 @@ class Trainer:
     Each update is Delta w(t) = -lr (dJ/dw + 2 lambda w) + momentum Delta w(t-1), w <- w + Delta w(t)
     (lecture 003 eq. (9) with lecture 002's weight decay, lambda = ``weight_decay``; biases are
     not decayed unless ``decay_bias``). With momentum = 0 and lambda = 0 it is lecture 002's
-    w_ij <- w_ij - alpha Delta_j a_i.
+    w_ij <- w_ij - eta Delta_j a_i.
 
     - ``batch_size=None``: one update per epoch from the gradient over all n cases (lecture 003;
       the mean, or the accumulated sum with ``reduction="sum"``).
@@ -151,7 +154,7 @@ class Trainer:
             raise ValueError(msg)
         self.X, self.Y = model._examples(X_, Y)  # type: ignore[attr-defined]
         n = self.X.shape[1]
-        self.lr = number(lr, "lr (the learning rate alpha)", 0.0, low_open=True)
+        self.lr = number(lr, "lr (the learning rate eta)", 0.0, low_open=True)
         self.epochs = count(epochs, "epochs", 0)
         if batch_size is not None:
             batch_size = count(batch_size, "batch_size", 1)
@@ -159,7 +162,7 @@ class Trainer:
                 msg = f"batch_size must be at most the number of examples, {n}, got {batch_size}"
                 raise ValueError(msg)
         self.batch_size = batch_size
-        self.momentum = number(momentum, "momentum (alpha of lecture 003)", 0.0, high=1.0)
+        self.momentum = number(momentum, "momentum (mu)", 0.0, high=1.0)
         self.weight_decay = number(weight_decay, "weight_decay (lambda)", 0.0)
         self.decay_bias = flag(decay_bias, "decay_bias")
         self.tol = None if tol is None else number(tol, "tol", 0.0)
@@ -244,7 +247,7 @@ class Trainer:
 
     # ------------------------------------------------------------------ the pieces
     def _update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        """Delta w(t) = -alpha (dJ/dw + 2 lambda w) + momentum Delta w(t-1); w <- w + Delta w(t)."""
+        """Delta w(t) = -eta (dJ/dw + 2 lambda w) + mu Delta w(t-1); w <- w + Delta w(t)."""
         for k, w in params.items():
             g = grads[k]
             if self.weight_decay and (self.decay_bias or not _is_bias(k)):

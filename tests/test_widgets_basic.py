@@ -144,6 +144,13 @@ def test_sigmoid_explorer_compares_other_activations(activation, z0, slope, ceil
     assert np.allclose(ty, app.state.value + slope * (np.asarray(tz) - z0))
 
 
+def test_tanh_readout_puts_a_negative_value_in_parentheses():
+    app = _app("sigmoid_explorer", activation="tanh", z0=-3.5)
+    t = math.tanh(-3.5)  # -0.9982
+    assert f"tanh'(z₀) = 1 − (−{abs(t):.4f})² = {1 - t * t:.4f}" in app.readout.value
+    assert "− -" not in app.readout.value
+
+
 def test_sigmoid_explorer_refuses_bad_arguments():
     with pytest.raises(TypeError, match="z0 must be a finite number, got 'a'"):
         widgets.sigmoid_explorer(z0="a")
@@ -445,3 +452,38 @@ def test_formulas_are_typeset_once_and_only_the_numbers_move():
     app.controls["loss"].value = "log_loss"
     assert app.formulas.value != formulas
     assert r"\frac{f - y}{f(1 - f)}" in app.formulas.value
+
+
+def test_show_figure_displays_the_png_with_its_alt_text(monkeypatch):
+    import base64
+    import re
+
+    from matplotlib.figure import Figure
+
+    import bpteach.widgets as bw
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append((obj, raw)))
+    fig = Figure(figsize=(2.0, 1.0), dpi=50)
+    fig.add_subplot().plot([0, 1], [0, 1])
+    bw.show_figure(fig, alt='a line from (0, 0) to (1, 1) & "up"')
+    ((bundle, raw),) = shown
+    assert raw and bundle["text/plain"] == 'a line from (0, 0) to (1, 1) & "up"'
+    html = bundle["text/html"]
+    assert 'alt="a line from (0, 0) to (1, 1) &amp; &quot;up&quot;"' in html
+    png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # the PNG is the figure's own size: 2 x 1 inches at 50 dpi
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (100, 50)
+
+
+def test_show_figure_refuses_a_figure_without_words():
+    from matplotlib.figure import Figure
+
+    import bpteach.widgets as bw
+
+    with pytest.raises(ValueError, match="alt must say what the figure shows"):
+        bw.show_figure(Figure(), alt="  ")
+    with pytest.raises(TypeError, match="fig must be a matplotlib Figure, got str"):
+        bw.show_figure("plot.png", alt="a plot")

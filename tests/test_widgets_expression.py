@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
 
@@ -44,12 +45,22 @@ def test_stepping_shows_one_more_node_each_time():
     assert "df/d(x*y+z) += 0.5 × 1 = 0.5" in app.readout.value
     assert "df/d(sigmoid(w)) += (-14) × 1 = -14" in app.readout.value
     current = app.state.current.node
-    lit = [to_rgb(c) == to_rgb(COLORS["highlight"]) for c in app.arrows.get_facecolors()]
-    assert [n is current for _, n in app.arcs] == lit  # the arrows into the current node, and only they
-    assert (
-        app.boxes[current].get_bbox_patch().get_linewidth()
-        > app.boxes[app.state.nodes[0]].get_bbox_patch().get_linewidth()
-    )
+    # the arrows into the current node, and only they, are drawn again in the highlight colour
+    assert app.lit_arcs == [(p, n) for p, n in app.arcs if n is current] and len(app.lit_arcs) == 2
+    lit = [a for a in app._lit_pool if a.get_visible()]
+    assert len(lit) == 2 and all(to_rgb(a.get_edgecolor()) == to_rgb(COLORS["highlight"]) for a in lit)
+    # a thick frame around the current node's box, and around no other
+    frame = app.highlight
+    assert frame.get_visible() and frame.get_linewidth() > app.boxes[current].get_linewidth()
+    assert (frame.get_x(), frame.get_y()) == (app.boxes[current].get_x(), app.boxes[current].get_y())
+    # after the forward pass every value is in its box (drawn once, into the kept picture)
+    assert all(t.get_visible() for t in app.known.values()) and app.known[current].get_text() == "-7"
+    app.set(step=1)  # x*y = -10 is known, x*y+z and f are not yet
+    x_y, x_y_z = app.state.nodes[2], app.state.nodes[4]
+    assert [app.values[n].get_text() for n in (x_y, x_y_z, app.state.root)] == ["-10", "?", "?"]
+    assert not any(t.get_visible() for t in app.known.values())
+    app.set(step=0)
+    assert not frame.get_visible() and not any(a.get_visible() for a in app._lit_pool)
 
 
 def test_a_fan_out_adds_the_second_contribution_to_the_first():
@@ -168,3 +179,25 @@ def test_the_figure_carries_the_description_and_survives_a_theme_change():
     assert app.view.renders == 1 and renders >= 1
     assert app.grads[app.state.root].get_text() == "grad 1"
     assert app.grads[app.state.root].axes is app.view.figure.axes[0]
+
+
+@pytest.mark.parametrize(("ha", "va"), [("center", "top"), ("center", "center"), ("left", "baseline")])
+def test_a_kept_text_looks_like_matplotlibs_own(ha, va):
+    # the pool's values and gradients are pasted from pixels kept per text: the picture must be
+    # the one matplotlib draws itself (pixel for pixel), the first time and from the kept pixels after
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    from bpteach.widgets.expression import _KeptText
+
+    pictures = []
+    for make in (Text, _KeptText, _KeptText):
+        figure = Figure(figsize=(2.0, 1.0), dpi=100)
+        FigureCanvasAgg(figure)
+        figure.add_artist(make(0.5, 0.5, "grad -3.5", ha=ha, va=va, color=COLORS["accent"], fontsize=12))
+        figure.canvas.draw()
+        pictures.append(np.asarray(figure.canvas.buffer_rgba()).astype(int))
+    own, first, again = pictures
+    assert (own != 255).any()  # something was drawn
+    assert np.array_equal(first, own) and np.array_equal(again, own)

@@ -12,7 +12,8 @@ renderer from the internet, and their JupyterLab styling fails WCAG AA contrast.
   screen readers read, so the file needs no script for it; a static figure keeps the alt text
   IPython puts in its metadata (``Image(..., alt=...)``);
 - inlines its own stylesheet (AA contrast in light and dark) and, for slides, reveal.js (vendored
-  in ``export_assets/revealjs``) with a script that zooms a slide out until it fits.
+  in ``export_assets/revealjs``) with a script that zooms a slide out until it fits (down to
+  ``MIN_ZOOM``; a slide still too tall scrolls and takes the keyboard focus: nothing is cut off).
 
 Needs the ``present`` extra: ``pip install 'bpteach[present]'``.
 """
@@ -36,6 +37,7 @@ INSTALL_HINT = "pip install 'bpteach[present]'"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 ASSETS = Path(__file__).with_name("export_assets")
 SLIDE_SIZE = (1280, 760)  # reveal.js's logical slide, scaled to the screen as a whole
+MIN_ZOOM = 0.6  # a crowded slide is zoomed out at most this far (26 px text stays >= 15 px), then scrolls
 
 # code colours with at least 4.5:1 against the code background (GitHub Primer's light and dark palettes)
 _CODE_COLOURS = {
@@ -243,6 +245,7 @@ def export_notebook(
         "css": (ASSETS / "bpteach.css").read_text(),
         "slide_width": width,
         "slide_height": height,
+        "min_zoom": MIN_ZOOM,
     }
     if to == "slides":
         bpteach["reveal_css"] = (ASSETS / "revealjs" / "reveal.css").read_text()

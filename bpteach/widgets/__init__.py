@@ -12,9 +12,14 @@
 | ``vanishing_gradients()`` | 001, 004: vanishing gradients | depth, activation, initialisation |
 | ``expression_graph(text, **values)`` | 07: the computational graph | one node forward, then backward |
 
-Each app is a function returning an ipywidgets widget: a thin view over a pure state object
-(numbers and records only). Importing this package needs ipywidgets and matplotlib;
+Each app is a function returning an ``App`` (``bpteach.widgets._app``): a thin ipywidgets view over
+a pure state object (numbers and records only), changed by one verb, ``app.set(**changes)``;
+``app.description`` says what its figure shows with the current numbers (the image's alt text and a
+polite live region). ``theme`` ("light", "dark", "auto") and ``scale`` default from
+``$BPTEACH_THEME`` and ``$BPTEACH_SCALE``. Importing this package needs ipywidgets and matplotlib;
 ``import bpteach`` alone does not load them. Apps are imported on first use.
+``show_figure(fig, alt)`` shows a static lecture figure with its text alternative, as the apps
+show theirs.
 """
 
 from __future__ import annotations
@@ -35,10 +40,14 @@ _APPS = {
     "expression_graph": "expression",
 }
 
-__all__ = ["COLORS", "FigureView", *_APPS]
+__all__ = ["COLORS", "FigureView", "show_figure", *_APPS]
 
 
 def __getattr__(name: str) -> object:
+    if name == "show_figure":  # a static lecture figure with its text alternative
+        from bpteach.widgets.static import show_figure
+
+        return show_figure
     if name in _APPS:
         return getattr(importlib.import_module(f"bpteach.widgets.{_APPS[name]}"), name)
     msg = f"module 'bpteach.widgets' has no attribute {name!r}"

@@ -21,9 +21,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import ipywidgets as widgets
+import numpy as np
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.colors import to_hex
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.text import Text
+from matplotlib.transforms import IdentityTransform
 
 from bpteach.scalar import RULES, Value
-from bpteach.widgets._app import App
+from bpteach.widgets._app import App, wrap
 from bpteach.widgets._base import COLORS, FigureView
 from bpteach.widgets._stepbar import StepBar
 
@@ -309,6 +315,54 @@ def _layout(nodes: list[Value]) -> dict[Value, tuple[float, float]]:
     return pos
 
 
+_KEPT_PIXELS: dict[tuple, tuple[float, float, np.ndarray]] = {}  # (text, colour, size, ha, va, dpi) -> pixels
+KEPT_TEXTS = 512
+
+
+class _KeptText(Text):
+    """A Text laid out and drawn by matplotlib once per (text, colour, size), its pixels pasted after.
+
+    Laying out a line costs 1-2 ms in matplotlib 3.11, most of a frame with a dozen values; pasting
+    kept pixels costs microseconds. No rotation and no clipping: the pool's texts need neither.
+    """
+
+    def draw(self, renderer: RendererAgg) -> None:
+        words = self.get_text()
+        if not self.get_visible() or not words:
+            return
+        color = to_hex(self.get_color(), keep_alpha=True)
+        key = (words, color, self.get_fontsize(), self.get_ha(), self.get_va(), renderer.dpi)
+        x, y = self.get_transform().transform(self.get_unitless_position())
+        kept = _KEPT_PIXELS.get(key)
+        if kept is None:
+            box = Text.get_window_extent(self, renderer)
+            x0, y0 = math.floor(box.x0) - 2, math.floor(box.y0) - 2
+            scratch = RendererAgg(math.ceil(box.x1) + 2 - x0, math.ceil(box.y1) + 2 - y0, renderer.dpi)
+            twin = Text(x - x0, y - y0, words, color=color, fontproperties=self.get_fontproperties())
+            twin.set(ha=self.get_ha(), va=self.get_va(), transform=IdentityTransform())
+            twin.set_figure(self.get_figure(root=True))
+            twin.draw(scratch)
+            kept = (
+                x0 - x,
+                y0 - y,
+                np.asarray(scratch.buffer_rgba())[::-1].copy(),
+            )  # draw_image wants the bottom row first
+            if len(_KEPT_PIXELS) >= KEPT_TEXTS:  # the oldest goes
+                _KEPT_PIXELS.pop(next(iter(_KEPT_PIXELS)))
+            _KEPT_PIXELS[key] = kept
+        dx, dy, pixels = kept
+        gc = renderer.new_gc()
+        renderer.draw_image(gc, round(x + dx), round(y + dy), pixels)
+        gc.restore()
+        self.stale = False
+
+
+def _show(text: Text, words: str) -> None:
+    """Set a pooled text; an empty one is hidden, which skips even its layout when drawn."""
+    text.set_text(words)
+    text.set_visible(bool(words))
+
+
 class ExpressionGraph(App):
     """The view: the text boxes, the step buttons and the drawing of the graph."""
 
@@ -324,12 +378,45 @@ class ExpressionGraph(App):
             layout=widgets.Layout(width="38%"),
         )
         controls = {**self.bar.controls, "expression": text, "values": values}
-        panel = widgets.VBox([widgets.HBox([text, values]), self.bar.widget])
+        panel = widgets.VBox([widgets.HBox([text, values], layout=wrap()), self.bar.widget])
         super().__init__(state, controls, figsize=(9.0, 3.6), scale=scale, theme=theme, panel=panel)
 
     def _build(self, view: FigureView) -> None:
         with view.style():
             self.ax = view.figure.add_axes((0.01, 0.01, 0.98, 0.98))
+            self.ax.set_axis_off()
+            # what changes from step to step is drawn over a kept picture of the rest (boxes, labels,
+            # arrows): a pool of artists, one per possible node, made once per figure and animated
+            pool = range(2 * MAX_OPERATIONS + 1)  # a tree of 24 operations has at most 25 leaves
+            self._value_pool = [_KeptText(0, 0, "", ha="center", va="center") for _ in pool]
+            self._grad_pool = [_KeptText(0, 0, "", ha="center", va="top", color=COLORS["accent"]) for _ in pool]
+            for text in [*self._value_pool, *self._grad_pool]:
+                self.ax.add_artist(text)
+        self.highlight = FancyBboxPatch(
+            (0, 0), 1, 1, fc="none", ec=COLORS["highlight"], lw=3.0 * view.scale, visible=False, zorder=3
+        )
+        self.ax.add_patch(self.highlight)
+        # the arrows into the current node, over the grey ones (a node has at most two inputs)
+        self._lit_pool = [
+            FancyArrowPatch(
+                (0, 0),
+                (1, 1),
+                arrowstyle="-|>,head_length=0.6,head_width=0.3",
+                mutation_scale=16 * view.scale,
+                color=COLORS["highlight"],
+                lw=1.6 * view.scale,
+                shrinkA=0,
+                shrinkB=0,
+                visible=False,
+                zorder=2,
+            )
+            for _ in range(2)
+        ]
+        for arrow in self._lit_pool:
+            self.ax.add_patch(arrow)
+        view.animate(*self._lit_pool, self.highlight, *self._value_pool, *self._grad_pool)
+        self._static: list = []  # this expression's boxes, labels, arrows and (backward) values
+        self._generation = 0  # names this expression's kept backgrounds
         self._drawn_for: Value | None = None  # the graph's artists are made by the next _draw
 
     # ------------------------------------------------------------------ controls -> state
@@ -349,23 +436,29 @@ class ExpressionGraph(App):
 
     # ------------------------------------------------------------------ state -> artists
     def _make_artists(self) -> None:
+        """This expression's static picture (arrows, boxes, labels) and the pool artists' places."""
         s: ExpressionState = self.state
         ax, c, scale = self.ax, self.view.colors, self.view.scale
-        ax.clear()
-        ax.set_axis_off()
+        for artist in self._static:
+            artist.remove()
         self.pos = _layout(s.nodes)
         xs = [p[0] for p in self.pos.values()]
         ys = [p[1] for p in self.pos.values()]
         ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
         ax.set_ylim(min(ys) - 0.8, max(ys) + 0.7)
         # every arrow in one quiver (a single artist: 20 annotations cost a third of a render),
-        # from box edge to box edge: each box's half size estimated from its label, in pixels
+        # from box edge to box edge; each box sized from its longer line, in pixels
         self.arcs = [(p, n) for n in s.nodes for p in dict.fromkeys(n.parents)]
         ax_px = ax.get_window_extent().size  # the axes in pixels; data -> pixels is linear here
         per_px = [(hi - lo) / size for (lo, hi), size in zip((ax.get_xlim(), ax.get_ylim()), ax_px, strict=True)]
         font_px = 10 * scale * self.view.dpi / 72
+        # an operation named f or n3 says which operation it is; x*y or sigmoid(w) says it already
+        label = {
+            n: f"{n.label}  [{_SYMBOL.get(n.op, n.op)}]" if n.parents and n.label.isidentifier() else n.label
+            for n in s.nodes
+        }
         half = {
-            n: (0.32 * font_px * max(len(n.label) + 5 * n.label.isidentifier(), 5) + 8, 1.5 * font_px + 6)
+            n: (0.32 * font_px * max(len(label[n]), len(_num(n.data)), 3) + 0.5 * font_px, 1.25 * font_px + 4)
             for n in s.nodes
         }
         starts, vectors = [], []
@@ -382,6 +475,7 @@ class ExpressionGraph(App):
             a, b = min(edge(p), 0.45 * length) / length, min(edge(n), 0.45 * length) / length
             starts.append((x0 + a * (x1 - x0), y0 + a * (y1 - y0)))
             vectors.append(((1 - a - b) * (x1 - x0), (1 - a - b) * (y1 - y0)))
+        self._arc_ends = [((x, y), (x + u, y + v)) for (x, y), (u, v) in zip(starts, vectors, strict=True)]
         self.arrows = ax.quiver(
             [a for a, _ in starts],
             [b for _, b in starts],
@@ -395,12 +489,41 @@ class ExpressionGraph(App):
             headwidth=5,
             headlength=6,
         )
-        box = {"boxstyle": "round,pad=0.35", "fc": c["face"], "ec": c["text"], "lw": 1.0 * scale}
-        self.boxes = {n: ax.text(*self.pos[n], "", ha="center", va="center", bbox=box) for n in s.nodes}
-        self.grads = {
-            n: ax.text(self.pos[n][0], self.pos[n][1] - 0.32, "", ha="center", va="top", color=COLORS["accent"])
-            for n in s.nodes
+        self._bounds = {}
+        corners = {
+            "boxstyle": f"round,pad=0,rounding_size={0.35 * font_px * per_px[0]}",
+            "mutation_aspect": per_px[1] / per_px[0],  # round corners although x and y scale apart
         }
+        self.highlight.set(**corners)
+        self.boxes, self.labels, self.known = {}, {}, {}
+        line = 0.6 * font_px * per_px[1]  # from the box's centre to each of its two lines
+        for n in s.nodes:
+            (x, y), w, h = self.pos[n], half[n][0] * per_px[0], half[n][1] * per_px[1]
+            self._bounds[n] = (x - w, y - h, 2 * w, 2 * h)
+            self.boxes[n] = ax.add_patch(
+                FancyBboxPatch(
+                    (x - w, y - h),
+                    2 * w,
+                    2 * h,
+                    **corners,
+                    fc=c["face"],
+                    ec=c["text"],
+                    lw=1.0 * scale,
+                )
+            )
+            self.labels[n] = ax.text(x, y + line, label[n], ha="center", va="center")
+            # every value, drawn into the kept picture once the forward pass is done
+            self.known[n] = ax.text(x, y - line, _num(n.data), ha="center", va="center")
+        self.values = dict(zip(s.nodes, self._value_pool, strict=False))
+        self.grads = dict(zip(s.nodes, self._grad_pool, strict=False))
+        for n in s.nodes:
+            x, y = self.pos[n]
+            self.values[n].set_position((x, y - line))
+            self.grads[n].set_position((x, y - (half[n][1] + 2) * per_px[1]))
+        for text in [*self._value_pool[len(s.nodes) :], *self._grad_pool[len(s.nodes) :]]:
+            _show(text, "")
+        self._static = [self.arrows, *self.boxes.values(), *self.labels.values(), *self.known.values()]
+        self._generation += 1
         self._drawn_for = s.root
 
     def _draw(self) -> None:
@@ -408,17 +531,23 @@ class ExpressionGraph(App):
         if s.root is not self._drawn_for:
             self._make_artists()
         values, grads, step = s.shown_values, s.shown_grads, s.current
-        text_color = self.view.colors["text"]
-        for n, box in self.boxes.items():
-            # an operation named f or n3 says which operation it is; x*y or sigmoid(w) says it already
-            op = f"  [{_SYMBOL.get(n.op, n.op)}]" if n.parents and n.label.isidentifier() else ""
-            box.set_text(f"{n.label}{op}\n" + (_num(values[n]) if n in values else "?"))
-            current = step is not None and step.node is n
-            box.get_bbox_patch().set_edgecolor(COLORS["highlight"] if current else text_color)
-            box.get_bbox_patch().set_linewidth((3.0 if current else 1.0) * self.view.scale)
-            self.grads[n].set_text(f"grad {_num(grads[n])}" if n in grads else "")
-        lit = [step is not None and step.node is n for _, n in self.arcs]
-        self.arrows.set_color([COLORS["highlight"] if on else COLORS["neutral"] for on in lit])
+        forward_done = len(values) == len(s.nodes)  # from here on the values are part of the kept picture
+        for text in self.known.values():
+            text.set_visible(forward_done)
+        self.view.invalidate((self._generation, forward_done))
+        for n in s.nodes:
+            _show(self.values[n], "" if forward_done else _num(values[n]) if n in values else "?")
+            _show(self.grads[n], f"grad {_num(grads[n])}" if n in grads else "")
+        current = step.node if step is not None else None
+        self.highlight.set_visible(current is not None)
+        if current is not None:
+            self.highlight.set_bounds(*self._bounds[current])
+        self.lit_arcs = [arc for arc in self.arcs if arc[1] is current]
+        lit_ends = [ends for arc, ends in zip(self.arcs, self._arc_ends, strict=True) if arc[1] is current]
+        for k, arrow in enumerate(self._lit_pool):
+            arrow.set_visible(k < len(lit_ends))
+            if k < len(lit_ends):
+                arrow.set_positions(*lit_ends[k])
         where = step.text if step else "only the inputs are known; press > to run the forward pass"
         self.show_text(readout=f"step {s.index} of {len(s.steps)}: {where}")
 

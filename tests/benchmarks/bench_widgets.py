@@ -41,6 +41,7 @@ APPS = [
     "descent_explorer",
     "vanishing_gradients",
     "training_dashboard",
+    "expression_graph",
 ]
 GOAL_MEDIAN, GOAL_P95 = 30.0, 60.0
 SLIDERS = (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider)

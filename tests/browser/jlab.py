@@ -279,10 +279,10 @@ def start_lab(root: Path, state: Path) -> Server:
     return start("JupyterLab", cmd, port, token, state / "lab.log", "/api/status", env=env)
 
 
-def start_present(lecture: str, cwd: Path, log: Path) -> Server:
-    """``bpteach present LECTURE --no-browser`` on a free port (Voila; no token: it binds to 127.0.0.1)."""
+def start_present(lecture: str, cwd: Path, log: Path, options: tuple[str, ...] = ()) -> Server:
+    """``bpteach present LECTURE --no-browser [OPTIONS]`` on a free port (Voila; no token: it binds to 127.0.0.1)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "bpteach.cli", "present", lecture, "--no-browser", f"--port={port}"]
+    cmd = [sys.executable, "-m", "bpteach.cli", "present", lecture, "--no-browser", f"--port={port}", *options]
     return start("Voila", cmd, port, "", log, "/api/kernelspecs", env={"MPLBACKEND": "Agg"}, cwd=cwd)
 
 

@@ -86,9 +86,19 @@ def hub(browser_available, tmp_path_factory) -> Iterator[jlab.Server]:
     server = jlab.start("JupyterHub", cmd, port, "", state / "hub.log", "/hub/api", cwd=state, timeout=120)
     server.token = token  # the teacher service's token: the API calls below carry it
     try:
+        # the proxy answers (404) before the hub has added its route: wait for the hub itself
+        jlab.wait_until(lambda: _hub_version(server) is not None, timeout=120, what="the hub behind its proxy")
         yield server
     finally:
         jlab.stop(server, kernels=False)
+
+
+def _hub_version(hub: jlab.Server) -> str | None:
+    try:
+        with urllib.request.urlopen(f"{hub.base}/hub/api", timeout=10) as resp:
+            return json.loads(resp.read()).get("version")
+    except (OSError, ValueError):  # HTTPError (the proxy's 404) is an OSError
+        return None
 
 
 def _hub_api(hub: jlab.Server, method: str, path: str) -> object:
@@ -105,8 +115,14 @@ def _run_lecture_as(browser, hub: jlab.Server, student: str, screenshots: Path) 
     try:
         page = context.new_page()
         console = jlab.watch_console(page)
-        page.goto(f"{hub.base}/hub/login", wait_until="domcontentloaded")
-        page.fill("input[name=username]", student)
+        page.goto(f"{hub.base}/hub/login", wait_until="load", timeout=120_000)
+        form = page.locator("input[name=username]")
+        try:
+            form.wait_for(timeout=120_000)  # a loaded machine renders the hub's first page slowly
+        except Exception as exc:
+            page.screenshot(path=screenshots / f"hub_login_{student}.png")
+            raise AssertionError(f"no login form at {page.url}: {page.inner_text('body')[:500]!r}") from exc
+        form.fill(student)
         page.fill("input[name=password]", PASSWORD)
         page.click("input[type=submit], button[type=submit]")
         page.wait_for_url(f"**/user/{student}/lab**", timeout=150_000)  # after the spawn page

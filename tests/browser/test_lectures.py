@@ -52,12 +52,14 @@ def operate(app) -> str:
         assert img.get_attribute("src") == settled, "the dashboard kept drawing after Pause"
         return "Play, Pause"
     if _button(app, ">").count():
+        # a replay stored at its last step can only go back: step the way that is open
+        step = ">" if _button(app, ">").first.is_enabled() else "<"
         text = app.inner_text()
-        _button(app, ">").first.click()
+        _button(app, step).first.click()
         jlab.wait_image_changed(img, src, digest)
         # the step counter and the step's formula are text beside the figure
         jlab.wait_until(lambda: app.inner_text() != text, what="the app's text to change with the step")
-        return "step >"
+        return f"step {step}"
     slider = _enabled_slider(app)
     assert slider is not None, "an app with a figure but neither a slider nor a step or Play button"
     before = jlab.slider_readout(slider)

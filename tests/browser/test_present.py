@@ -17,7 +17,7 @@ import pytest
 
 from bpteach.cli.present import find_lecture, voila_command, voila_env
 
-from . import jlab
+from . import axe, jlab
 
 LECTURE = jlab.REPO / "lectures" / "01_sigmoid.ipynb"
 needs_lecture = pytest.mark.skipif(not LECTURE.is_file(), reason="lectures/01_sigmoid.ipynb does not exist yet")
@@ -45,7 +45,10 @@ def test_voila_binds_to_localhost_and_hides_code(tmp_path) -> None:
 @needs_lecture
 @pytest.mark.browser
 def test_present_renders_widgets_and_responds(browser_available, context, tmp_path, screenshots) -> None:
-    server = jlab.start_present("01", cwd=jlab.REPO, log=tmp_path / "voila.log")
+    # presented for a projector: Voila's dark theme, the apps dark at 1.5 times their size
+    server = jlab.start_present(
+        "01", cwd=jlab.REPO, log=tmp_path / "voila.log", options=("--theme=dark", "--scale=1.5")
+    )
     page = context.new_page()
     console = jlab.watch_console(page)
     try:
@@ -61,8 +64,11 @@ def test_present_renders_widgets_and_responds(browser_available, context, tmp_pa
         jlab.press_slider(slider, "ArrowRight")
         jlab.wait_until(lambda: jlab.slider_readout(slider) != before, what="the slider to move")
         assert jlab.wait_image_changed(img, src, digest) != digest
-        page.screenshot(path=screenshots / "present_01_sigmoid.png")
+        page.screenshot(path=screenshots / "present_01_sigmoid_dark_1.5.png")
         assert jlab.widget_console_errors(console) == []
+        assert page.locator('body[data-jp-theme-light="false"]').count() == 1, "Voila is not in its dark theme"
+        found = axe.violations(page, axe.VOILA)
+        assert axe.blocking(found) == [], axe.describe(axe.blocking(found))
     finally:
         # Voila shuts its kernel down when the tab closes or, at the latest, when the presenter stops
         # it (Ctrl+C, a TERM here): no kernel may outlive the server
