@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bpteach.cli import main
+from bpteach.grading import EXERCISES
 from bpteach.grading.grader import grade
 from bpteach.grading.notebook import release_notebook
 from bpteach.grading.shard import Shard, canonical, grade_shard, merge, parse_shard, select
@@ -77,12 +78,14 @@ def unsharded(class_dir, tmp_path_factory) -> list[dict]:
 
 
 def test_the_class_is_graded_as_counted(unsharded):
-    # alice 10, bob 0 (not written), carol 10 - 1 (unit_output), dave 10 - 2 (batch_gradient), eve 0
+    # alice all m points, bob 0 (not written), carol m - 1 (unit_output, 1 point), dave m - 2
+    # (batch_gradient, 2 points), eve 0 (not a notebook)
+    m = EXERCISES["02_logistic_unit"].max_points
     assert [(Path(r["submission"]).name, r["total"]) for r in unsharded] == [
-        ("alice.ipynb", 10),
+        ("alice.ipynb", m),
         ("bob.ipynb", 0),
-        ("carol.ipynb", 9),
-        ("dave.ipynb", 8),
+        ("carol.ipynb", m - 1),
+        ("dave.ipynb", m - 2),
         ("eve.ipynb", 0),
     ]
 
