@@ -54,7 +54,6 @@ dy/dx); micrograd's ``engine.py`` for the shape of the code.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterator
 
 from bpteach._checks import number
@@ -82,9 +81,6 @@ def _finite(value: object, name: str) -> float:
     """``value`` as a finite float; a TypeError for a non-number or a bool, a ValueError for nan/inf."""
     if type(value) in (float, int) and math.isfinite(value):  # the common case, fast (bool's type is bool)
         return float(value)
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isfinite(value):
-        msg = f"{name} must be a finite number, got {value!r}"
-        raise ValueError(msg)
     return number(value, name, -math.inf)
 
 
@@ -119,7 +115,8 @@ class Value:
     ``v.op`` the operation that made v ("" for a leaf), ``v.parents`` its inputs and ``v.local``
     the local derivatives d v / d parent, one per parent, computed by the forward.
     Operators: ``+ - * /`` with Values or numbers on either side, ``v ** p`` for a number p,
-    ``-v``; methods ``exp log sigmoid tanh relu max``.
+    ``-v``; methods ``exp log sigmoid tanh relu max``. Values compare by identity (``==`` is not
+    an operation here), so a Value can key a dict.
     """
 
     __slots__ = ("_data", "_local", "_parent_versions", "_parents", "_version", "grad", "label", "op")

@@ -219,8 +219,11 @@ def test_every_new_part_is_appended_and_its_docstring_states_no_formula():
 def test_the_grader_takes_the_part_and_names_the_mistake(grader, name, grade_id, old, new, words):
     result = grader.grade_bytes(name, with_solution(name, grade_id, old, new))
     ex = EXERCISES[name]
-    got = {p.grade_id: p.points for p in result.parts}
-    assert got == {p.grade_id: 0.0 if p.grade_id == grade_id else float(p.points) for p in ex.parts}
+    # parts judged by running the student's training (accept) depend on the machine's load and the
+    # grader's time limit, not on this mutation: compare the others
+    exact = [p for p in ex.parts if p.accept is None]
+    got = {p.grade_id: p.points for p in result.parts if p.grade_id in {q.grade_id for q in exact}}
+    assert got == {p.grade_id: 0.0 if p.grade_id == grade_id else float(p.points) for p in exact}
     part = next(p for p in result.parts if p.grade_id == grade_id)
     assert any(words in d for d in part.diagnoses()), part.diagnoses()
 

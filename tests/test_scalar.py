@@ -240,6 +240,14 @@ def test_local_derivatives_are_kept_beside_the_forward():
     assert a.local == () and a.parents == () and a.op == ""
 
 
+def test_every_operation_has_its_rule_written_once_per_input():
+    a, b = Value(1.5), Value(0.5)
+    made = [a + b, a - b, a * b, a / b, a**2, -a, a.exp(), a.log(), a.sigmoid(), a.tanh(), a.relu(), a.max(b)]
+    assert sorted(v.op for v in made) == sorted(bp.scalar.RULES)
+    for v in made:
+        assert len(bp.scalar.RULES[v.op]) == len(v.local) == len(v.parents)
+
+
 def test_sigmoid_equals_the_cores_sigmoid_even_far_out():
     for z in (-800.0, -30.0, -1.0, 0.3, 40.0, 800.0):
         assert Value(z).sigmoid().data == float(bp.sigmoid(z))

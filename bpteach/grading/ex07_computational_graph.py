@@ -152,7 +152,8 @@ EXERCISE = Exercise(
             points=2,
             cases=_divide_cases,
             reference=_gate(lambda a, b: a / b),
-            hint="out = a / b = a * b^(-1): d out/da = 1/b, d out/db = -a / b^2, each times upstream",
+            # the released stub shows the hint: for a part to derive it points the way, not the answer
+            hint="derive d out/da and d out/db on paper first: a / b = a * b^(-1); then multiply each by upstream",
             n_outputs=2,
             mistakes=[
                 Mistake(
@@ -174,9 +175,8 @@ EXERCISE = Exercise(
             points=3,
             cases=_graph_cases,
             reference=lambda x, y, z, w: _grads(_graph, x, y, z, w),
-            hint="forward: p = x y, q = p + z, s = sigmoid(w), f = q s; backward from df/df = 1: "
-            "df/dq = s, df/ds = q; + hands s to p and z; * swaps: df/dx = s y, df/dy = s x; "
-            "df/dw = q s (1 - s)",
+            hint="forward: p = x y, q = p + z, s = sigmoid(w), f = q s; then backward from df/df = 1, "
+            "one node at a time, each gate handing its inputs local derivative x upstream",
             n_outputs=4,
             mistakes=[
                 Mistake(
@@ -203,8 +203,7 @@ EXERCISE = Exercise(
             points=3,
             cases=_fanout_cases,
             reference=lambda x: _grads(lambda v: v * v.sigmoid(), x)[0],
-            hint="x reaches f = x * sigmoid(x) along two paths: through the multiply's first input "
-            "(local derivative sigmoid(x)) and through the sigmoid (x s (1 - s)); add both",
+            hint="draw the graph: x is used twice; find what comes back to x along each use, and add them",
             mistakes=[
                 Mistake(
                     name="overwritten: sigmoid path",

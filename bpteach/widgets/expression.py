@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
-from bpteach.scalar import Value
+from bpteach.scalar import RULES, Value
 from bpteach.widgets._app import App
 from bpteach.widgets._base import COLORS, FigureView
 from bpteach.widgets._stepbar import StepBar
@@ -256,7 +256,7 @@ class ExpressionState:
                 )
                 before[p] += added
                 touched.add(p)
-            gate = _GATE.get(node.op, f"local derivative of {node.op}")
+            gate = _GATE.get(node.op, f"local derivative {', '.join(RULES[node.op])}")
             steps.append(GraphStep("backward", node, f"backward through {node.label} ({gate}): " + "; ".join(parts)))
             grads.append({n: n.grad for n in nodes if n in touched})
         self.expression, self.values = expression, values
