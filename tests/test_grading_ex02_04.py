@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bpteach.grading import EXERCISES, check
+from bpteach.grading import EXERCISES
+from bpteach.grading.check import evaluate
 from bpteach.grading.grader import Grader
 from bpteach.grading.notebook import source
 
@@ -121,6 +122,6 @@ def test_the_instant_check_names_the_same_mistake(name, grade_id, old, new, word
         if cell["metadata"].get("nbgrader", {}).get("solution") and gid != grade_id:
             exec(source(cell), scope)
     exec(code, scope)
-    result = check(grade_id, scope[EXERCISES[name].by_id[grade_id].func])
+    result = evaluate(grade_id, scope[EXERCISES[name].by_id[grade_id].func])
     assert not result.passed
     assert any(words in d for d in result.diagnoses()), result.diagnoses()

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpteach.grading import EXERCISES, check
+from bpteach.grading import EXERCISES
+from bpteach.grading.check import evaluate
 from bpteach.grading.grader import Grader
 from bpteach.grading.notebook import source
 
@@ -230,14 +231,14 @@ def test_the_grader_takes_the_part_and_names_the_mistake(grader, name, grade_id,
 
 @pytest.mark.parametrize(("name", "grade_id", "old", "new", "words"), MISTAKES, ids=IDS)
 def test_the_instant_check_names_the_mistake(name, grade_id, old, new, words):
-    result = check(grade_id, student_function(name, grade_id, old, new))
+    result = evaluate(grade_id, student_function(name, grade_id, old, new))
     assert result.points == 0
     assert any(words in d for d in result.diagnoses()), result.diagnoses()
 
 
 @pytest.mark.parametrize(("name", "grade_id"), sorted([*NEW_PARTS.items(), *ALSO_DERIVED.items()]))
 def test_the_instant_check_passes_the_solution(name, grade_id):
-    result = check(grade_id, student_function(name, grade_id))
+    result = evaluate(grade_id, student_function(name, grade_id))
     assert result.points == result.max_points > 0, result.diagnoses()
 
 

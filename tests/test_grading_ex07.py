@@ -12,7 +12,8 @@ import json
 import pytest
 from test_grading import mutated, points
 
-from bpteach.grading import EXERCISES, check
+from bpteach.grading import EXERCISES
+from bpteach.grading.check import evaluate
 from bpteach.grading.grader import Grader
 
 NAME = "07_computational_graph"
@@ -88,6 +89,6 @@ def test_the_instant_check_names_the_same_mistake(grade_id, old, new, words):
         if cell["cell_type"] == "code" and (nbgrader.get("solution") or nbgrader.get("grade_id") == "ex07_setup"):
             exec("".join(cell["source"]), namespace)  # the notebook's own cells, as the kernel runs them
     func = namespace[EXERCISES[NAME].by_id[grade_id].func]
-    result = check(grade_id, func)
+    result = evaluate(grade_id, func)
     assert result.points == 0
     assert any(words in d for d in result.diagnoses()), result.diagnoses()

@@ -139,7 +139,7 @@ def test_stepper_backward_step_lights_each_arc_with_its_product():
     net, (x, y) = bp.datasets.lecture002_network(), bp.datasets.lecture002_example()
     rec = net.backpropagate(x, y)  # the independent reference
     app = widgets.backprop_stepper(net, x, y)
-    k = next(n for n, s in enumerate(rec.steps, 1) if s.phase == "delta" and s.target == 3)
+    k = next(n for n, s in enumerate(bp.steps(rec), 1) if s.phase == "delta" and s.target == 3)
     app.set(step=k)
     # Delta_3 = g'(in_3) (w_35 Delta_5 + w_36 Delta_6): both arcs lit, labelled with their products
     lit = [tuple(map(tuple, seg)) for seg in app.drawing.term_lines.get_segments()]

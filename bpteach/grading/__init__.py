@@ -4,7 +4,7 @@
     check("ex02_sigmoid", sigmoid)      # in the notebook: which inputs fail, and why
 
     bpteach release exercises/ release/                      # student copies
-    bpteach grade submissions/*.ipynb --out grades.csv       # a class, in limited processes
+    bpteach grade submissions/*.ipynb --out grades.csv       # a class, each in its own sandbox
 
 Imports the core; the core never imports this package.
 """

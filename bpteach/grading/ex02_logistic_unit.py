@@ -108,18 +108,18 @@ def _tanh_cases(rng: np.random.Generator) -> list[tuple]:
 
 
 EXERCISE = Exercise(
-    "02_logistic_unit",
-    "The logistic unit: sigma, sigma' and the single-unit chain rule",
-    [
+    name="02_logistic_unit",
+    title="The logistic unit: sigma, sigma' and the single-unit chain rule",
+    parts=[
         Part(
-            "ex02_sigmoid",
-            "sigmoid",
-            "sigmoid(z)",
-            2,
-            _z_cases,
-            sigmoid,
-            "return 1 / (1 + e^{-z}) elementwise, using e^{-|z|} so that it never overflows",
-            [
+            grade_id="ex02_sigmoid",
+            func="sigmoid",
+            title="sigmoid(z)",
+            points=2,
+            cases=_z_cases,
+            reference=sigmoid,
+            hint="return 1 / (1 + e^{-z}) elementwise, using e^{-|z|} so that it never overflows",
+            mistakes=[
                 Mistake("overflow", _OVERFLOW, _naive),
                 Mistake(
                     "minus z",
@@ -129,14 +129,14 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex02_sigmoid_derivative",
-            "sigmoid_derivative",
-            "sigmoid_derivative(z)",
-            2,
-            _z_cases,
-            sigmoid.derivative,
-            "return sigma(z) * (1 - sigma(z)), reusing your sigmoid",
-            [
+            grade_id="ex02_sigmoid_derivative",
+            func="sigmoid_derivative",
+            title="sigmoid_derivative(z)",
+            points=2,
+            cases=_z_cases,
+            reference=sigmoid.derivative,
+            hint="return sigma(z) * (1 - sigma(z)), reusing your sigmoid",
+            mistakes=[
                 Mistake(
                     "a(1-a) of z",
                     "you applied a(1 - a) to z itself: sigma'(z) = sigma(z)(1 - sigma(z)) needs a = sigma(z) first",
@@ -146,14 +146,14 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex02_unit_output",
-            "unit_output",
-            "unit_output(w, x)",
-            1,
-            lambda rng: [case[:2] for case in _unit_cases(rng)],
-            lambda w, x: sigmoid(w @ x),
-            "return a = sigma(w^T x)",
-            [
+            grade_id="ex02_unit_output",
+            func="unit_output",
+            title="unit_output(w, x)",
+            points=1,
+            cases=lambda rng: [case[:2] for case in _unit_cases(rng)],
+            reference=lambda w, x: sigmoid(w @ x),
+            hint="return a = sigma(w^T x)",
+            mistakes=[
                 Mistake(
                     "no sigma",
                     "this is the total input w^T x: the unit's output is a = sigma(w^T x)",
@@ -162,24 +162,24 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex02_unit_gradient",
-            "unit_gradient",
-            "unit_gradient(w, x, y)",
-            3,
-            _unit_cases,
-            unit_gradient,
-            "a = sigma(w^T x); return (a - y) * sigma'(w^T x) * x",
-            [Mistake("no g'", _MISSING_GPRIME, _no_gprime)],
+            grade_id="ex02_unit_gradient",
+            func="unit_gradient",
+            title="unit_gradient(w, x, y)",
+            points=3,
+            cases=_unit_cases,
+            reference=unit_gradient,
+            hint="a = sigma(w^T x); return (a - y) * sigma'(w^T x) * x",
+            mistakes=[Mistake("no g'", _MISSING_GPRIME, _no_gprime)],
         ),
         Part(
-            "ex02_batch_gradient",
-            "batch_gradient",
-            "batch_gradient(w, X, y)",
-            2,
-            _batch_cases,
-            batch_gradient,
-            "the mean over the columns x_e of X of (a_e - y_e) sigma'(w^T x_e) x_e",
-            [
+            grade_id="ex02_batch_gradient",
+            func="batch_gradient",
+            title="batch_gradient(w, X, y)",
+            points=2,
+            cases=_batch_cases,
+            reference=batch_gradient,
+            hint="the mean over the columns x_e of X of (a_e - y_e) sigma'(w^T x_e) x_e",
+            mistakes=[
                 Mistake(
                     "sum",
                     "this is the sum over the examples: the batch gradient is their mean "

@@ -89,18 +89,18 @@ def _grad_w11_tanh_variant(
 
 
 EXERCISE = Exercise(
-    "03_two_layer_gradient",
-    "Lecture 000's two-layer gradient by hand",
-    [
+    name="03_two_layer_gradient",
+    title="Lecture 000's two-layer gradient by hand",
+    parts=[
         Part(
-            "ex03_hidden",
-            "hidden",
-            "hidden(w11, w12, X)",
-            1,
-            lambda rng: [c[:2] + c[3:4] for c in _cases(rng)],
-            lambda w11, w12, X: sigmoid(np.stack([w11, w12]) @ X),
-            "stack the rows sigma(w11^T X) and sigma(w12^T X) into shape (2, n)",
-            [
+            grade_id="ex03_hidden",
+            func="hidden",
+            title="hidden(w11, w12, X)",
+            points=1,
+            cases=lambda rng: [c[:2] + c[3:4] for c in _cases(rng)],
+            reference=lambda w11, w12, X: sigmoid(np.stack([w11, w12]) @ X),
+            hint="stack the rows sigma(w11^T X) and sigma(w12^T X) into shape (2, n)",
+            mistakes=[
                 Mistake(
                     "no sigma",
                     "these are the total inputs w^T x: the hidden units output h = sigma(w^T x)",
@@ -109,14 +109,14 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex03_log_likelihood",
-            "log_likelihood",
-            "log_likelihood(w11, w12, w21, X, y)",
-            2,
-            _cases,
-            lambda *a: -_record(*a).loss,
-            "sum over the examples of log sigma(y_i w21^T h_i) (np.logaddexp(0, -t) is -log sigma(t))",
-            [
+            grade_id="ex03_log_likelihood",
+            func="log_likelihood",
+            title="log_likelihood(w11, w12, w21, X, y)",
+            points=2,
+            cases=_cases,
+            reference=lambda *a: -_record(*a).loss,
+            hint="sum over the examples of log sigma(y_i w21^T h_i) (np.logaddexp(0, -t) is -log sigma(t))",
+            mistakes=[
                 Mistake(
                     "labels ignored",
                     "this is sum_i log sigma(w21^T h_i), as if every y_i were +1: "
@@ -126,24 +126,24 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex03_grad_w21",
-            "grad_w21",
-            "grad_w21(w11, w12, w21, X, y)",
-            3,
-            _cases,
-            lambda *a: -_record(*a).grad_W[2][0],
-            "sum over i of (I(y_i = 1) - sigma(w21^T h_i)) h_i, shape (2,)",
-            [Mistake("labels", _LABELS, lambda *a: (lambda r, H: H @ r)(*_raw(*a, labels="y")))],
+            grade_id="ex03_grad_w21",
+            func="grad_w21",
+            title="grad_w21(w11, w12, w21, X, y)",
+            points=3,
+            cases=_cases,
+            reference=lambda *a: -_record(*a).grad_W[2][0],
+            hint="sum over i of (I(y_i = 1) - sigma(w21^T h_i)) h_i, shape (2,)",
+            mistakes=[Mistake("labels", _LABELS, lambda *a: (lambda r, H: H @ r)(*_raw(*a, labels="y")))],
         ),
         Part(
-            "ex03_grad_w11",
-            "grad_w11",
-            "grad_w11(w11, w12, w21, X, y)",
-            3,
-            _cases,
-            lambda *a: -_record(*a).grad_W[1][0],
-            "raw error x blame: sum over i of (I(y_i = 1) - sigma(w21^T h_i)) w21[1] sigma'(w11^T x_i) x_i",
-            [
+            grade_id="ex03_grad_w11",
+            func="grad_w11",
+            title="grad_w11(w11, w12, w21, X, y)",
+            points=3,
+            cases=_cases,
+            reference=lambda *a: -_record(*a).grad_W[1][0],
+            hint="raw error x blame: sum over i of (I(y_i = 1) - sigma(w21^T h_i)) w21[1] sigma'(w11^T x_i) x_i",
+            mistakes=[
                 Mistake(
                     "no g'",
                     "the factor sigma'(w11^T x_i) = h_1 (1 - h_1) is missing: the blame "

@@ -13,31 +13,16 @@ from __future__ import annotations
 import numpy as np
 
 from bpteach.activations import sigmoid
+from bpteach.grading.preambles import SIGMOID_PREAMBLE
 from bpteach.grading.spec import Exercise, Mistake, Part
 from bpteach.graph import Network, NodeRecord
 from bpteach.losses import squared_error
 
-__all__ = ["ARCS", "EXERCISE", "PREAMBLE"]
+__all__ = ["ARCS", "EXERCISE"]
 
 # lecture 002's network: inputs 1, 2; hidden 3, 4 then 5, 6; output 7
 ARCS = [(1, 3), (1, 4), (2, 3), (2, 4), (3, 5), (3, 6), (4, 5), (4, 6), (5, 7), (6, 7)]
 _LAYERS = [[1, 2], [3, 4], [5, 6], [7]]
-
-PREAMBLE = '''import numpy as np
-
-
-def sigmoid(z):
-    """g(z) = 1 / (1 + e^{-z}), elementwise and without overflow (exercise 02)."""
-    z = np.asarray(z, dtype=float)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def sigmoid_derivative(z):
-    """g'(z) = g(z) (1 - g(z))."""
-    s = sigmoid(z)
-    return s * (1.0 - s)
-'''
 
 
 def _output_cases(rng: np.random.Generator) -> list[tuple]:
@@ -103,18 +88,18 @@ def _bias_variant(edges: dict, bias: dict, x: np.ndarray, y: float, mistake: str
 
 
 EXERCISE = Exercise(
-    "04_node_level",
-    "Node-level back-propagation: Delta_j and the gradient of lecture 002's network",
-    [
+    name="04_node_level",
+    title="Node-level back-propagation: Delta_j and the gradient of lecture 002's network",
+    parts=[
         Part(
-            "ex04_delta_output",
-            "delta_output",
-            "delta_output(in_j, a_j, y)",
-            2,
-            _output_cases,
-            lambda in_, a, y: squared_error.derivative(a, y) * sigmoid.derivative(in_),
-            "return g'(in_j) * (-2 * (y - a_j))",
-            [
+            grade_id="ex04_delta_output",
+            func="delta_output",
+            title="delta_output(in_j, a_j, y)",
+            points=2,
+            cases=_output_cases,
+            reference=lambda in_, a, y: squared_error.derivative(a, y) * sigmoid.derivative(in_),
+            hint="return g'(in_j) * (-2 * (y - a_j))",
+            mistakes=[
                 Mistake(
                     "no g'",
                     "the factor g'(in_j) is missing: Delta_j = g'(in_j) (-2 (y - a_j)) is "
@@ -124,14 +109,14 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex04_delta_hidden",
-            "delta_hidden",
-            "delta_hidden(in_j, w_out, delta_out)",
-            2,
-            _hidden_cases,
-            lambda in_, w, d: sigmoid.derivative(in_) * (w @ d),
-            "return g'(in_j) * sum over j' of w_{j,j'} Delta_{j'}",
-            [
+            grade_id="ex04_delta_hidden",
+            func="delta_hidden",
+            title="delta_hidden(in_j, w_out, delta_out)",
+            points=2,
+            cases=_hidden_cases,
+            reference=lambda in_, w, d: sigmoid.derivative(in_) * (w @ d),
+            hint="return g'(in_j) * sum over j' of w_{j,j'} Delta_{j'}",
+            mistakes=[
                 Mistake(
                     "no g'",
                     "the factor g'(in_j) is missing: the blame passed back through the "
@@ -141,15 +126,15 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex04_gradient",
-            "gradient",
-            "gradient(edges, x, y)",
-            4,
-            _network_cases,
-            _gradient,
-            "forward: in_j and a_j layer by layer; backward: Delta_7, then Delta_5, Delta_6, "
+            grade_id="ex04_gradient",
+            func="gradient",
+            title="gradient(edges, x, y)",
+            points=4,
+            cases=_network_cases,
+            reference=_gradient,
+            hint="forward: in_j and a_j layer by layer; backward: Delta_7, then Delta_5, Delta_6, "
             "then Delta_3, Delta_4; return {(i, j): Delta_j * a_i for every arc}",
-            [
+            mistakes=[
                 Mistake(
                     "no hidden g'",
                     "the factor g'(in_j) is missing at the hidden neurons "
@@ -194,5 +179,5 @@ EXERCISE = Exercise(
             ],
         ),
     ],
-    preamble=PREAMBLE,
+    preamble=SIGMOID_PREAMBLE,
 )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from bpteach.activations import sigmoid
-from bpteach.grading.ex04_node_level import PREAMBLE
+from bpteach.grading.preambles import SIGMOID_PREAMBLE
 from bpteach.grading.spec import Exercise, Mistake, Part
 from bpteach.losses import half_squared_error, log_loss
 from bpteach.matrix import MLP
@@ -98,28 +98,30 @@ _SUM = (
 )
 
 EXERCISE = Exercise(
-    "05_matrix_form",
-    "The matrix form: the backward pass with the right shapes",
-    [
+    name="05_matrix_form",
+    title="The matrix form: the backward pass with the right shapes",
+    parts=[
         Part(
-            "ex05_output_delta",
-            "output_delta",
-            "output_delta(z_m, h_m, Y)",
-            2,
-            _output_cases,
-            lambda z, h, Y: half_squared_error.derivative(h, Y) * sigmoid.derivative(z),
-            "return (h_m - Y) * s'(z_m), elementwise, shape (n_m, n)",
-            [Mistake("no g'", "the factor s'(z_m) is missing: delta_m = l'(f) * s'(z_m)", lambda z, h, Y: h - Y)],
+            grade_id="ex05_output_delta",
+            func="output_delta",
+            title="output_delta(z_m, h_m, Y)",
+            points=2,
+            cases=_output_cases,
+            reference=lambda z, h, Y: half_squared_error.derivative(h, Y) * sigmoid.derivative(z),
+            hint="return (h_m - Y) * s'(z_m), elementwise, shape (n_m, n)",
+            mistakes=[
+                Mistake("no g'", "the factor s'(z_m) is missing: delta_m = l'(f) * s'(z_m)", lambda z, h, Y: h - Y)
+            ],
         ),
         Part(
-            "ex05_hidden_delta",
-            "hidden_delta",
-            "hidden_delta(W_next, delta_next, z_i)",
-            2,
-            _hidden_cases,
-            lambda W, d, z: (W.T @ d) * sigmoid.derivative(z),
-            "return (W_next.T @ delta_next) * s'(z_i), shape (n_i, n)",
-            [
+            grade_id="ex05_hidden_delta",
+            func="hidden_delta",
+            title="hidden_delta(W_next, delta_next, z_i)",
+            points=2,
+            cases=_hidden_cases,
+            reference=lambda W, d, z: (W.T @ d) * sigmoid.derivative(z),
+            hint="return (W_next.T @ delta_next) * s'(z_i), shape (n_i, n)",
+            mistakes=[
                 Mistake(
                     "no g'",
                     "the factor s'(z_i) is missing: delta_i = (W_{i+1}^T delta_{i+1}) * s'(z_i)",
@@ -134,25 +136,25 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex05_weight_gradient",
-            "weight_gradient",
-            "weight_gradient(delta_i, h_prev)",
-            2,
-            _weight_cases,
-            lambda d, h: d @ h.T / d.shape[1],
-            "return delta_i @ h_prev.T / n, shape (n_i, n_{i-1}) like W_i",
-            [Mistake("sum", _SUM, lambda d, h: d @ h.T)],
+            grade_id="ex05_weight_gradient",
+            func="weight_gradient",
+            title="weight_gradient(delta_i, h_prev)",
+            points=2,
+            cases=_weight_cases,
+            reference=lambda d, h: d @ h.T / d.shape[1],
+            hint="return delta_i @ h_prev.T / n, shape (n_i, n_{i-1}) like W_i",
+            mistakes=[Mistake("sum", _SUM, lambda d, h: d @ h.T)],
         ),
         Part(
-            "ex05_backward",
-            "backward",
-            "backward(W, X, Y)",
-            4,
-            _backward_cases,
-            _backward,
-            "forward: z_i = W[i] @ h_{i-1}, h_i = s(z_i); backward: delta_m, then delta_i for "
+            grade_id="ex05_backward",
+            func="backward",
+            title="backward(W, X, Y)",
+            points=4,
+            cases=_backward_cases,
+            reference=_backward,
+            hint="forward: z_i = W[i] @ h_{i-1}, h_i = s(z_i); backward: delta_m, then delta_i for "
             "i = m-1..1; return {i: delta_i @ h_{i-1}.T / n}",
-            [
+            mistakes=[
                 Mistake(
                     "no g'",
                     "the factor s'(z_i) is missing in the hidden layers' delta_i",
@@ -196,5 +198,5 @@ EXERCISE = Exercise(
             ],
         ),
     ],
-    preamble=PREAMBLE,
+    preamble=SIGMOID_PREAMBLE,
 )

@@ -20,7 +20,7 @@ import numpy as np
 from bpteach.activations import sigmoid
 from bpteach.blocks import ActivationBlock, Chain, Linear, LossBlock
 from bpteach.datasets import lecture004_network
-from bpteach.grading.ex04_node_level import PREAMBLE
+from bpteach.grading.preambles import SIGMOID_PREAMBLE
 from bpteach.grading.spec import Exercise, Mistake, Part
 from bpteach.graph import Network
 
@@ -144,18 +144,18 @@ def _slip(name: str) -> Callable[..., tuple]:
 
 
 EXERCISE = Exercise(
-    "06_blocks",
-    "Back-propagation as a chain of blocks: lecture 004's 3-4-1 network",
-    [
+    name="06_blocks",
+    title="Back-propagation as a chain of blocks: lecture 004's 3-4-1 network",
+    parts=[
         Part(
-            "ex06_linear_forward",
-            "linear_forward",
-            "linear_forward(W, x)",
-            1,
-            _forward_cases,
-            lambda W, x: Linear(W).forward(x),
-            "return W @ x, shape (n_out, n)",
-            [
+            grade_id="ex06_linear_forward",
+            func="linear_forward",
+            title="linear_forward(W, x)",
+            points=1,
+            cases=_forward_cases,
+            reference=lambda W, x: Linear(W).forward(x),
+            hint="return W @ x, shape (n_out, n)",
+            mistakes=[
                 Mistake(
                     "W^T",
                     "you multiplied by W^T: the forward rule is y = W x with W of shape (n_out, n_in)",
@@ -164,14 +164,14 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex06_linear_backward",
-            "linear_backward",
-            "linear_backward(W, x, dL_dy)",
-            3,
-            _backward_cases,
-            _linear_backward,
-            "return (W.T @ dL_dy, dL_dy @ x.T): dL/dx has the shape of x, dL/dW the shape of W",
-            [
+            grade_id="ex06_linear_backward",
+            func="linear_backward",
+            title="linear_backward(W, x, dL_dy)",
+            points=3,
+            cases=_backward_cases,
+            reference=_linear_backward,
+            hint="return (W.T @ dL_dy, dL_dy @ x.T): dL/dx has the shape of x, dL/dW the shape of W",
+            mistakes=[
                 Mistake(
                     "no T",
                     "you forgot to transpose W: dL/dx = W^T dL/dy (the blame flows backwards through the block)",
@@ -199,14 +199,14 @@ EXERCISE = Exercise(
             n_outputs=2,
         ),
         Part(
-            "ex06_sigmoid_backward",
-            "sigmoid_backward",
-            "sigmoid_backward(x, dL_dy)",
-            2,
-            _sigmoid_cases,
-            _sigmoid_backward,
-            "return dL_dy * phi(x) * (1 - phi(x)), elementwise",
-            [
+            grade_id="ex06_sigmoid_backward",
+            func="sigmoid_backward",
+            title="sigmoid_backward(x, dL_dy)",
+            points=2,
+            cases=_sigmoid_cases,
+            reference=_sigmoid_backward,
+            hint="return dL_dy * phi(x) * (1 - phi(x)), elementwise",
+            mistakes=[
                 Mistake(
                     "no g'",
                     "the factor phi'(x) is missing: the block hands back dL/dx = dL/dy * phi'(x)",
@@ -226,15 +226,15 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex06_chain_gradients",
-            "chain_gradients",
-            "chain_gradients(W, w_prime, x, GT)",
-            4,
-            _chain_cases,
-            _chain_gradients,
-            "forward: z = W x, y = phi(z), O = w' y, P = phi(O); backward from dL/dP = -2 (GT - P) "
+            grade_id="ex06_chain_gradients",
+            func="chain_gradients",
+            title="chain_gradients(W, w_prime, x, GT)",
+            points=4,
+            cases=_chain_cases,
+            reference=_chain_gradients,
+            hint="forward: z = W x, y = phi(z), O = w' y, P = phi(O); backward from dL/dP = -2 (GT - P) "
             "through the four blocks in reverse; return (dL/dW, dL/dw')",
-            [
+            mistakes=[
                 Mistake(
                     "half",
                     "the factor 2 is missing: the derivative of Loss = (GT - P)^2 is "
@@ -287,5 +287,5 @@ EXERCISE = Exercise(
             n_outputs=2,
         ),
     ],
-    preamble=PREAMBLE,
+    preamble=SIGMOID_PREAMBLE,
 )

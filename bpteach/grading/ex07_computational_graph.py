@@ -96,9 +96,9 @@ def _fanout_cases(rng: np.random.Generator) -> list[tuple]:
 
 
 EXERCISE = Exercise(
-    "07_computational_graph",
-    "Back-propagation on a computational graph: gate rules, a graph by hand, a fan-out",
-    [
+    name="07_computational_graph",
+    title="Back-propagation on a computational graph: gate rules, a graph by hand, a fan-out",
+    parts=[
         Part(
             grade_id="ex07_multiply_backward",
             func="multiply_backward",

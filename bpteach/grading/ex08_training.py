@@ -4,8 +4,12 @@ r"""Exercise 08, training: one update step with momentum and weight decay, then 
 |---|---|---|
 | ex08_sgd_step | w - alpha dJ/dw - 2 alpha lambda w (lecture 002, weight decay) | numpy |
 | ex08_momentum_step | v = mu v - alpha (dJ/dw + 2 lambda w); w + v (lecture 003, eq. 9) | as ``bp.train`` |
-| ex08_train_xor | weights (W1, b1, W2, b2) of a 2-h-1 sigmoid MLP with loss below 0.02 on XOR | ``MLP.loss`` |
+| ex08_train_xor | weights (W1, b1, W2, b2) of a 2-h-1 sigmoid MLP with loss below 0.02 on (X, Y) | ``MLP.loss`` |
 | ex08_minibatch_gradient | dJ_B/dW of a sigmoid layer, mean over a batch B (derived) | ``MLP.backpropagate`` |
+
+Training is judged on fresh data only a real training fits: XOR's four corners moved, stretched
+and mirrored at random, the labels sometimes flipped, the columns shuffled. Hard-coded weights
+fit none of them; a library trainer is not in the sandbox.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from bpteach.activations import sigmoid
-from bpteach.datasets import xor
 from bpteach.grading.spec import Exercise, Mistake, Part
 from bpteach.matrix import MLP
 
@@ -44,6 +47,20 @@ def _momentum_cases(rng: np.random.Generator) -> list[tuple]:
 def _momentum(w: np.ndarray, g: np.ndarray, v: np.ndarray, lr: float, mu: float, lam: float) -> tuple:
     v_new = mu * v - lr * (g + 2.0 * lam * w)
     return w + v_new, v_new
+
+
+def _xor_cases(rng: np.random.Generator) -> list[tuple]:
+    corners = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
+    cases = []
+    for _ in range(2):
+        scale = rng.uniform(0.6, 1.6, (2, 1)) * rng.choice([-1.0, 1.0], (2, 1))
+        X = scale * corners + rng.uniform(-1.0, 1.0, (2, 1))
+        Y = (corners[0] != corners[1]).astype(float)[None, :]
+        if rng.random() < 0.5:
+            Y = 1.0 - Y
+        order = rng.permutation(4)
+        cases.append((X[:, order], Y[:, order], int(rng.integers(0, 10**6))))
+    return cases
 
 
 def _minibatch_cases(rng: np.random.Generator) -> list[tuple]:
@@ -78,6 +95,7 @@ def _all_columns(W: np.ndarray, X: np.ndarray, Y: np.ndarray, batch: np.ndarray)
 
 
 def _accept_xor(got: list[np.ndarray], args: tuple) -> str | None:
+    X, Y, _ = args
     W1, b1, W2, b2 = got
     h = W1.shape[0] if W1.ndim == 2 else -1
     want = {"W1": (h, 2), "b1": (h,), "W2": (1, h), "b2": (1,)}
@@ -89,29 +107,28 @@ def _accept_xor(got: list[np.ndarray], args: tuple) -> str | None:
             )
     if not all(np.all(np.isfinite(a)) for a in got):
         return "the weights hold NaN or infinity: the training diverged (try a smaller learning rate)"
-    X, Y = xor()
     loss = MLP([2, h, 1], loss="half_squared_error", W={1: W1, 2: W2}, b={1: b1, 2: b2}).loss(X, Y)
     if loss >= XOR_LOSS:
         return (
-            f"the trained network's loss on XOR is {loss:.4f}, not below {XOR_LOSS}: train longer, "
+            f"the trained network's loss on these four examples is {loss:.4f}, not below {XOR_LOSS}: train longer, "
             "use more hidden neurons, a larger learning rate or momentum, or another seed"
         )
     return None
 
 
 EXERCISE = Exercise(
-    "08_training",
-    "Training: momentum, weight decay, and XOR",
-    [
+    name="08_training",
+    title="Training: momentum, weight decay, and XOR",
+    parts=[
         Part(
-            "ex08_sgd_step",
-            "sgd_step",
-            "sgd_step(w, grad, lr, weight_decay)",
-            2,
-            _step_cases,
-            lambda w, g, lr, lam: w - lr * g - 2.0 * lr * lam * w,
-            "return w - lr * grad - 2 * lr * weight_decay * w (a new array; leave w unchanged)",
-            [
+            grade_id="ex08_sgd_step",
+            func="sgd_step",
+            title="sgd_step(w, grad, lr, weight_decay)",
+            points=2,
+            cases=_step_cases,
+            reference=lambda w, g, lr, lam: w - lr * g - 2.0 * lr * lam * w,
+            hint="return w - lr * grad - 2 * lr * weight_decay * w (a new array; leave w unchanged)",
+            mistakes=[
                 Mistake(
                     "lambda without 2",
                     "the weight decay term is 2 alpha lambda w: the derivative of lambda w^2 is 2 lambda w",
@@ -125,14 +142,14 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex08_momentum_step",
-            "momentum_step",
-            "momentum_step(w, grad, velocity, lr, momentum, weight_decay)",
-            3,
-            _momentum_cases,
-            _momentum,
-            "v = momentum * velocity - lr * (grad + 2 * weight_decay * w); return (w + v, v)",
-            [
+            grade_id="ex08_momentum_step",
+            func="momentum_step",
+            title="momentum_step(w, grad, velocity, lr, momentum, weight_decay)",
+            points=3,
+            cases=_momentum_cases,
+            reference=_momentum,
+            hint="v = momentum * velocity - lr * (grad + 2 * weight_decay * w); return (w + v, v)",
+            mistakes=[
                 Mistake(
                     "old velocity",
                     "you moved w by the old velocity: compute the new Delta w(t) = "
@@ -148,16 +165,15 @@ EXERCISE = Exercise(
             n_outputs=2,
         ),
         Part(
-            "ex08_train_xor",
-            "train_xor",
-            "train_xor(seed)",
-            3,
-            lambda rng: [(int(rng.integers(0, 10**6)),)],
-            None,
-            "train a 2-h-1 sigmoid network on bp.datasets.xor() with your momentum_step",
+            grade_id="ex08_train_xor",
+            func="train_xor",
+            title="train_xor(X, Y, seed)",
+            points=3,
+            cases=_xor_cases,
+            reference=None,
+            hint="train a 2-h-1 sigmoid network on (X, Y) with numpy and your momentum_step; restart if stuck",
             n_outputs=4,
             accept=_accept_xor,
-            forbidden=("bpteach.train",),
         ),
         Part(
             grade_id="ex08_minibatch_gradient",

@@ -8,6 +8,9 @@ r"""Exercise 09, a central-difference gradient check that finds a planted bug (l
 | ex09_kernel_gradient | dL/dw of a shared 1-D convolution kernel (derived) | ``Linear.backward``, summed |
 | ex09_gradient_norms | ||grad W_i J|| per layer of a deep sigmoid network (a measurement) | ``MLP.backpropagate`` |
 
+The gradient under test arrives as numbers at w (no formula to read the bug off); only a real
+comparison with the numerical gradient of J finds the wrong entry.
+
 The loss J and the gradient under test are given as functions (the grader sends their source).
 """
 
@@ -73,17 +76,18 @@ def _relative(g: np.ndarray, n: np.ndarray, floor: float) -> np.ndarray:
 
 
 def _bug_cases(rng: np.random.Generator) -> list[tuple]:
+    """J as a formula, the gradient under test as plain numbers at w: nothing in its code says
+    which entry is wrong, only comparing it with a numerical gradient of J does."""
     cases = []
     for shape in ((4,), (6,), (3,)):
         c = rng.normal(0.0, 1.0, shape)
         J, grad = _loss_and_grad(c, shape)
-        k = int(rng.integers(0, shape[0]))
-        mask = np.ones(shape)
-        mask[k] = -1.0  # the planted bug: one entry with the wrong sign
-        buggy = Source(f"lambda w: ({grad[len('lambda w: ') :]}) * np.array({mask.tolist()})")
         w = rng.normal(0.0, 1.0, shape)
-        w[k] += np.sign(w[k]) * 0.5  # keep the wrong entry clearly away from zero
-        cases.append((J, buggy, w, k))
+        k = int(rng.integers(0, shape[0]))
+        values = grad.compile()(w)
+        values[k] = -values[k] - np.sign(values[k] or 1.0) * rng.uniform(0.2, 1.0)  # the planted bug: sign and size
+        buggy = Source(f"lambda w: np.array({values.tolist()}).reshape({shape})")
+        cases.append((J, buggy, w))
     return cases
 
 
@@ -132,18 +136,18 @@ def _norms_without_hidden_slope(W: dict, X: np.ndarray, Y: np.ndarray) -> np.nda
 
 
 EXERCISE = Exercise(
-    "09_challenges",
-    "Gradient checking: central differences find a planted bug",
-    [
+    name="09_challenges",
+    title="Gradient checking: central differences find a planted bug",
+    parts=[
         Part(
-            "ex09_numerical_gradient",
-            "numerical_gradient",
-            "numerical_gradient(J, w, eps)",
-            3,
-            _gradient_cases,
-            _exact,
-            "for each index k: (J(w + eps e_k) - J(w - eps e_k)) / (2 eps), with e_k zero but 1 at k",
-            [
+            grade_id="ex09_numerical_gradient",
+            func="numerical_gradient",
+            title="numerical_gradient(J, w, eps)",
+            points=3,
+            cases=_gradient_cases,
+            reference=_exact,
+            hint="for each index k: (J(w + eps e_k) - J(w - eps e_k)) / (2 eps), with e_k zero but 1 at k",
+            mistakes=[
                 Mistake(
                     "2 eps",
                     "you divided by eps: the central difference spans 2 eps, from w - eps to w + eps",
@@ -160,14 +164,14 @@ EXERCISE = Exercise(
             atol=1e-7,
         ),
         Part(
-            "ex09_relative_error",
-            "relative_error",
-            "relative_error(g, n, floor)",
-            2,
-            _relative_cases,
-            _relative,
-            "return abs(g - n) / np.maximum(abs(g) + abs(n), floor)",
-            [
+            grade_id="ex09_relative_error",
+            func="relative_error",
+            title="relative_error(g, n, floor)",
+            points=2,
+            cases=_relative_cases,
+            reference=_relative,
+            hint="return abs(g - n) / np.maximum(abs(g) + abs(n), floor)",
+            mistakes=[
                 Mistake(
                     "one-sided",
                     "you divided by abs(g) alone: the relative error is symmetric, "
@@ -177,15 +181,15 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            "ex09_find_bug",
-            "find_bug",
-            "find_bug(J, grad, w)",
-            3,
-            lambda rng: [c[:3] for c in _bug_cases(rng)],
-            _planted,
-            "compare grad(w) with your numerical_gradient(J, w, 1e-5) through relative_error "
+            grade_id="ex09_find_bug",
+            func="find_bug",
+            title="find_bug(J, grad, w)",
+            points=3,
+            cases=_bug_cases,
+            reference=_planted,
+            hint="compare grad(w) with your numerical_gradient(J, w, 1e-5) through relative_error "
             "and return the index of the largest (an int)",
-            [
+            mistakes=[
                 Mistake(
                     "1-based",
                     "you counted from 1: Python indices (and np.argmax) count from 0",

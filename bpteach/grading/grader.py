@@ -1,20 +1,22 @@
-"""Grade a class: each submission's solutions run in a limited worker; scores are decided here.
+"""Grade a class: each submission's code runs in its own sandbox; scores are decided here.
 
 For every exercise the grading run draws fresh inputs (from ``seed``) and computes the
-reference with the core, once. A submission's solution cells (only those: its test cells are
-ignored, the canonical ones live in the source) run in a forked child of a pre-warmed worker
-with a time and a memory limit; the child calls the student's functions on the grader's
-inputs and sends back plain numbers, which are validated and compared with the reference in
-this process. Whatever a submission prints, patches or exits with, only those numbers count.
+reference with the core, once. A submission's code cells run in notebook order in a fresh
+sandboxed process (``sandbox``): the setup cell replaced by the exercise's preamble, the test
+cells left out (the canonical ones live in the source), every other cell as the student wrote
+it. Each part then gets its own time budget; its outputs come back as plain numbers, are
+validated (``wire``) and compared with the reference in this process. A part that failed only
+because an earlier part it calls is wrong is graded again with the reference of that earlier
+part in its place, so one mistake costs once. Whatever a submission prints, patches or exits
+with, only those numbers count, and any failure of one submission is a 0 on what failed.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
+import pickle
 import queue
 import secrets
 import threading
@@ -25,16 +27,33 @@ from pathlib import Path
 
 import numpy as np
 
+from bpteach.grading import wire
+from bpteach.grading.atomic import write_atomic
 from bpteach.grading.catalog import EXERCISES, exercise_by_ids, find_exercise
 from bpteach.grading.check import CHECK_SEED, expected_outputs
-from bpteach.grading.forbidden import forbidden_uses
-from bpteach.grading.judge import Malformed, decode_items, judge_part
-from bpteach.grading.notebook import NotebookError, exercise_name, load_notebook, safe_name, solution_cells
+from bpteach.grading.files import csv_text, previous_results, write_feedback
+from bpteach.grading.judge import judge_part
+from bpteach.grading.notebook import (
+    MAX_NOTEBOOK_BYTES,
+    NotebookError,
+    code_cells,
+    exercise_name,
+    load_notebook,
+    solution_cells,
+)
 from bpteach.grading.results import PartResult, SubmissionResult
-from bpteach.grading.spec import Exercise, Source
-from bpteach.grading.workers import Worker, WorkerFailure
+from bpteach.grading.sandbox import Limits, Outcome, Sandbox
+from bpteach.grading.spec import Exercise, Part, Source
 
-__all__ = ["Grader", "grade"]
+__all__ = ["Grader", "default_sources", "grade"]
+
+_MAX_NOTES = 20
+
+
+def default_sources() -> Path | None:
+    """The exercise source notebooks beside the package (a checkout of bpteach), if present."""
+    path = Path(__file__).resolve().parents[2] / "exercises"
+    return path if path.is_dir() else None
 
 
 @dataclass
@@ -44,14 +63,19 @@ class _Battery:
     exercise: Exercise
     cases: dict[str, list[tuple]]
     expected: dict[str, list]
+    references: dict[str, str]  # grade_id -> the instructor's solution cell (numpy source)
 
     @classmethod
-    def draw(cls, exercise: Exercise, seed: int) -> _Battery:
+    def draw(cls, exercise: Exercise, seed: int, sources: Path | None) -> _Battery:
         cases, expected = {}, {}
         for k, part in enumerate(exercise.parts):
             cases[part.grade_id] = part.cases(np.random.default_rng([seed, k]))
             expected[part.grade_id] = expected_outputs(part, cases[part.grade_id])
-        return cls(exercise, cases, expected)
+        references: dict[str, str] = {}
+        path = None if sources is None else Path(sources) / f"{exercise.name}.ipynb"
+        if path is not None and path.is_file():
+            references = solution_cells(load_notebook(path.read_bytes()))
+        return cls(exercise, cases, expected, references)
 
 
 def _wire(value: object) -> object:
@@ -66,12 +90,24 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass
+class _Run:
+    """What one sandbox run sent back, validated: cell errors and a record per part."""
+
+    cell_errors: list[tuple[str, str]]
+    records: dict[str, dict]
+    outcome: Outcome
+
+
 class Grader:
-    """Grades submissions with ``jobs`` worker processes.
+    """Grades submissions, ``jobs`` sandboxes at a time.
 
     exercise: the exercise every submission must be (None: each notebook's own metadata).
-    timeout: seconds for one submission's code in all; memory_mb: its memory beyond the
-    worker's own. ``seed`` draws the hidden inputs (a new one per run by default).
+    timeout: seconds of CPU for each stage of a submission (its cells, then each part);
+    memory_mb: its memory beyond the sandbox's own. ``seed`` draws the hidden inputs (a new one
+    per run by default). ``sandbox=False`` runs the code without bubblewrap: trusted notebooks
+    only. ``sources``: the folder of the exercise source notebooks, whose solution cells stand in
+    for a failed earlier part (default: ``exercises/`` beside the package, if there).
     """
 
     def __init__(
@@ -81,10 +117,12 @@ class Grader:
         timeout: float = 10.0,
         memory_mb: int = 512,
         seed: int | None = None,
+        sandbox: bool = True,
+        sources: Path | str | None = None,
     ) -> None:
         self.exercise = None if exercise is None else find_exercise(exercise)
         if not (isinstance(jobs, int) and jobs >= 1):
-            msg = f"jobs must be a positive whole number of worker processes, got {jobs!r}"
+            msg = f"jobs must be a positive whole number of sandboxes, got {jobs!r}"
             raise ValueError(msg)
         if not (isinstance(timeout, (int, float)) and timeout > 0):
             msg = f"timeout must be a positive number of seconds, got {timeout!r}"
@@ -92,36 +130,48 @@ class Grader:
         if not (isinstance(memory_mb, int) and memory_mb >= 64):
             msg = f"memory_mb must be a whole number of megabytes, at least 64, got {memory_mb!r}"
             raise ValueError(msg)
-        self.jobs, self.timeout, self.memory_mb = jobs, float(timeout), memory_mb
+        self.jobs = jobs
+        self.limits = Limits(cpu=float(timeout), memory_mb=memory_mb)
         if seed is None:
             seed = secrets.randbelow(2**31)
         self.seed = seed if seed != CHECK_SEED else seed + 1  # never the notebook's check inputs
+        self.trusted = not sandbox
+        self.sources = default_sources() if sources is None else Path(sources)
         self._batteries: dict[str, _Battery] = {}
         self._lock = threading.Lock()
-        self._idle: queue.Queue[Worker] = queue.Queue()
-        self._workers: list[Worker] = []
+        self._idle: queue.Queue[Sandbox] = queue.Queue()
+        self._boxes: list[Sandbox] = []
+        self._idle.put(self._new_box())  # refuses here, before any work, where bwrap cannot run
 
-    # ----------------------------------------------------------------- workers
+    # ----------------------------------------------------------------- sandboxes
+    def _new_box(self) -> Sandbox:
+        box = Sandbox(trusted=self.trusted)
+        with self._lock:
+            self._boxes.append(box)
+        return box
+
     def _battery(self, exercise: Exercise) -> _Battery:
         with self._lock:
             if exercise.name not in self._batteries:
-                self._batteries[exercise.name] = _Battery.draw(exercise, self.seed)
+                self._batteries[exercise.name] = _Battery.draw(exercise, self.seed, self.sources)
             return self._batteries[exercise.name]
 
-    def _worker(self) -> Worker:
+    def _run(self, job: dict) -> Outcome:
         try:
-            return self._idle.get_nowait()
+            box = self._idle.get_nowait()
         except queue.Empty:
-            w = Worker()
-            with self._lock:
-                self._workers.append(w)
-            return w
+            box = self._new_box()
+        try:
+            return box.run(pickle.dumps(job), self.limits, len(job["cells"]) + len(job["parts"]))
+        finally:
+            self._idle.put(box)
 
     def close(self) -> None:
-        """Stop the worker processes."""
-        for w in self._workers:
-            w.close()
-        self._workers.clear()
+        """Stop every sandbox (and with it everything that ran inside)."""
+        with self._lock:
+            boxes, self._boxes = self._boxes, []
+        for box in boxes:
+            box.close()
 
     def __enter__(self) -> Grader:
         return self
@@ -131,15 +181,26 @@ class Grader:
 
     # ----------------------------------------------------------------- one submission
     def grade_bytes(self, name: str, data: bytes) -> SubmissionResult:
-        """Grade one submission given as the file's bytes (``name`` labels it)."""
+        """Grade one submission given as the file's bytes (``name`` labels it); never raises."""
+        name = wire.clean_text(name, 1000)
         digest = _digest(data)
+        try:
+            return self._grade(name, data, digest)
+        except Exception as exc:  # a grader bug must cost this submission, never the class
+            note = (
+                f"not graded: the grader failed on this submission ({type(exc).__name__}: {wire.clean_text(str(exc))})"
+            )
+            return self._zero(name, self.exercise, note, digest)
+
+    def _grade(self, name: str, data: bytes, digest: str) -> SubmissionResult:
         try:
             nb = load_notebook(data)
         except NotebookError as exc:
             return self._zero(name, self.exercise, f"not graded: {exc}", digest)
-        cells = solution_cells(nb)
+        cells = code_cells(nb)
+        solutions = [c.label for c in cells if c.kind == "solution"]
         claimed = exercise_name(nb)
-        found = EXERCISES.get(claimed) if claimed else exercise_by_ids(list(cells))
+        found = EXERCISES.get(claimed) if claimed else exercise_by_ids(solutions)
         if found is None:
             return self._zero(
                 name,
@@ -152,14 +213,21 @@ class Grader:
             return self._zero(
                 name, self.exercise, f"not graded: this is exercise {found.name}, not {self.exercise.name}", digest
             )
-        if not any(p.grade_id in cells for p in found.parts):
+        if not any(p.grade_id in solutions for p in found.parts):
             return self._zero(
                 name,
                 found,
                 "not graded: the notebook has none of the exercise's solution cells (were they deleted?)",
                 digest,
             )
-        return self._run(name, found, cells, digest)
+        notes = [
+            f"the notebook has {solutions.count(gid)} solution cells {gid!r}: graded as Jupyter runs it, "
+            "the last definition wins"
+            for gid in dict.fromkeys(solutions)
+            if solutions.count(gid) > 1 and gid in found.by_id
+        ]
+        plan = [("setup", found.preamble)] + [(c.label, c.source) for c in cells if c.kind in ("solution", "other")]
+        return self._judge(name, found, plan, set(solutions), notes, digest)
 
     def _zero(self, name: str, exercise: Exercise | None, note: str, digest: str) -> SubmissionResult:
         parts = (
@@ -169,155 +237,187 @@ class Grader:
         )
         return SubmissionResult(name, exercise.name if exercise else "", parts, [note], digest, self.seed)
 
-    def _run(self, name: str, exercise: Exercise, cells: dict[str, str], digest: str) -> SubmissionResult:
-        battery = self._battery(exercise)
-        notes: list[str] = []
-        verdicts: dict[str, str] = {}
-        run_parts = []
-        for part in exercise.parts:
-            if part.grade_id not in cells:
-                verdicts[part.grade_id] = f"the solution cell {part.grade_id!r} is missing from the notebook"
-                continue
-            uses = forbidden_uses(cells[part.grade_id], part.forbidden)
-            if uses:
-                verdicts[part.grade_id] = (
-                    f"0 points: the solution uses the reference implementation it is meant to write ({', '.join(uses)})"
-                )
-                continue
-            run_parts.append(
+    def _job(self, exercise: Exercise, plan: list[tuple[str, str]], parts: list[Part], battery: _Battery) -> dict:
+        order = [p.grade_id for p in exercise.parts]
+        return {
+            "cells": plan,
+            "parts": [
                 {
-                    "id": part.grade_id,
-                    "func": part.func,
-                    "n_outputs": part.n_outputs,
-                    "cases": [_wire(c) for c in battery.cases[part.grade_id]],
+                    "id": p.grade_id,
+                    "func": p.func,
+                    "n_outputs": p.n_outputs,
+                    "cases": [_wire(c) for c in battery.cases[p.grade_id]],
                 }
-            )
-        records: dict[str, dict] = {}
-        if run_parts:
-            job = {
-                "preamble": exercise.preamble,
-                "cells": [(g, s) for g, s in cells.items() if g in exercise.by_id],
-                "parts": run_parts,
-                "timeout": self.timeout,
-                "stage_timeout": self.timeout / (len(run_parts) + 1),
-                "memory_mb": self.memory_mb,
-            }
-            records, trouble = self._execute(job, notes)
-            for p in run_parts:
-                if p["id"] not in records:
-                    verdicts[p["id"]] = f"not graded: {trouble or 'the solution code stopped before this part'}"
-        parts = []
-        for part in exercise.parts:
-            gid = part.grade_id
-            outcomes = self._outcomes(records[gid], len(battery.cases[gid])) if gid in records else None
-            if outcomes is None and gid in records:
-                verdicts[gid] = f"the function {part.func}() is not defined (check its name and the cell)"
-            parts.append(judge_part(part, battery.cases[gid], battery.expected[gid], outcomes, verdicts.get(gid, "")))
-        return SubmissionResult(name, exercise.name, parts, notes, digest, self.seed)
+                for p in parts
+            ],
+            "earlier": {
+                p.grade_id: [(q.grade_id, q.func) for q in exercise.parts[: order.index(p.grade_id)]] for p in parts
+            },
+            "cpu": self.limits.cpu,
+            "wall": self.limits.wall,  # the same figure the box's watchdog uses (it follows the load)
+        }
 
-    def _execute(self, job: dict, notes: list[str]) -> tuple[dict[str, dict], str]:
-        worker = self._worker()
-        try:
-            answer = worker.run(job)
-        except WorkerFailure as exc:
-            notes.append(str(exc))
-            return {}, str(exc)
-        finally:
-            self._idle.put(worker)
+    def _judge(
+        self, name: str, exercise: Exercise, plan: list, present: set[str], notes: list[str], digest: str
+    ) -> SubmissionResult:
+        battery = self._battery(exercise)
+        job = self._job(exercise, plan, list(exercise.parts), battery)
+        run = self._execute(job)
+        notes += self._run_notes(run)
+        results = {p.grade_id: self._verdict(p, battery, run, present) for p in exercise.parts}
+        self._substitute(exercise, battery, job, run, results, present)
+        if any(wire.BPTEACH_BLOCKED in text for text in [*notes, *(str(r) for r in results.values())]):
+            notes.append(
+                "the code imports bpteach, which is not available while grading: "
+                "the grade runs your own functions with numpy only"
+            )
+        return SubmissionResult(name, exercise.name, list(results.values()), notes[:_MAX_NOTES], digest, self.seed)
+
+    def _substitute(
+        self, exercise: Exercise, battery: _Battery, job: dict, run: _Run, results: dict, present: set[str]
+    ) -> None:
+        """Grade again, with the reference in their place, the parts a failed earlier part sank."""
+        failed = {gid for gid, r in results.items() if not r.passed}
+        again: dict[str, list[str]] = {}
+        for part in exercise.parts:
+            record = run.records.get(part.grade_id, {})
+            culprits = [g for g in record.get("calls", []) if g in failed and g in battery.references]
+            if part.grade_id in failed and culprits:
+                again[part.grade_id] = culprits
+        if not again:
+            return
+        order = [p.grade_id for p in exercise.parts]
+        upto = max(order.index(g) for g in again)
+        retry = {
+            **job,
+            "parts": [
+                {**p, "substitute": [exercise.by_id[g].func for g in again[p["id"]]]}
+                for p in job["parts"]
+                if p["id"] in again
+            ],
+            "reference_cells": [
+                exercise.preamble,
+                *(battery.references[g] for g in order[:upto] if g in battery.references),
+            ],
+        }
+        second = self._execute(retry)
+        for gid in again:
+            results[gid] = self._verdict(exercise.by_id[gid], battery, second, present)
+        for gid, culprits in again.items():
+            # name only the parts still wrong once their own grade is settled (a part that failed
+            # only through an earlier one is not to blame)
+            wrong = [g for g in culprits if not results[g].passed] or culprits
+            names = ", ".join(f"{exercise.by_id[g].func}() ({g})" for g in wrong)
+            results[gid].notes.append(
+                f"graded with the reference {names} in place of yours, which already lost its points: "
+                "one mistake costs once"
+            )
+
+    def _execute(self, job: dict) -> _Run:
+        outcome = self._run(job)
+        labels = {label for label, _ in job["cells"]}
+        parts = {p["id"]: p for p in job["parts"]}
+        cell_errors: list[tuple[str, str]] = []
         records: dict[str, dict] = {}
-        for line in answer["lines"].splitlines():
+        for line in outcome.output.split(b"\n"):
+            if not line.strip():
+                continue
             try:
                 rec = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
-            if not isinstance(rec, dict):
+            if type(rec) is not dict:
                 continue
-            if isinstance(rec.get("cells"), list):
-                for entry in rec["cells"]:
-                    if isinstance(entry, list) and len(entry) == 2 and all(isinstance(e, str) for e in entry):
-                        notes.append(f"the cell {entry[0]!r} raised {entry[1]}")
-            elif isinstance(rec.get("part"), str) and rec["part"] in _job_ids(job):
-                records.setdefault(rec["part"], rec)
-        trouble = ""
-        if answer.get("status") != "ok":
-            trouble = str(answer.get("detail") or answer.get("status"))
-            if answer.get("status") == "timeout":
-                trouble = f"the solution code did not finish: {trouble}"
-            notes.append(trouble)
-        return records, trouble
+            if set(rec) == {"cell", "error"} and rec["cell"] in labels and type(rec["error"]) is str:
+                if len(cell_errors) < _MAX_NOTES:
+                    cell_errors.append((rec["cell"], wire.clean_text(rec["error"])))
+            elif type(rec.get("part")) is str and rec["part"] in parts and rec["part"] not in records:
+                records[rec["part"]] = self._record(rec, parts[rec["part"]], job)
+        return _Run(cell_errors, records, outcome)
 
     @staticmethod
-    def _outcomes(record: dict, n_cases: int) -> list[dict] | None:
-        if record.get("missing") or not isinstance(record.get("results"), list):
-            return None
+    def _record(rec: dict, part: dict, job: dict) -> dict:
+        """One part's record, validated: {"missing": True} or {"calls": [...], "outcomes": [...]}."""
+        if rec.get("missing") is True:
+            return {"missing": True}
+        earlier = {g for g, _ in job["earlier"].get(part["id"], [])}
+        calls = rec.get("calls")
+        calls = [g for g in calls if type(g) is str and g in earlier] if type(calls) is list else []
+        raw = rec.get("results")
+        if type(raw) is not list:
+            return {"calls": calls, "outcomes": []}
         outcomes: list[dict] = []
-        for raw in record["results"][:n_cases]:
-            if isinstance(raw, dict) and isinstance(raw.get("error"), str):
-                outcomes.append({"error": raw["error"][:500]})
+        for item in raw[: len(part["cases"])]:
+            if type(item) is dict and set(item) == {"error"} and type(item["error"]) is str:
+                outcomes.append({"error": wire.clean_text(item["error"])})
                 continue
             try:
-                items = decode_items(raw, None)
-                mutated = raw.get("mutated", [])
-                if not (isinstance(mutated, list) and all(type(m) is int for m in mutated)):
+                if type(item) is not dict:
+                    msg = "an output record is not an object"
+                    raise wire.Malformed(msg)
+                items = wire.decode({"items": item.get("items")}, part["n_outputs"])
+                mutated = item.get("mutated", [])
+                if not (type(mutated) is list and len(mutated) <= 16 and all(type(m) is int for m in mutated)):
                     msg = "the record of changed inputs is malformed"
-                    raise Malformed(msg)
-            except Malformed as exc:
+                    raise wire.Malformed(msg)
+            except wire.Malformed as exc:
                 outcomes.append({"error": f"the output could not be read ({exc})"})
                 continue
             outcomes.append({"items": items, "mutated": mutated})
-        return outcomes
+        return {"calls": sorted(set(calls)), "outcomes": outcomes}
+
+    @staticmethod
+    def _run_notes(run: _Run) -> list[str]:
+        notes = [f"the cell {label!r} raised {error}" for label, error in run.cell_errors]
+        status = run.outcome.status
+        if status == "timeout":
+            notes.append(f"the solution code did not finish: {run.outcome.detail}")
+        elif status != "ok":
+            notes.append(run.outcome.detail or f"the sandbox reported {status!r}")
+        return notes
+
+    def _verdict(self, part: Part, battery: _Battery, run: _Run, present: set[str]) -> PartResult:
+        gid = part.grade_id
+        cases, expected = battery.cases[gid], battery.expected[gid]
+        record = run.records.get(gid)
+        if gid not in present:
+            return judge_part(part, cases, expected, None, f"the solution cell {gid!r} is missing from the notebook")
+        if record is None:
+            trouble = run.outcome.detail if run.outcome.status != "ok" else ""
+            message = f"not graded: {trouble or 'the solution code stopped before this part'}"
+            return judge_part(part, cases, expected, None, message)
+        if record.get("missing"):
+            message = f"the function {part.func}() is not defined (check its name and the cell)"
+            return judge_part(part, cases, expected, None, message)
+        return judge_part(part, cases, expected, record["outcomes"])
 
     # ----------------------------------------------------------------- many submissions
     def grade_many(self, paths: Iterable[Path]) -> Iterator[SubmissionResult]:
-        """Grade files concurrently (``jobs`` at a time), yielding results as they finish."""
+        """Grade files concurrently (``jobs`` at a time), yielding results in the order given."""
         paths = list(paths)
 
         def one(path: Path) -> SubmissionResult:
             try:
-                data = Path(path).read_bytes()
+                data = _read_bounded(Path(path))
             except OSError as exc:
-                return self._zero(str(path), self.exercise, f"not graded: cannot read the file ({exc})", "")
+                return self._zero(str(path), self.exercise, f"not graded: cannot read the file ({exc.strerror})", "")
             return self.grade_bytes(str(path), data)
 
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             yield from pool.map(one, paths)
 
 
-def _job_ids(job: dict) -> set[str]:
-    return {p["id"] for p in job["parts"]}
+def _read_bounded(path: Path) -> bytes:
+    """A submission's bytes, without following a link and never more than the notebook limit (+1)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(MAX_NOTEBOOK_BYTES + 1)
+    finally:
+        os.close(fd)
 
 
 # ----------------------------------------------------------------------------- the command
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def _csv_text(results: list[SubmissionResult]) -> str:
-    ids: list[str] = []
-    for r in results:
-        for p in r.parts:
-            if p.grade_id not in ids:
-                ids.append(p.grade_id)
-    rows = [["submission", "exercise", *ids, "total", "max_points", "notes"]]
-    for r in results:
-        pts = {p.grade_id: f"{p.points:g}" for p in r.parts}
-        rows.append(
-            [
-                r.submission,
-                r.exercise,
-                *(pts.get(i, "") for i in ids),
-                f"{r.total:g}",
-                f"{r.max_points:g}",
-                " | ".join(r.notes),
-            ]
-        )
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    return buf.getvalue()
-
-
 def grade(
     submissions: Iterable[Path | str],
     out: Path | str = "grades.csv",
@@ -329,11 +429,16 @@ def grade(
     seed: int | None = None,
     force: bool = False,
     progress: object = None,
+    sandbox: bool = True,
+    sources: Path | str | None = None,
 ) -> list[SubmissionResult]:
     """Grade submitted notebooks; write ``out`` (CSV), ``out`` with ``.json``, and feedback files.
 
     Re-running resumes: a submission already in the JSON, with the same file content, is not
     graded again unless ``force``. ``progress`` (optional) is called with each new result.
+    grades.csv and grades.json are written atomically from this process's memory (every 25
+    submissions and at the end); a feedback file is written beside its name and renamed into
+    place, never through a link.
     """
     paths = [Path(p) for p in submissions]
     if not paths:
@@ -344,36 +449,36 @@ def grade(
     feedback_dir = None if feedback is None else Path(feedback)
     if feedback_dir is not None:
         feedback_dir.mkdir(parents=True, exist_ok=True)
-    done: dict[str, SubmissionResult] = {}
-    if json_path.exists() and not force:
-        try:
-            for d in json.loads(json_path.read_text())["submissions"]:
-                r = SubmissionResult.from_dict(d)
-                done[r.submission] = r
-        except (ValueError, KeyError, TypeError):
-            done = {}  # an unreadable previous run: grade everything again
+    done = {} if force else previous_results(json_path)
     results: dict[str, SubmissionResult] = {}
     todo = []
     for p in paths:
         prev = done.get(str(p))
-        if prev is not None and p.exists() and prev.digest == _digest(p.read_bytes()):
+        if prev is not None and prev.digest == _digest_of(p):
             results[str(p)] = prev
         else:
             todo.append(p)
 
     def save() -> None:
         ordered = [results[str(p)] for p in paths if str(p) in results]
-        _write_atomic(json_path, json.dumps({"submissions": [r.to_dict() for r in ordered]}, indent=1))
-        _write_atomic(out, _csv_text(ordered))
+        write_atomic(json_path, json.dumps({"submissions": [r.to_dict() for r in ordered]}, indent=1))
+        write_atomic(out, csv_text(ordered))
 
-    with Grader(exercise, jobs, timeout, memory_mb, seed) as grader:
+    with Grader(exercise, jobs, timeout, memory_mb, seed, sandbox, sources) as grader:
         for k, r in enumerate(grader.grade_many(todo)):
-            results[r.submission] = r
+            results[str(todo[k])] = r
             if feedback_dir is not None:
-                (feedback_dir / (safe_name(r.submission) + ".txt")).write_text(str(r))
+                write_feedback(feedback_dir, r.submission, str(r))
             if callable(progress):
                 progress(r)
             if k % 25 == 24:
                 save()  # a crash of the grader itself loses at most 25 submissions' work
     save()
     return [results[str(p)] for p in paths]
+
+
+def _digest_of(path: Path) -> str:
+    try:
+        return _digest(_read_bounded(path))
+    except OSError:
+        return ""

@@ -1,99 +1,23 @@
 """Compare a student's outputs with the reference, in the grader's process, and diagnose.
 
-Outputs arrive as plain numbers: from the worker as JSON that is validated here (shapes,
-lengths, numbers only), or, for the instant check in the notebook, converted by ``as_items``.
-Each value is a list of items (one per returned value); an item is a float64 array or a dict
-{key text: float64 array}. A failing input is compared with what each usual mistake would
-output on the same input, so the feedback can name the mistake.
+Outputs arrive as items (see ``wire``: a list of float64 arrays or dicts of them, already
+validated). A failing input is compared with what each usual mistake would output on the same
+input, so the feedback can name the mistake.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
+from bpteach.grading import wire
 from bpteach.grading.results import CaseFailure, PartResult
 from bpteach.grading.spec import Part, Source
 
-__all__ = ["Malformed", "as_items", "decode_items", "judge_part", "live_args", "show"]
+__all__ = ["judge_part", "live_args", "show"]
 
 Item = np.ndarray | dict[str, np.ndarray]
-_MAX_DIMS = 8
-
-
-class Malformed(ValueError):
-    """The worker's answer for an input is not the plain numbers the grader asked for."""
-
-
-# ----------------------------------------------------------------------------- values
-def _key_text(key: object) -> str:
-    if isinstance(key, tuple):
-        return repr(tuple(int(k) for k in key))  # type: ignore[call-overload]
-    return repr(int(key) if isinstance(key, (int, np.integer)) else key)
-
-
-def _array(value: object) -> np.ndarray:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        msg = f"returned a {type(value).__name__}, which is not a number or an array of numbers"
-        raise TypeError(msg) from None
-
-
-def _one(value: object) -> Item:
-    if isinstance(value, dict):
-        return {_key_text(k): _array(v) for k, v in value.items()}
-    return _array(value)
-
-
-def as_items(value: object, n_outputs: int | None) -> list[Item]:
-    """A returned value as the list of items the comparison works on."""
-    if n_outputs == 1:
-        return [_one(value)]
-    if not isinstance(value, (tuple, list)):
-        msg = f"returned a {type(value).__name__}, expected a tuple of {n_outputs or 'several'} values"
-        raise TypeError(msg)
-    if n_outputs is not None and len(value) != n_outputs:
-        msg = f"returned {len(value)} values, expected {n_outputs}"
-        raise TypeError(msg)
-    return [_one(v) for v in value]
-
-
-def _decode_array(obj: object) -> np.ndarray:
-    if not (isinstance(obj, dict) and set(obj) == {"shape", "data"}):
-        msg = "an output is not an array record"
-        raise Malformed(msg)
-    shape, data = obj["shape"], obj["data"]
-    if not (isinstance(shape, list) and len(shape) <= _MAX_DIMS and all(type(s) is int and s >= 0 for s in shape)):
-        msg = "an output has an invalid shape"
-        raise Malformed(msg)
-    if not (isinstance(data, list) and len(data) == math.prod(shape) and all(type(v) in (float, int) for v in data)):
-        msg = "an output's numbers do not match its shape"
-        raise Malformed(msg)
-    return np.array(data, dtype=np.float64).reshape(shape)
-
-
-def decode_items(obj: object, n_outputs: int | None) -> list[Item]:
-    """Validate the worker's record of one output (JSON from the student's process)."""
-    if not (isinstance(obj, dict) and isinstance(obj.get("items"), list)):
-        msg = "the output record has no items"
-        raise Malformed(msg)
-    items: list[Item] = []
-    for it in obj["items"]:
-        if isinstance(it, dict) and set(it) == {"dict"} and isinstance(it["dict"], list):
-            pairs = it["dict"]
-            if not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in pairs):
-                msg = "a returned dict is malformed"
-                raise Malformed(msg)
-            items.append({k: _decode_array(v) for k, v in pairs})
-        else:
-            items.append(_decode_array(it))
-    if n_outputs is not None and len(items) != n_outputs:
-        msg = f"expected {n_outputs} outputs, the record holds {len(items)}"
-        raise Malformed(msg)
-    return items
 
 
 # ----------------------------------------------------------------------------- comparison
@@ -188,7 +112,7 @@ def _generic_diagnosis(got: list[Item], exp: list[Item], part: Part) -> str:
 def _diagnose(got: list[Item], exp: list[Item], part: Part, args: tuple) -> str:
     for mistake in part.mistakes:
         try:
-            wrong = as_items(mistake.output(*live_args(args)), part.n_outputs)
+            wrong = wire.to_items(mistake.output(*live_args(args)), part.n_outputs)
         except Exception:  # a mistake that does not apply to this input
             continue
         if _all_close(got, wrong, part):
@@ -252,22 +176,25 @@ def judge_part(
 
 
 def _case_failure(part: Part, args: tuple, exp: list[Item] | None, out: dict) -> CaseFailure | None:
-    inputs = show(args)
-    expected = _show_items(exp) if exp is not None else "an accepted result"
+    def failure(got: str, diagnosis: str) -> CaseFailure:  # texts built only for a failing input
+        expected = _show_items(exp) if exp is not None else "an accepted result"
+        return CaseFailure(show(args), expected, got, diagnosis)
+
     if "error" in out:
-        return CaseFailure(inputs, expected, f"an error: {out['error']}", _error_diagnosis(out["error"]))
+        return failure(f"an error: {out['error']}", _error_diagnosis(out["error"]))
     got: list[Item] = out["items"]
     if part.accept is not None:
-        complaint = part.accept(got, args)
-        return None if complaint is None else CaseFailure(inputs, expected, _show_items(got), complaint)
+        try:
+            complaint = part.accept(got, args)
+        except Exception as exc:  # a malformed answer the check did not foresee
+            complaint = f"the result could not be checked ({type(exc).__name__})"
+        return None if complaint is None else failure(_show_items(got), complaint)
     assert exp is not None
     if not _all_close(got, exp, part):
-        return CaseFailure(inputs, expected, _show_items(got), _diagnose(got, exp, part, args))
+        return failure(_show_items(got), _diagnose(got, exp, part, args))
     if out.get("mutated"):
         names = ", ".join(f"argument {i + 1}" for i in out["mutated"])
-        return CaseFailure(
-            inputs,
-            expected,
+        return failure(
             _show_items(got),
             f"the result is right but the function changed its input ({names}) in "
             "place, e.g. with w -= ... or x[...] = ...: work on a copy "

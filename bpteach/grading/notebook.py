@@ -11,11 +11,29 @@ from __future__ import annotations
 
 import ast
 import copy
+import hashlib
 import json
-import re
+import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["NotebookError", "exercise_name", "load_notebook", "release", "release_notebook", "solution_cells"]
+__all__ = [
+    "MAX_CELL_CHARS",
+    "MAX_NOTEBOOK_BYTES",
+    "CodeCell",
+    "NotebookError",
+    "code_cells",
+    "exercise_name",
+    "load_notebook",
+    "release",
+    "release_notebook",
+    "safe_name",
+    "solution_cells",
+]
+
+MAX_NOTEBOOK_BYTES = 20 * 2**20  # a notebook with plots is a few MB; more is not a submission
+MAX_CELL_CHARS = 200_000  # characters of code in one cell
+MAX_CODE_CHARS = 1_000_000  # characters of code in all cells
 
 _BEGIN = "### BEGIN SOLUTION"
 _END = "### END SOLUTION"
@@ -27,7 +45,11 @@ class NotebookError(ValueError):
 
 
 def load_notebook(data: bytes) -> dict:
-    """The notebook in ``data``, or a NotebookError saying why it is not one."""
+    """The notebook in ``data``, or a NotebookError saying why it is not one (bounded in size and depth)."""
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        limit = MAX_NOTEBOOK_BYTES // 2**20
+        msg = f"the file is {len(data) / 2**20:.0f} MB, more than the {limit} MB a notebook may have"
+        raise NotebookError(msg)
     if not data.strip():
         msg = "the file is empty"
         raise NotebookError(msg)
@@ -38,6 +60,9 @@ def load_notebook(data: bytes) -> dict:
         raise NotebookError(msg) from None
     except json.JSONDecodeError as exc:
         msg = f"the file is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}): it is not a notebook"
+        raise NotebookError(msg) from None
+    except RecursionError:
+        msg = "the file's JSON is nested too deeply to be a notebook"
         raise NotebookError(msg) from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         msg = "the file is JSON but not a Jupyter notebook (no list of cells)"
@@ -53,12 +78,25 @@ def load_notebook(data: bytes) -> dict:
         ):
             msg = f"cell {k + 1} of the notebook is malformed"
             raise NotebookError(msg)
+    total = 0
+    for k, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code":
+            n = len(source(cell))
+            total += n
+            if n > MAX_CELL_CHARS:
+                msg = f"cell {k + 1} holds {n} characters of code, more than the {MAX_CELL_CHARS} a cell may have"
+                raise NotebookError(msg)
+    if total > MAX_CODE_CHARS:
+        msg = f"the notebook holds {total} characters of code, more than the {MAX_CODE_CHARS} allowed"
+        raise NotebookError(msg)
     return nb
 
 
 def source(cell: dict) -> str:
+    """A cell's text, as UTF-8 can carry it (a lone surrogate becomes U+FFFD)."""
     src = cell.get("source", "")
-    return "".join(s for s in src if isinstance(s, str)) if isinstance(src, list) else src
+    text = "".join(s for s in src if isinstance(s, str)) if isinstance(src, list) else src
+    return text.encode("utf-8", "replace").decode("utf-8") if not text.isascii() else text
 
 
 def _nbgrader(cell: dict) -> dict:
@@ -68,13 +106,49 @@ def _nbgrader(cell: dict) -> dict:
 
 
 def solution_cells(nb: dict) -> dict[str, str]:
-    """{grade_id: source} of the code cells marked as solutions, in notebook order."""
+    """{grade_id: source} of the code cells marked as solutions, in notebook order.
+
+    A grade_id that appears twice keeps its last cell, the definition Jupyter leaves in place.
+    """
     out: dict[str, str] = {}
-    for cell in nb["cells"]:
+    for cell in code_cells(nb):
+        if cell.kind == "solution":
+            out[cell.label] = cell.source
+    return out
+
+
+@dataclass(frozen=True)
+class CodeCell:
+    """A code cell as the grader sees it.
+
+    kind: "setup" (the locked setup cell, replaced by the exercise's preamble), "test" (a check
+    cell: ignored, the canonical ones live in the source), "solution" or "other" (run as written).
+    label: the grade_id, or "cell N" (counting every cell from 1).
+    """
+
+    label: str
+    kind: str
+    source: str
+
+
+def code_cells(nb: dict) -> list[CodeCell]:
+    """Every code cell, in notebook order, with its role."""
+    out = []
+    for k, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
         info = _nbgrader(cell)
         gid = info.get("grade_id")
-        if cell["cell_type"] == "code" and info.get("solution") and isinstance(gid, str):
-            out.setdefault(gid, source(cell))
+        label = gid[:80] if isinstance(gid, str) and gid else f"cell {k + 1}"
+        if info.get("solution") and isinstance(gid, str):
+            kind = "solution"
+        elif info.get("grade"):
+            kind = "test"
+        elif info.get("locked"):
+            kind = "setup"
+        else:
+            kind = "other"
+        out.append(CodeCell(label, kind, source(cell)))
     return out
 
 
@@ -177,5 +251,15 @@ def release(source_path: Path, dest: Path, hints: dict[str, str] | None = None) 
 
 
 def safe_name(path: str) -> str:
-    """A file name for a submission's feedback, unique per path."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", path.strip("/")) or "submission"
+    """A file name for a submission's feedback, one per path: ``a b.ipynb`` and ``a_b.ipynb`` differ.
+
+    Everything but letters, digits and ``._-`` is percent-encoded (so distinct paths stay
+    distinct); a name too long for the file system keeps its start and a hash of the whole.
+    """
+    text = path.strip("/").encode("utf-8", "surrogateescape")
+    name = urllib.parse.quote_from_bytes(text, safe="._-") or "submission"
+    if name.startswith("."):  # no hidden files, no "." or ".."
+        name = "%2E" + name[1:]
+    if len(name) > 180:
+        name = f"{name[:160]}-{hashlib.sha256(text).hexdigest()[:16]}"
+    return name

@@ -32,29 +32,12 @@ class PartResult:
     max_points: float
     n_cases: int = 0
     failures: list[CaseFailure] = field(default_factory=list)
-    message: str = ""  # a reason that concerns the whole part (missing function, forbidden import)
+    message: str = ""  # a reason that concerns the whole part (missing function, not finished)
+    notes: list[str] = field(default_factory=list)  # how it was graded (an earlier part substituted)
 
     @property
     def passed(self) -> bool:
         return self.points == self.max_points
-
-    def require(self) -> PartResult:
-        """This result when every input passed; else show it and raise AssertionError.
-
-        The notebooks' check cells end with ``.require()`` so that nbgrader's autograde, which
-        scores a test cell by whether it raises, agrees with the check.
-        """
-        if self.passed:
-            return self
-        try:
-            from IPython import get_ipython
-            from IPython.display import display
-        except ImportError:
-            pass
-        else:
-            if get_ipython() is not None:
-                display(self)
-        raise AssertionError(self.summary())
 
     def diagnoses(self) -> list[str]:
         """The distinct diagnoses, most frequent first."""
@@ -74,6 +57,7 @@ class PartResult:
 
     def __str__(self) -> str:
         lines = [self.summary()]
+        lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  diagnosis: {d}" for d in self.diagnoses()]
         shown = self.shown()
         for f in shown:
@@ -102,6 +86,8 @@ class PartResult:
             f'<div style="border-left:4px solid {colour};padding:4px 10px">'
             f'<b style="color:{colour}">{mark} {html.escape(self.summary())}</b>'
         ]
+        for n in self.notes:
+            out.append(f"<div><b>Note:</b> {html.escape(n)}</div>")
         for d in self.diagnoses():
             out.append(f"<div><b>Diagnosis:</b> {html.escape(d)}</div>")
         if self.failures:
@@ -168,5 +154,10 @@ class SubmissionResult:
 
     @classmethod
     def from_dict(cls, d: dict) -> SubmissionResult:
-        parts = [PartResult(**{**p, "failures": [CaseFailure(**f) for f in p["failures"]]}) for p in d["parts"]]
+        parts = [
+            PartResult(
+                **{**p, "notes": list(p.get("notes", [])), "failures": [CaseFailure(**f) for f in p["failures"]]}
+            )
+            for p in d["parts"]
+        ]
         return cls(d["submission"], d["exercise"], parts, list(d["notes"]), d["digest"], d.get("seed"))

@@ -71,7 +71,8 @@ def grade_shard(shard: str, submissions: Iterable[Path | str], **kwargs: object)
     Every shard must draw the same hidden inputs, so ``seed`` is required. A shard with no
     submissions (N larger than the class) writes empty grades files, so ``merge`` still finds it.
     """
-    from bpteach.grading.grader import _csv_text, grade
+    from bpteach.grading.files import csv_text as _csv_text
+    from bpteach.grading.grader import grade
 
     part = parse_shard(shard)
     if kwargs.get("seed") is None:
@@ -163,7 +164,7 @@ def merge(shard_files: Sequence[Path | str], out: Path | str = "grades.csv") -> 
     twice, a submission graded in two shards, a shard that did not finish, different N,
     submissions, exercise or seed.
     """
-    from bpteach.grading.grader import _csv_text
+    from bpteach.grading.files import csv_text as _csv_text
 
     if isinstance(shard_files, (str, Path)) or not shard_files:
         msg = f"shard_files must list the grades JSON of every shard, got {shard_files!r}"

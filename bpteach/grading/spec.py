@@ -35,9 +35,9 @@ class Mistake:
     output: Callable[..., object]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Part:
-    """One graded function.
+    """One graded function, built with keywords only.
 
     grade_id: the nbgrader grade_id of the solution cell (unique over all exercises).
     func: the name of the function the student defines.
@@ -45,9 +45,9 @@ class Part:
     reference: the correct output for one argument tuple, computed with the core.
     n_outputs: 1 for one value (an array, a number or a dict), k for a tuple of k values,
         None for a list of any length.
-    accept: for open-ended parts (training), ``(output, args) -> message or None`` decides
-        instead of a comparison with ``reference``.
-    forbidden: modules a solution may not import (it would call what it is meant to write).
+    accept: for open-ended parts (training, finding a bug), ``(output, args) -> message or None``
+        decides instead of a comparison with ``reference``, from properties of the fresh inputs
+        that only a real solution has.
     """
 
     grade_id: str
@@ -62,17 +62,16 @@ class Part:
     rtol: float = 1e-6
     atol: float = 1e-9
     accept: Callable[[list[np.ndarray], tuple], str | None] | None = None
-    forbidden: Sequence[str] = ("bpteach",)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Exercise:
-    """The parts of one exercise notebook, in notebook order."""
+    """The parts of one exercise notebook, in notebook order (built with keywords)."""
 
     name: str  # the notebook's stem, e.g. "02_logistic_unit"
     title: str
     parts: Sequence[Part]
-    preamble: str = "import numpy as np\n"  # run before the solution cells, as the setup cell does
+    preamble: str = "import numpy as np\n"  # the setup cell without its check import (numpy only)
     by_id: dict[str, Part] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -4,14 +4,18 @@
 
 Generates ``n`` submissions of exercise 02 (5 parts): most correct, some with a usual mistake,
 some broken (invalid JSON, a crash, an endless loop, memory exhaustion). Prints submissions per
-second for ``grade`` and, for comparison, the time a fresh Jupyter kernel per notebook takes
-(what nbgrader's autograde does) on a sample, and nbgrader's own autograde when it is installed.
+second for ``grade``, every submission in its own fresh sandbox (a child forked from the clean
+zygote into new user, PID, mount and IPC namespaces inside bubblewrap), and, for comparison, the
+time a fresh Jupyter kernel per notebook takes (what nbgrader's autograde does) on a sample of the
+same submissions, and nbgrader's own autograde when it is installed. ``--no-sandbox`` times the
+same zygote without bubblewrap or namespaces.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -53,16 +57,18 @@ def submissions(n: int) -> list[bytes]:
     return out
 
 
-def bench_bpteach(paths: list[Path], jobs: int, out: Path) -> float:
+def bench_bpteach(paths: list[Path], jobs: int, out: Path, sandbox: bool, timeout: float) -> float:
     from bpteach.grading.grader import grade
 
     start = time.perf_counter()
-    results = grade(paths, out=out, jobs=jobs, timeout=3.0, force=True)
+    results = grade(paths, out=out, jobs=jobs, timeout=timeout, force=True, sandbox=sandbox)
     elapsed = time.perf_counter() - start
     full = sum(r.total == r.max_points for r in results)
+    how = "a fresh bubblewrap sandbox each" if sandbox else "--no-sandbox"
     print(
-        f"bpteach grade: {len(paths)} submissions in {elapsed:.2f} s = {len(paths) / elapsed:.1f} "
-        f"submissions/s with --jobs {jobs} ({full} full marks)"
+        f"bpteach grade ({how}): {len(paths)} submissions in {elapsed:.2f} s = {len(paths) / elapsed:.1f} "
+        f"submissions/s with --jobs {jobs} --timeout {timeout:g} ({full} full marks; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
     )
     return elapsed
 
@@ -138,6 +144,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--sample", type=int, default=5)
+    parser.add_argument("--no-sandbox", action="store_true", help="also time the grader without bubblewrap")
+    # each stage (the cells, every part) has its own budget: the endless loops cost (1 + parts) x this
+    parser.add_argument("--timeout", type=float, default=1.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -146,7 +155,13 @@ def main() -> None:
             p = tmp / f"student{k:03d}.ipynb"
             p.write_bytes(data)
             paths.append(p)
-        bench_bpteach(paths, args.jobs, tmp / "grades.csv")
+        bench_bpteach(paths, args.jobs, tmp / "grades.csv", True, args.timeout)
+        # the box itself, without the endless loops (4 of every 200 cost 2 x --timeout of CPU each)
+        correct = [p for p, data in zip(paths, submissions(args.n), strict=True) if data == submissions(1)[0]]
+        print("  of which the correct ones alone:", end=" ")
+        bench_bpteach(correct, args.jobs, tmp / "grades-correct.csv", True, args.timeout)
+        if args.no_sandbox:
+            bench_bpteach(paths, args.jobs, tmp / "grades.csv", False, args.timeout)
         bench_kernel_per_notebook(paths, args.sample)
         try:
             bench_nbgrader(paths, tmp, args.sample)
