@@ -144,6 +144,13 @@ def test_sigmoid_explorer_compares_other_activations(activation, z0, slope, ceil
     assert np.allclose(ty, app.state.value + slope * (np.asarray(tz) - z0))
 
 
+def test_tanh_readout_puts_a_negative_value_in_parentheses():
+    app = _app("sigmoid_explorer", activation="tanh", z0=-3.5)
+    t = math.tanh(-3.5)  # -0.9982
+    assert f"tanh'(z₀) = 1 − (−{abs(t):.4f})² = {1 - t * t:.4f}" in app.readout.value
+    assert "− -" not in app.readout.value
+
+
 def test_sigmoid_explorer_refuses_bad_arguments():
     with pytest.raises(TypeError, match="z0 must be a finite number, got 'a'"):
         widgets.sigmoid_explorer(z0="a")

@@ -152,9 +152,16 @@ def test_stepper_backward_step_lights_each_arc_with_its_product():
         assert f"arc (3, {j}): {net.weight(3, j):.3g} × {rec.delta[j]:.4g} = {product:.4g}" in app.description
     assert all(labels[a] == "" for a in app.drawing.arcs if a[0] != 3)
     total = net.weight(3, 5) * rec.delta[5] + net.weight(3, 6) * rec.delta[6]
-    assert app.readout.value.endswith(f"= {total:.4g}".replace("-", "−"))
     g = net.g
     assert rec.delta[3] == pytest.approx(float(g.derivative(rec.in_[3])) * total, rel=1e-12)
+    assert app.readout.value == str(bp.steps(rec)[k - 1])  # the step in plain text
+    # while the sum is being formed (in a kernel: one more term every 0.7 s), its partial value under j
+    app.terms_shown = 1
+    app.refresh()
+    first = f"{net.weight(3, 5) * rec.delta[5]:.4g}".replace("-", "−")
+    assert app.drawing.notes(3)[1] == f"Σ={first} (1 of 2)"
+    assert f"(forming the sum: {first} … 1 of 2 terms = {first})" in app.readout.value
+    assert len(app.drawing.term_lines.get_segments()) == 1
     # every arc carries its weight; no backward sum at a forward step
     app.set(step=3)
     assert app.drawing.arc_labels.texts == [f"{w:.4g}".replace("-", "−") for w in net.w]
@@ -229,7 +236,8 @@ def test_environment_gives_theme_and_scale_and_arguments_win(monkeypatch):
     app = widgets.sigmoid_explorer()
     assert app.view.theme == "dark" and app.view.scale == 1.5
     assert app.view.width_px == round(9.0 * 1.5 * 96)
-    assert "--jp-widgets-font-size: 19.5px" in app.children[-1].value  # the controls grow too
+    assert "bpteach-panel { zoom: 1.5; }" in app.children[-1].value  # the controls grow too
+    assert "bpteach-panel" in app.children[0]._dom_classes
     explicit = widgets.sigmoid_explorer(theme="light", scale=1)
     assert explicit.view.theme == "light" and explicit.view.scale == 1.0
     monkeypatch.setenv("BPTEACH_THEME", "sepia")

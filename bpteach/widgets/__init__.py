@@ -12,8 +12,11 @@
 | ``vanishing_gradients()`` | 001, 004: vanishing gradients | depth, activation, initialisation |
 | ``expression_graph(text, **values)`` | 07: the computational graph | one node forward, then backward |
 
-Each app is a function returning an ipywidgets widget: a thin view over a pure state object
-(numbers and records only). Importing this package needs ipywidgets and matplotlib;
+Each app is a function returning an ``App`` (``bpteach.widgets._app``): a thin ipywidgets view over
+a pure state object (numbers and records only), changed by one verb, ``app.set(**changes)``;
+``app.description`` says what its figure shows with the current numbers (the image's alt text and a
+polite live region). ``theme`` ("light", "dark", "auto") and ``scale`` default from
+``$BPTEACH_THEME`` and ``$BPTEACH_SCALE``. Importing this package needs ipywidgets and matplotlib;
 ``import bpteach`` alone does not load them. Apps are imported on first use.
 """
 

@@ -28,6 +28,12 @@ A new app subclasses ``App`` and writes four methods, nothing else::
         def _draw(self):             # state -> artists (set_data, set_text), then self.show_text(...)
         def describe(self) -> str:   # what the figure shows, with the current numbers
 
+Optional: ``super().__init__(..., panel=widget)`` lays the controls out yourself (rows of controls
+in ``widgets.HBox(..., layout=wrap())``, so they wrap); ``columns=k`` for the default grid;
+``passive = ("name",)`` for a control read only when needed (its change is no state change);
+``self.show_text(formulas=..., readout=...)`` in ``_draw`` sends the texts after the figure.
+Buttons and a ``Play`` are not observed: a button acts (``on_click``), a Play drives a slider.
+
 A control's change calls ``app.set(name=value)``; ``set`` checks the names, updates the state
 through ``_apply`` (a ``TypeError`` / ``ValueError`` from a control is shown in ``app.message``, from
 code it is raised), moves the controls to the new values, then ``refresh``: ``_draw``, one render,
@@ -53,7 +59,7 @@ from bpteach.widgets._base import FigureView
 from bpteach.widgets._page import figure_html, setup_html
 from bpteach.widgets._theme import resolve_scale, resolve_theme
 
-__all__ = ["SUBSCRIPTS", "App", "check_choice", "check_int", "check_names", "check_number", "fmt", "slider"]
+__all__ = ["SUBSCRIPTS", "App", "check_choice", "check_int", "check_names", "check_number", "fmt", "slider", "wrap"]
 
 SETTLE_SECONDS = 0.6  # the live region speaks after this long without a change: once per settled change
 
@@ -126,6 +132,11 @@ def slider(
     )
 
 
+def wrap() -> widgets.Layout:
+    """A row of controls that wraps instead of running off a narrow page or a scaled-up one."""
+    return widgets.Layout(flex_flow="row wrap")
+
+
 class App(widgets.VBox):
     """The controls, the formulas, the figure and its words of one app, wired to its state (see the module)."""
 
@@ -162,9 +173,11 @@ class App(widgets.VBox):
         self.live = widgets.HTML(_dom_classes=("bpteach-live",))
         scope = f"bpteach-app-{next(_SERIAL)}"
         setup = widgets.HTML(setup_html(scope, scale), layout=widgets.Layout(display="none"))
+        panel = panel or _columns(self.controls, columns)
+        panel.add_class("bpteach-panel")
         super().__init__(
             [
-                panel or _columns(self.controls, columns),
+                panel,
                 self.formulas,
                 self.figure,
                 self.readout,
@@ -342,7 +355,10 @@ def _columns(controls: Mapping[str, object], columns: int) -> widgets.HBox:
     per_column = max(math.ceil(len(items) / columns), 1)
     return widgets.HBox(
         [
-            widgets.VBox(items[k : k + per_column], layout=widgets.Layout(width=f"{100 // columns}%"))
+            widgets.VBox(
+                items[k : k + per_column], layout=widgets.Layout(width=f"{100 // columns}%", min_width="260px")
+            )
             for k in range(0, len(items), per_column)
-        ]
+        ],
+        layout=wrap(),
     )

@@ -6,7 +6,8 @@ whose width grows with |w_ij|. ``set_weights`` restyles the arcs, ``highlight`` 
 thickens an arc, ``set_notes`` writes numbers (in_j, a_j, Delta_j) beside the neurons,
 ``set_arc_labels`` writes a text on each arc (its weight, or a product w_jj' Delta_j') and
 ``set_terms`` lights up some arcs (those a backward step sums over). Arc labels sit on their own arc,
-at a place chosen once so that no label touches another arc, another label, a neuron or a note.
+at a place chosen once so that no label touches another arc, another label, a neuron or a note
+(up to ``MAX_LABELLED_ARCS`` arcs; a denser diagram shows only the lit arcs' labels).
 Every update changes existing artists; nothing is created after ``__init__``.
 """
 
@@ -24,6 +25,7 @@ from bpteach.widgets._theme import legible_on
 __all__ = ["NetDrawing", "arc_style", "mlp_arcs"]
 
 Neuron = Hashable
+MAX_LABELLED_ARCS = 40  # beyond this many arcs a label on each would hide the diagram
 
 
 def arc_style(w: np.ndarray, scale: float = 1.0, max_width: float = 4.0) -> tuple[list, list, np.ndarray]:
@@ -145,10 +147,14 @@ class NetDrawing:
         self.term_labels: PathTexts | None = None
         if arc_labels:
             size = 8.5 * scale
-            weights, taken = self._label_places(size, note_size, chars=5)
-            self.arc_labels = PathTexts(ax, weights, size, theme["text"], zorder=7, box=theme["face"])
-            # the products w_jj' Delta_j' of a backward step: wider, placed clear of the weights' labels
-            products, _ = self._label_places(size, note_size, chars=12, taken=taken)
+            taken: list = []
+            if len(self.arcs) <= MAX_LABELLED_ARCS:
+                weights, taken = self._label_places(size, note_size, chars=5)
+                self.arc_labels = PathTexts(ax, weights, size, theme["text"], zorder=7, box=theme["face"])
+                # the products w_jj' Delta_j' of a backward step: wider, placed clear of the weights' labels
+                products, _ = self._label_places(size, note_size, chars=12, taken=taken)
+            else:  # a crowded diagram: no weight labels, a product at the middle of its lit arc
+                products = np.array([np.add(self.pos[i], self.pos[j]) / 2 for i, j in self.arcs])
             self.term_labels = PathTexts(ax, products, size, theme["text"], zorder=8, box=theme["face"])
 
     def _label_places(

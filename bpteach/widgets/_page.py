@@ -7,7 +7,7 @@ app's display output, so an export without a widget manager still shows the figu
 Chromium and Firefox load a data: URL at once, so replacing the element does not flicker.
 
 ``setup_html(...)`` is rendered once per view of an app. Its ``<style>`` gives focus a visible
-ring, hides the live region visually and scales the controls' fonts. Its script (the ``onload`` of
+ring, hides the live region visually and zooms the controls by the app's scale. Its script (the ``onload`` of
 a 1-pixel image: the HTML widget runs no ``<script>``, and ipywidgets has no attribute for ARIA)
 gives every slider handle the name of its label (axe ``aria-input-field-name``), every icon
 button of a Play widget a name and a tooltip, every button with a tooltip that name, makes the
@@ -123,10 +123,7 @@ def setup_html(scope: str, scale: float) -> str:
     """The once-per-view ``<style>`` and script of an app whose box carries the class ``scope``."""
     style = _STYLE
     if scale != 1:
-        # ipywidgets size their text and rows by these variables: scaling them scales the controls
-        style += (
-            f".{scope} {{ --jp-widgets-font-size: {13 * scale:.1f}px; --jp-ui-font-size1: {13 * scale:.1f}px;"
-            f" --jp-content-font-size1: {14 * scale:.1f}px; --jp-widgets-inline-height: {28 * scale:.0f}px;"
-            f" --jp-widgets-inline-label-width: {80 * scale:.0f}px; }}\n"
-        )
+        # the controls grow as a whole (fonts, boxes, fixed widths alike); the figure and the
+        # formulas are drawn at the scale already
+        style += f".{scope} .bpteach-panel {{ zoom: {scale:g}; }}\n"
     return f'<style>{style}</style><img alt="" src="{_PIXEL}" onload="{html.escape(_SCRIPT, quote=True)}">'

@@ -35,4 +35,7 @@ class StepBar:
         for name, button in self.buttons.items():
             button.on_click(lambda _, move=moves[name]: setattr(self.slider, "value", move()))
         self.controls = {**self.buttons, "play": self.play, "step": self.slider}
-        self.widget = widgets.HBox([*self.buttons.values(), self.play, self.slider])
+        # wraps rather than running off a narrow or scaled-up page
+        self.widget = widgets.HBox(
+            [*self.buttons.values(), self.play, self.slider], layout=widgets.Layout(flex_flow="row wrap")
+        )

@@ -37,7 +37,7 @@ from bpteach.init import INIT_SCHEMES, default_scale
 from bpteach.losses import LOSSES
 from bpteach.matrix import MLP
 from bpteach.train import History, Trainer
-from bpteach.widgets._app import App
+from bpteach.widgets._app import App, wrap
 from bpteach.widgets._base import COLORS, FigureView
 from bpteach.widgets._limits import decade_limits, doubling_limit, unicode_log_labels
 from bpteach.widgets._netdraw import NetDrawing, mlp_arcs
@@ -315,11 +315,13 @@ class TrainingDashboard(App):
         # every setting starts a new run, so the sliders report on release, not while dragging
         panel = widgets.VBox(
             [
-                widgets.HBox([c_["play"], c_["pause"], c_["step"], c_["step_epochs"], c_["reset"], self.ticker]),
-                widgets.HBox([c_["dataset"], c_["n"], c_["noise"], c_["test_fraction"]]),
-                widgets.HBox([c_["hidden"], c_["activation"], c_["loss"], c_["init"], c_["init_scale"]]),
-                widgets.HBox([c_["lr"], c_["batch_size"], c_["momentum"], c_["weight_decay"]]),
-                widgets.HBox([c_["epochs"], c_["loss_threshold"], c_["seed"]]),
+                widgets.HBox(
+                    [c_["play"], c_["pause"], c_["step"], c_["step_epochs"], c_["reset"], self.ticker], layout=wrap()
+                ),
+                widgets.HBox([c_["dataset"], c_["n"], c_["noise"], c_["test_fraction"]], layout=wrap()),
+                widgets.HBox([c_["hidden"], c_["activation"], c_["loss"], c_["init"], c_["init_scale"]], layout=wrap()),
+                widgets.HBox([c_["lr"], c_["batch_size"], c_["momentum"], c_["weight_decay"]], layout=wrap()),
+                widgets.HBox([c_["epochs"], c_["loss_threshold"], c_["seed"]], layout=wrap()),
             ]
         )
         super().__init__(state, controls, figsize=(9.0, 6.4), scale=scale, theme=theme, panel=panel)

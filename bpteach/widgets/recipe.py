@@ -28,7 +28,7 @@ from bpteach import datasets
 from bpteach.compare import to_network
 from bpteach.graph import NodeRecord
 from bpteach.matrix import MLP, MatrixRecord
-from bpteach.widgets._app import App
+from bpteach.widgets._app import App, wrap
 from bpteach.widgets._base import COLORS, FigureView
 from bpteach.widgets._netdraw import NetDrawing
 from bpteach.widgets._pathtext import PathTexts
@@ -241,7 +241,7 @@ class MatrixRecipe(App):
         )
         controls = {**self.bar.controls, "neuron": neuron, "example": example}
         self.lines = widgets.HTMLMath()
-        panel = widgets.VBox([self.bar.widget, widgets.HBox([neuron, example]), self.lines])
+        panel = widgets.VBox([self.bar.widget, widgets.HBox([neuron, example], layout=wrap()), self.lines])
         super().__init__(
             state, controls, figsize=(min(2.3 * (m + 1), 13.0), 7.6), scale=scale, theme=theme, panel=panel
         )

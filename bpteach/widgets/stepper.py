@@ -28,8 +28,8 @@ import numpy as np
 from bpteach import datasets
 from bpteach._checks import as_float_array
 from bpteach.graph import Network, NodeRecord
-from bpteach.steps import Step, steps
-from bpteach.widgets._app import SUBSCRIPTS, App
+from bpteach.steps import Step, Term, steps
+from bpteach.widgets._app import SUBSCRIPTS, App, wrap
 from bpteach.widgets._base import FigureView
 from bpteach.widgets._netdraw import NetDrawing
 from bpteach.widgets._stepbar import StepBar
@@ -132,18 +132,13 @@ class StepperState:
             out["a" if step.phase == "input" else step.phase][step.target] = step.value
         return out
 
-    def terms(self) -> list[tuple[tuple, float, float, float]]:
+    def terms(self) -> list[Term]:
         """The current step's sum, when it is the backward step of a hidden neuron j: one
-        ((j, j'), w_jj', Delta_j', w_jj' Delta_j') per arc out of j; else []."""
+        Term((j, j'), w_jj', Delta_j', w_jj' Delta_j') per arc out of j (``Step.terms``); else []."""
         step = self.current
         if step is None or step.phase != "delta":
             return []
-        j = step.target
-        return [
-            ((i, k), w, self.record.delta[k], w * self.record.delta[k])
-            for (i, k), w in zip(self.network.arcs, self.network.w, strict=True)
-            if i == j
-        ]
+        return list(step.terms)
 
 
 def _drawn_target(target: object) -> object:
@@ -186,7 +181,7 @@ class BackpropStepper(App):
         )
         weight = widgets.FloatText(value=net.weight(*net.arcs[0]), step=0.05, description="weight", layout=_box())
         controls = {**self.bar.controls, "x": xs, "y": ys, "arc": arc, "weight": weight}
-        panel = widgets.VBox([self.bar.widget, widgets.HBox([*xs, *ys, arc, weight])])
+        panel = widgets.VBox([self.bar.widget, widgets.HBox([*xs, *ys, arc, weight], layout=wrap())])
         self.arc = net.arcs[0]
         self.terms_shown = 0  # how many terms of the current backward sum are lit
         super().__init__(state, controls, figsize=figsize, scale=scale, theme=theme, panel=panel)
@@ -198,6 +193,13 @@ class BackpropStepper(App):
             self.drawing = NetDrawing(
                 ax, net.layout(), net.arcs, net.inputs, net.outputs, view.colors, view.scale, arc_labels=True
             )
+        d = self.drawing
+        # the arcs are the background, kept per set of weights; over them, in this order, what a step
+        # lights up and what must stay on top of it (a lit arc under the neurons and the labels)
+        texts = [d.labels, d.arc_labels, d.above, d.below, d.term_labels]
+        collections = [c for t in texts if t is not None for c in (t.halo, t.collection) if c is not None]
+        view.animate(d.term_lines, d.arc_ring, d.nodes, d.node_ring, *collections)
+        self._drawn_weights: tuple | None = None
 
     # ------------------------------------------------------------------ controls -> state
     def _apply(self, changes: dict[str, object]) -> None:
@@ -248,8 +250,12 @@ class BackpropStepper(App):
         every = len(state.terms())
         if terms and len(terms) < every:  # the sum is still being formed: its partial value, not Delta_j
             below[step.target] = f"Σ={_num(sum(t[3] for t in terms))} ({len(terms)} of {every})"  # type: ignore[union-attr]
-        self.drawing.set_weights(state.network.w)
-        self.drawing.set_arc_labels([_num(w) for w in state.network.w])
+        weights = tuple(state.network.w)
+        if weights != self._drawn_weights:  # a new background: arcs restyled, labels rewritten
+            self._drawn_weights = weights
+            self.drawing.set_weights(state.network.w)
+            self.drawing.set_arc_labels([_num(w) for w in state.network.w])
+            self.view.invalidate(key=weights)
         self.drawing.set_terms({arc: f"w·$\\Delta_{{{arc[1]}}}$={_num(p)}" for arc, _, _, p in terms})
         self.drawing.set_notes(above, below)
         self.drawing.highlight(None if step is None else _drawn_target(step.target))
@@ -262,7 +268,7 @@ class BackpropStepper(App):
                     f"<b>step {state.index} of {n}</b> ({_PHASE[step.phase]}): ${step.symbol} = {step.formula}$"
                     f"<br>${step.symbol} = {step.substituted} = {step.value:.6g}$"
                 ),
-                readout=_plain_terms(step, terms, every),
+                readout=" ".join(t for t in (str(step), _plain_terms(terms, every)) if t),
             )
 
     def describe(self) -> str:
@@ -288,13 +294,12 @@ class BackpropStepper(App):
         return text
 
 
-def _plain_terms(step: Step, terms: list, every: int) -> str:
-    """The backward sum in plain text, as far as it has been formed."""
-    if not terms:
+def _plain_terms(terms: list, every: int) -> str:
+    """The backward sum in plain text while it is being formed (nothing once it is complete)."""
+    if not terms or len(terms) == every:
         return ""
     parts = " + ".join(_num(t[3]) for t in terms)
-    done = "" if len(terms) == every else f" … ({len(terms)} of {every} terms)"
-    return f"Σⱼ′ w·Δⱼ′ = {parts}{done} = {_num(sum(t[3] for t in terms))}"
+    return f"(forming the sum: {parts} … {len(terms)} of {every} terms = {_num(sum(t[3] for t in terms))})"
 
 
 def _box() -> widgets.Layout:

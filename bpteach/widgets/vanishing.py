@@ -27,7 +27,7 @@ import numpy as np
 from bpteach.activations import ACTIVATIONS, get_activation
 from bpteach.init import INIT_SCHEMES, default_scale
 from bpteach.matrix import MLP, MatrixRecord
-from bpteach.widgets._app import App, check_names
+from bpteach.widgets._app import App, check_names, wrap
 from bpteach.widgets._base import COLORS, FigureView
 from bpteach.widgets._limits import unicode_log_labels, window_limits
 from bpteach.widgets._pathtext import PathTexts
@@ -163,8 +163,8 @@ class VanishingGradients(App):
         c = controls
         panel = widgets.VBox(
             [
-                widgets.HBox([c["depth"], c["width"], c["seed"]]),
-                widgets.HBox([c["activation"], c["init"], c["init_scale"]]),
+                widgets.HBox([c["depth"], c["width"], c["seed"]], layout=wrap()),
+                widgets.HBox([c["activation"], c["init"], c["init_scale"]], layout=wrap()),
             ]
         )
         super().__init__(state, controls, figsize=(7.5, 4.0), scale=scale, theme=theme, panel=panel)
