@@ -30,7 +30,7 @@ def ds(v: float) -> float:
 
 
 def notebook_text(name: str) -> tuple[str, str]:
-    """(all markdown, all stored stdout) of a lecture notebook."""
+    """(all markdown with its whitespace collapsed to single spaces, all stored stdout) of a lecture."""
     nb = json.loads((LECTURES / f"{name}.ipynb").read_text(encoding="utf-8"))
     markdown, stdout = [], []
     for cell in nb["cells"]:
@@ -39,7 +39,7 @@ def notebook_text(name: str) -> tuple[str, str]:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream" and out.get("name") == "stdout":
                 stdout.append("".join(out["text"]))
-    return "\n".join(markdown), "\n".join(stdout)
+    return " ".join(" ".join(markdown).split()), "\n".join(stdout)
 
 
 # --------------------------------------------------------------------------- lecture 01
@@ -131,7 +131,7 @@ def test_log_loss_with_a_sigmoid_output_cancels_sigma_prime_and_squared_error_do
     assert ratio == pytest.approx(1 / (a * (1 - a)))
     markdown, out = notebook_text("02_logistic_unit")
     assert f"ratio of their sizes: {ratio:.0f}" in out
-    assert "**Logistic regression** is this unit *fitted by maximum\n  likelihood*" in markdown
+    assert "**Logistic regression** is this unit *fitted by maximum likelihood*" in markdown
     assert "Logistic regression** is this neuron with $\\varphi = \\sigma$" not in markdown
 
 
@@ -259,3 +259,24 @@ def test_the_dynamic_programming_counts():
             f"{depth} hidden layers, {4 * depth + 2} arcs: back-propagation {n_bp}, each weight separately {n_paths}"
             in out
         )
+
+
+# --------------------------------------------------------------------------- notation page
+def test_the_node_level_weight_w_ij_is_the_matrix_entry_W_j_i():
+    # the page's [2, 3, 1] network, J = (y - a)^2: differentiate by the matrix entry W_1[r, c] and
+    # compare with what the page prints for the arc (inputs[c], hidden[r])
+    W1 = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+    W2 = np.array([0.7, -0.8, 0.9])
+    x, y = (1.0, -0.5), 1.0
+
+    def J(W1):
+        h = [s(W1[r, 0] * x[0] + W1[r, 1] * x[1]) for r in range(3)]
+        return (y - s(sum(W2[r] * h[r] for r in range(3)))) ** 2
+
+    _, out = notebook_text("00_notation")
+    for i, j in [(1, 3), (2, 4), (1, 5)]:
+        r, c = j - 3, i - 1
+        E = np.zeros_like(W1)
+        E[r, c] = 1e-6
+        fd = (J(W1 + E) - J(W1 - E)) / 2e-6
+        assert f"w_{i},{j} = {W1[r, c]:.1f} is W_1[{r}, {c}];  dJ/dw_{i},{j} = {fd:+.6f}" in out
