@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-from bpteach.grading import (
-    ex02_logistic_unit,
-    ex03_two_layer_gradient,
-    ex04_node_level,
-    ex05_matrix_form,
-    ex06_blocks,
-    ex07_computational_graph,
-    ex08_training,
-    ex09_challenges,
-)
+import importlib
+
 from bpteach.grading.spec import Exercise, Part
 
 __all__ = ["EXERCISES", "find_exercise", "find_part"]
 
+# one spec module per exercise notebook, in lecture order (exercises/NN_name.ipynb -> exNN_name.py)
+_SPECS = (
+    "ex02_logistic_unit",
+    "ex03_two_layer_gradient",
+    "ex04_node_level",
+    "ex05_matrix_form",
+    "ex06_blocks",
+    "ex07_computational_graph",
+    "ex08_training",
+    "ex09_challenges",
+)
 EXERCISES: dict[str, Exercise] = {
-    m.EXERCISE.name: m.EXERCISE
-    for m in (
-        ex02_logistic_unit,
-        ex03_two_layer_gradient,
-        ex04_node_level,
-        ex05_matrix_form,
-        ex06_blocks,
-        ex07_computational_graph,
-        ex08_training,
-        ex09_challenges,
-    )
+    ex.name: ex for ex in (importlib.import_module(f"bpteach.grading.{m}").EXERCISE for m in _SPECS)
 }
 _PARTS: dict[str, tuple[Exercise, Part]] = {p.grade_id: (ex, p) for ex in EXERCISES.values() for p in ex.parts}
 
