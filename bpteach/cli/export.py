@@ -136,15 +136,24 @@ def _math_renderer_class() -> type:
         """nbconvert's markdown renderer with the math typeset as MathML instead of left for MathJax."""
 
         def block_math(self, body: str) -> str:
-            return tex_to_mathml(body, display=True)
+            return _display_math(tex_to_mathml(body, display=True))
 
         def inline_math(self, body: str) -> str:
             return tex_to_mathml(body, display=False)
 
         def latex_environment(self, name: str, body: str) -> str:
-            return tex_to_mathml(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
+            return _display_math(tex_to_mathml(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True))
 
     return MathMLRenderer
+
+
+def _display_math(mathml: str) -> str:
+    """A display formula in a box that scrolls sideways when it is wider than the page or slide.
+
+    The box takes the keyboard focus (a region that scrolls must, WCAG 2.1.1), so nothing of a
+    long formula is cut off for anyone.
+    """
+    return f'<div class="bpteach-math" tabindex="0" role="group" aria-label="formula">{mathml}</div>'
 
 
 def _exporter_class(to: str) -> type:
@@ -252,7 +261,11 @@ def export_notebook(
         bpteach["reveal_js"] = (ASSETS / "revealjs" / "reveal.js").read_text()
     resources = {"bpteach": bpteach, "metadata": {"path": str(path or Path.cwd())}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
+    # a typeset output (display(Math(...))) is a formula too: it scrolls sideways in its own box
+    return body.replace(
+        '<div class="jp-RenderedLatex ',
+        '<div tabindex="0" role="group" aria-label="formula" class="bpteach-math jp-RenderedLatex ',
+    )
 
 
 def _title(nb: object, fallback: str) -> str:

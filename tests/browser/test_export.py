@@ -299,8 +299,10 @@ _SLIDES_FIT_JS = """async () => {
       const r = slide.getBoundingClientRect();
       if (r.bottom > box.bottom + 1 || r.top < box.top - 1) problems.push(`slide ${at.h}/${at.v}: too tall`);
     }
-    for (const el of slide.querySelectorAll('img, pre, math, table, figure')) {
+    for (const el of slide.querySelectorAll('img, pre, math, table, figure, .bpteach-math')) {
       if (el.closest('aside.notes')) continue;
+      // a wide formula scrolls sideways inside its box: the box must fit, the formula need not
+      if (el.tagName === 'math' && el.closest('.bpteach-math')) continue;
       const r = el.getBoundingClientRect();
       if (r.width === 0 && r.height === 0) continue;
       const outside = r.left < box.left - 1 || r.right > box.right + 1 ||
