@@ -255,8 +255,6 @@ def test_export_opens_offline_with_math_and_figures(name: str, to: str, exports,
 # there (``display(Image(png, alt=...))`` or a figure helper with alt text) turns the xfail into a
 # failure that asks for the lecture's line here to be deleted
 NO_ALT_YET = {
-    "01_sigmoid.ipynb": "lect1",
-    "02_logistic_unit.ipynb": "lect1",
     "05_matrix_form.ipynb": "lect2",
     "07_computational_graph.ipynb": "scalar",
     "08_training.ipynb": "lect2",
