@@ -4,6 +4,7 @@ Each test moves controls through the widget API (``app.controls[name].value = ..
 the state, the plotted artists and the readouts against a computation written out here.
 """
 
+import io
 import math
 
 import numpy as np
@@ -424,6 +425,17 @@ def test_a_kept_background_gives_the_same_picture_as_a_fresh_draw(name, control,
     app.view.invalidate()  # no key: a full draw
     app.refresh()
     assert app.view.last_png == pictures[0]
+
+
+def test_the_png_holds_the_canvas_pixels_and_an_unchanged_canvas_is_not_encoded_again():
+    image = pytest.importorskip("PIL.Image")  # an independent PNG decoder (matplotlib depends on Pillow)
+    app = _app("logistic_unit")
+    rgba = np.asarray(app.view.figure.canvas.buffer_rgba())
+    decoded = np.asarray(image.open(io.BytesIO(app.view.last_png)).convert("RGB"))
+    np.testing.assert_array_equal(decoded, rgba[..., :3])
+    before, renders = app.view.last_png, app.view.renders
+    app.refresh()  # same state, same pixels: the kept PNG, not a new encoding of it
+    assert app.view.renders == renders + 1 and app.view.last_png is before
 
 
 def test_states_refuse_unknown_names():

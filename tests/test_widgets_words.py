@@ -6,6 +6,7 @@ static ``text/html`` fallback. Theme colours keep WCAG AA contrast (4.5:1) for t
 """
 
 import base64
+import colorsys
 import html
 import math
 import re
@@ -17,6 +18,8 @@ import bpteach as bp
 
 widgets = pytest.importorskip("bpteach.widgets")
 theme_module = pytest.importorskip("bpteach.widgets._theme")
+matplotlib = pytest.importorskip("matplotlib")
+to_rgb = pytest.importorskip("matplotlib.colors").to_rgb
 
 APPS = [
     "sigmoid_explorer",
@@ -275,6 +278,33 @@ def test_theme_text_colours_keep_wcag_aa_contrast(theme):
     for value in np.linspace(-1, 1, 41):
         cell = heat.image.cmap((value + 1) / 2)[:3]
         assert theme_module.contrast(theme_module.legible_on(cell, theme), cell) >= 4.5, (theme, value)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_theme_graphic_colours_keep_wcag_non_text_contrast(theme):
+    """WCAG 1.4.11: bars, rings, lines and markers need 3:1 against the figure's face."""
+    colors = theme_module.THEMES[theme]
+    palette = {**widgets._base.COLORS, **colors}
+    for role in ("positive", "negative", "accent", "second", "sky", "highlight", "neutral"):
+        assert theme_module.contrast(palette[role], colors["face"]) >= 3.0, (theme, role, palette[role])
+    # a view draws with its theme's shades, the line cycle included
+    view = widgets._base.FigureView(theme=theme)
+    with view.style():
+        cycle = [d["color"] for d in matplotlib.rcParams["axes.prop_cycle"]]
+    assert colors["highlight"] in cycle and widgets._base.COLORS["positive"] in cycle
+
+
+def test_light_shades_keep_the_okabe_ito_hues_apart():
+    """The darker light-theme shades keep their hue, and stay lighter than the blue and vermillion
+    they sit beside, so lightness still separates them for a colour-blind reader."""
+    light, original = theme_module.THEMES["light"], theme_module.THEMES["dark"]
+    for role in ("sky", "highlight"):
+        hue_light = colorsys.rgb_to_hsv(*to_rgb(light[role]))[0]
+        hue_original = colorsys.rgb_to_hsv(*to_rgb(original[role]))[0]
+        assert abs(hue_light - hue_original) * 360 < 6, role
+    lum = theme_module.luminance
+    assert lum(light["sky"]) > lum(widgets._base.COLORS["positive"]) + 0.07
+    assert lum(light["highlight"]) > lum(widgets._base.COLORS["negative"]) + 0.05
 
 
 def test_contrast_is_wcag_formula():

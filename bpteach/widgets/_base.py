@@ -33,7 +33,9 @@ from bpteach.widgets._theme import THEMES, check_scale
 __all__ = ["COLORS", "THEMES", "FigureView", "check_scale", "encode_png", "theme_colors"]
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency. The sign of a weight is
-# also carried by line style (solid positive, dashed negative), never by hue alone.
+# also carried by line style (solid positive, dashed negative), never by hue alone. "sky",
+# "highlight" and "neutral" are too light for 3:1 on white: apps take them from the view's theme
+# palette (``view.colors``, see _theme.py), whose light theme has darker shades of these hues.
 COLORS = {
     "positive": "#0072B2",  # blue
     "negative": "#D55E00",  # vermillion
@@ -69,7 +71,9 @@ def encode_png(rgba: np.ndarray) -> bytes:
     rows = _ROWS.get((h, w))
     if rows is None:  # one buffer per figure size, kept: no fresh megabytes for every frame
         rows = _ROWS[(h, w)] = np.zeros((h, 3 * w + 1), dtype=np.uint8)  # each row starts with filter 0, "none"
-    np.copyto(rows[:, 1:].reshape(h, w, 3), rgba[..., :3])  # a view of the rows: one copy
+    rgb = rows[:, 1:].reshape(h, w, 3)  # a view of the rows
+    for c in range(3):  # one plane at a time: 4 times faster than numpy's 3-of-4-bytes strided copy
+        rgb[..., c] = rgba[..., c]
     header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit truecolour, not interlaced
     return (
         b"\x89PNG\r\n\x1a\n"
@@ -113,6 +117,7 @@ class FigureView:
         FigureCanvasAgg(self.figure)
         self.width_px = round(width * self.scale * dpi)
         self.last_png = b""
+        self._pixels: np.ndarray | None = None  # the pixels of last_png
         self.renders = 0
         self._animated: list = []
         self._background = None
@@ -140,7 +145,7 @@ class FigureView:
             "xtick.color": c["text"],
             "ytick.color": c["text"],
             "grid.color": c["grid"],
-            "axes.prop_cycle": mpl.cycler(color=[COLORS[k] for k in _CYCLE]),
+            "axes.prop_cycle": mpl.cycler(color=[c.get(k, COLORS[k]) for k in _CYCLE]),  # the theme's shades first
         }
         # only these keys are set and put back: rc_context copies all of rcParams, ~3 ms a frame
         old = {key: mpl.rcParams[key] for key in rc}
@@ -192,14 +197,25 @@ class FigureView:
         canvas.restore_region(self._background)
         for artist in self._animated:
             self.figure.draw_artist(artist)
-        return encode_png(np.asarray(canvas.buffer_rgba()))
+        return self._encode()
+
+    def _encode(self) -> bytes:
+        """The canvas as PNG; the last PNG again when no pixel changed (comparing costs ~0.2 ms, deflating 5)."""
+        rgba = np.asarray(self.figure.canvas.buffer_rgba())
+        pixels = rgba.view(np.uint32)  # whole pixels: compared twice as fast as bytes
+        if self.last_png and self._pixels is not None and np.array_equal(self._pixels, pixels):
+            return self.last_png
+        if self._pixels is None or self._pixels.shape != pixels.shape:
+            self._pixels = np.empty_like(pixels)
+        np.copyto(self._pixels, pixels)
+        return encode_png(rgba)
 
     def png(self) -> bytes:
         """The figure as PNG bytes (fast zlib level: the PNG lives only in the browser)."""
         if self._animated:
             return self._blit_png()
         self.figure.canvas.draw()
-        return encode_png(np.asarray(self.figure.canvas.buffer_rgba()))
+        return self._encode()
 
     def render(self) -> bytes:
         """Draw the figure once; the PNG (also kept as ``last_png``)."""

@@ -20,7 +20,7 @@ from matplotlib.collections import LineCollection
 
 from bpteach.widgets._base import COLORS, NEGATIVE_STYLE, POSITIVE_STYLE
 from bpteach.widgets._pathtext import PathTexts
-from bpteach.widgets._theme import legible_on
+from bpteach.widgets._theme import THEMES, legible_on
 
 __all__ = ["NetDrawing", "arc_style", "mlp_arcs"]
 
@@ -68,7 +68,7 @@ class NetDrawing:
         self.pos = {n: (float(p[0]), float(p[1])) for n, p in pos.items()}
         self.arcs = list(arcs)
         self._arc_index = {arc: k for k, arc in enumerate(self.arcs)}
-        theme = colors or {"face": "#ffffff", "text": "#111111"}
+        theme = colors or THEMES["light"]
         xy = np.array([self.pos[n] for n in self.neurons])
         # circles shrink when a column is crowded so that 30 neurons still fit
         column_sizes = np.unique(np.round(xy[:, 0], 6), return_counts=True)[1]
@@ -77,12 +77,12 @@ class NetDrawing:
         self.lines = LineCollection(segments, zorder=1, capstyle="round")
         ax.add_collection(self.lines)
         (self.arc_ring,) = ax.plot(
-            [], [], color=COLORS["highlight"], lw=7 * scale, alpha=0.6, solid_capstyle="round", zorder=2, visible=False
+            [], [], color=theme["highlight"], lw=7 * scale, alpha=0.6, solid_capstyle="round", zorder=2, visible=False
         )
         face = []
         for n in self.neurons:
             if n in inputs:
-                face.append(COLORS["sky"])
+                face.append(theme["sky"])
             elif n in outputs:
                 face.append(COLORS["accent"])
             else:
@@ -95,7 +95,7 @@ class NetDrawing:
             [0.0],
             s=(self.diameter * 1.45) ** 2,
             facecolors="none",
-            edgecolors=COLORS["highlight"],
+            edgecolors=theme["highlight"],
             linewidths=3.5 * scale,
             zorder=4,
         )
@@ -141,7 +141,7 @@ class NetDrawing:
         self._weights: np.ndarray | None = None
         self.arc_labels: PathTexts | None = None
         self.term_lines = LineCollection(
-            [], colors=COLORS["highlight"], linewidths=6 * scale, alpha=0.75, zorder=2, capstyle="round"
+            [], colors=theme["highlight"], linewidths=6 * scale, alpha=0.75, zorder=2, capstyle="round"
         )
         ax.add_collection(self.term_lines, autolim=False)
         self.term_labels: PathTexts | None = None

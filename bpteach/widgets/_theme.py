@@ -29,10 +29,30 @@ __all__ = [
     "resolve_theme",
 ]
 
-# "text" and "muted" are drawn as text on "face"; both keep 4.5:1 (tests/test_widgets_theme.py)
+# "text" and "muted" are drawn as text on "face"; both keep 4.5:1. "sky", "highlight" and "neutral"
+# are graphics (bars, rings, guide lines): WCAG 1.4.11 asks 3:1 against "face". Okabe-Ito's own
+# sky blue, orange and grey reach only 2.3, 2.25 and 2.85 on white, so the light theme takes darker
+# shades of the same hues; they stay lighter than "positive" blue and "negative" vermillion, which
+# keeps them apart by lightness too (tests/test_widgets_words.py checks every ratio).
 THEMES = {
-    "light": {"face": "#ffffff", "text": "#111111", "muted": "#595959", "grid": "#dddddd"},
-    "dark": {"face": "#1e1e1e", "text": "#eeeeee", "muted": "#b3b3b3", "grid": "#444444"},
+    "light": {
+        "face": "#ffffff",
+        "text": "#111111",
+        "muted": "#595959",
+        "grid": "#dddddd",
+        "sky": "#3A8FC7",
+        "highlight": "#C08500",
+        "neutral": "#8A8A8A",
+    },
+    "dark": {
+        "face": "#1e1e1e",
+        "text": "#eeeeee",
+        "muted": "#b3b3b3",
+        "grid": "#444444",
+        "sky": "#56B4E9",
+        "highlight": "#E69F00",
+        "neutral": "#999999",
+    },
 }
 THEME_CHOICES = ("light", "dark", "auto")
 

@@ -208,7 +208,7 @@ class LogisticUnit(App):
                 "marker": "o",
                 "ms": 16 * view.scale,
                 "mfc": "none",
-                "mec": COLORS["highlight"],
+                "mec": view.colors["highlight"],
                 "mew": 2.5 * view.scale,
                 "ls": "none",
             }

@@ -191,7 +191,7 @@ class _HeatMap:
             1,
             transform=ax.transAxes,
             fill=False,  # type: ignore[attr-defined]
-            edgecolor=COLORS["highlight"],
+            edgecolor=colors["highlight"],
             linewidth=4 * scale,
             clip_on=False,
             visible=False,
@@ -283,7 +283,7 @@ class MatrixRecipe(App):
                     1,
                     1,
                     fill=False,
-                    edgecolor=COLORS["highlight"],
+                    edgecolor=view.colors["highlight"],
                     linewidth=3 * view.scale,
                     visible=False,
                     zorder=6,

@@ -113,8 +113,8 @@ class SigmoidExplorer(App):
                 ax.set_xlabel("z")
             self.g_line = self.ax_g.plot(state.z, state.g_z, color=COLORS["positive"])[0]
             self.dg_line = self.ax_dg.plot(state.z, state.dg_z, color=COLORS["accent"])[0]
-            self.ceiling_line = self.ax_dg.axhline(0.25, color=COLORS["neutral"], ls=":", lw=1.2 * view.scale)
-            self.ceiling_point = self.ax_dg.plot([], [], "D", color=COLORS["neutral"], ms=6 * view.scale)[0]
+            self.ceiling_line = self.ax_dg.axhline(0.25, color=view.colors["neutral"], ls=":", lw=1.2 * view.scale)
+            self.ceiling_point = self.ax_dg.plot([], [], "D", color=view.colors["neutral"], ms=6 * view.scale)[0]
             self.ceiling_text = self.ax_dg.text(0.02, 0.97, "", transform=self.ax_dg.transAxes, va="top")
             self.tangent = self.ax_g.plot([], [], "--", color=COLORS["negative"])[0]
             self.point_g = self.ax_g.plot([], [], "o", color=COLORS["negative"], ms=7 * view.scale)[0]

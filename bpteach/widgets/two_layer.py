@@ -190,8 +190,8 @@ class TwoLayerGradient(App):
         with view.style():
             self.ax_blame, self.ax_h = view.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.2]})
             ax = self.ax_blame
-            self.raw_bar = ax.bar([0], [0.0], color=COLORS["highlight"], width=0.7)[0]
-            self.blame_bars = list(ax.bar(np.arange(1, n + 1), np.zeros(n), color=COLORS["sky"], width=0.7))
+            self.raw_bar = ax.bar([0], [0.0], color=view.colors["highlight"], width=0.7)[0]
+            self.blame_bars = list(ax.bar(np.arange(1, n + 1), np.zeros(n), color=view.colors["sky"], width=0.7))
             ax.set_xticks(np.arange(n + 1), ["raw\nerror", *ticks])
             ax.axhline(0, color=view.colors["text"], lw=0.8)
             ax.set_title("raw error and blame for error")
@@ -212,7 +212,7 @@ class TwoLayerGradient(App):
             (self.trunc_line,) = ax.plot([], [], "--", color=COLORS["negative"], label="∝ h² (truncation)")
             (self.round_line,) = ax.plot([], [], ":", color=COLORS["accent"], label="∝ 1/h (round-off)")
             (self.best,) = ax.plot(
-                [], [], "D", color=COLORS["highlight"], ms=8 * view.scale, mec=view.colors["text"], label="best h"
+                [], [], "D", color=view.colors["highlight"], ms=8 * view.scale, mec=view.colors["text"], label="best h"
             )
             ax.legend(loc="upper center", fontsize=7.5 * view.scale, frameon=False)
             self.h_text = ax.text(0.03, 0.03, "", transform=ax.transAxes, ha="left", va="bottom")

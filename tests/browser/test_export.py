@@ -254,12 +254,7 @@ def test_export_opens_offline_with_math_and_figures(name: str, to: str, exports,
 # lectures whose static matplotlib figures are still shown without alt text (seen 2026-12-02): a fix
 # there (``display(Image(png, alt=...))`` or a figure helper with alt text) turns the xfail into a
 # failure that asks for the lecture's line here to be deleted
-NO_ALT_YET = {
-    "05_matrix_form.ipynb": "lect2",
-    "07_computational_graph.ipynb": "scalar",
-    "08_training.ipynb": "lect2",
-    "09_challenges.ipynb": "lect2",
-}
+NO_ALT_YET: dict[str, str] = {}
 
 
 @pytest.mark.browser
