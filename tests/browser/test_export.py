@@ -254,10 +254,7 @@ def test_export_opens_offline_with_math_and_figures(name: str, to: str, exports,
 # lectures whose static matplotlib figures are still shown without alt text (seen 2026-12-02): a fix
 # there (``display(Image(png, alt=...))`` or a figure helper with alt text) turns the xfail into a
 # failure that asks for the lecture's line here to be deleted
-NO_ALT_YET = {
-    "01_sigmoid.ipynb": "lect1",
-    "02_logistic_unit.ipynb": "lect1",
-}
+NO_ALT_YET: dict[str, str] = {}
 
 
 @pytest.mark.browser
