@@ -218,11 +218,6 @@ def test_names_that_differ_get_different_feedback_files(run):
     assert len(run.feedback_of("a b.ipynb")) == len(run.feedback_of("a_b.ipynb")) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grader to fix: submission names are cleaned (control characters and non-UTF-8 bytes become '?') "
-    "before they identify the row and the feedback file: two students, one row name, one feedback file",
-)
 def test_every_submission_keeps_its_own_name_in_the_grades(run):
     # "new\nline.ipynb" (full marks) and "new?line.ipynb" (the released stubs, 0) are two students:
     # grades.csv and grades.json must tell them apart, and each gets its own feedback

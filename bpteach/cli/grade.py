@@ -30,6 +30,7 @@ def add_arguments(gr: argparse.ArgumentParser) -> None:
 
 
 def run(ns: argparse.Namespace) -> int:
+    from bpteach.grading.files import shown_name
     from bpteach.grading.grader import grade
     from bpteach.grading.sandbox import SandboxUnavailable
 
@@ -40,7 +41,8 @@ def run(ns: argparse.Namespace) -> int:
 
     def progress(r: object) -> None:
         note = f"  ({r.notes[0]})" if r.notes else ""  # type: ignore[attr-defined]
-        print(f"{r.submission}: {r.total:g}/{r.max_points:g}{note}", flush=True)  # type: ignore[attr-defined]
+        name = shown_name(r.submission)  # type: ignore[attr-defined]
+        print(f"{name}: {r.total:g}/{r.max_points:g}{note}", flush=True)  # type: ignore[attr-defined]
 
     if ns.no_sandbox:
         print(TRUSTED_WARNING, file=sys.stderr)

@@ -3,18 +3,20 @@
 Runs in the student's process (the sandbox's innermost child), so it imports the standard library,
 numpy and ``wire`` only, and holds nothing but this submission's job: the code cells to run (the
 setup cell replaced by the exercise's preamble, the test cells left out), the parts to call with
-their inputs, and, only when an earlier part already lost its points, the reference source of that
-earlier part to stand in for it.
+their inputs. When an earlier part already lost its points, a later part that calls it is run again
+with a stand-in for it that asks the grader for the reference's values (``{"call": ...}`` out on the
+result pipe, the answer back on the job pipe): the reference itself never comes here.
 
 Output, one JSON object per line on the result pipe (the grader validates every byte):
   {"cell": label}                           a cell that ran
   {"cell": label, "error": text}            a cell that raised
   {"part": grade_id, "missing": true}       the function is not defined
   {"part": grade_id, "calls": [grade_id], "results": [{"items": ..., "mutated": [k]} | {"error": text}]}
+  {"call": func, "args": {"items": ...}}   a stand-in asks for the reference's value (the answer:
+                                           {"value": {"items": ...}, "single": bool} | {"error": text})
 """
 
-import contextlib
-import copy
+import ast
 import json
 import os
 import signal
@@ -54,8 +56,9 @@ def describe(exc):
 
 
 class Runner:
-    def __init__(self, job, fd):
-        self.job, self.fd = job, fd
+    def __init__(self, job, fd, reply_fd=None):
+        self.job, self.fd, self.reply_fd = job, fd, reply_fd
+        self.replies = b""
         self.ns = {"__name__": "__main__", "check": lambda *args, **kwargs: None}
 
     def send(self, obj):
@@ -73,27 +76,67 @@ class Runner:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
     def run_cells(self):
+        """The first solution cell of each part gets a stage of its own; every other cell (setup,
+        helpers, demonstrations, repeated solution cells) runs on one budget they all share, so a
+        notebook of many slow cells gets no more time than one."""
+        graded, timed = set(self.job.get("graded", ())), set()
+        full = (self.job["cpu"], self.job["wall"])
+        pool = full
+        skipped = []
         for label, source in self.job["cells"]:
+            own = label in graded and label not in timed
+            if own:
+                timed.add(label)
+            elif min(pool) <= 0:
+                skipped.append(label)
+                continue
+            budget = full if own else pool
             try:
-                self.stage()
-                exec(compile(source, f"<cell {label}>", "exec"), self.ns)
+                FIRED.clear()
+                signal.setitimer(signal.ITIMER_PROF, budget[0])
+                signal.setitimer(signal.ITIMER_REAL, budget[1])
+                try:
+                    exec(compile(source, f"<cell {label}>", "exec"), self.ns)
+                    result = {"cell": label}  # progress
+                except BaseException as exc:  # a broken cell must not stop the others
+                    result = {"cell": label, "error": describe(exc)}
+                left = (signal.getitimer(signal.ITIMER_PROF)[0], signal.getitimer(signal.ITIMER_REAL)[0])
                 self.unstage()
-                self.send({"cell": label})  # progress: each cell has its own time budget
-            except BaseException as exc:  # a broken cell must not stop the others
+            except StageTimeout:  # went off between the cell and the end of its stage
                 self.unstage()
-                self.send({"cell": label, "error": describe(exc)})
-            finally:
-                self.unstage()
+                result, left = {"cell": label, "error": describe(StageTimeout())}, (0.0, 0.0)
+            if not own:  # never more than it had (a cell may have set the timers itself)
+                pool = (0.0, 0.0) if FIRED else (min(left[0], pool[0]), min(left[1], pool[1]))
+            self.send(result)
+        if skipped:  # one line for them all
+            more = f" (nor {len(skipped) - 1} cell(s) after it)" if len(skipped) > 1 else ""
+            error = f"TimeoutError: not run{more}: the cells before used up the time they share"
+            self.send({"cell": skipped[0], "error": error})
 
-    def references(self):
-        """The reference functions standing in for failed earlier parts (run 2 only)."""
-        ref = {"__name__": "__reference__"}
-        for source in self.job.get("reference_cells", []):
-            with contextlib.suppress(Exception):  # a reference that cannot run: the student's own stays
-                exec(compile(source, "<reference>", "exec"), ref)
-        return ref
+    def stand_in(self, name):
+        """A stand-in for the failed earlier part ``name``: the grader computes its values (the
+        reference never enters this process, so nothing of it can be read here)."""
 
-    def run_part(self, part, ref):
+        def stand_in(*args, **kwargs):
+            if kwargs:
+                args = (*args, *kwargs.values())
+            self.send({"call": name, "args": wire.encode(wire.to_items(tuple(args), None))})
+            while b"\n" not in self.replies:
+                chunk = os.read(self.reply_fd, 1 << 16)
+                if not chunk:
+                    msg = "the grader did not answer"
+                    raise RuntimeError(msg)
+                self.replies += chunk
+            line, self.replies = self.replies.split(b"\n", 1)
+            answer = json.loads(line)
+            if "error" in answer:
+                raise ValueError(answer["error"])
+            items = [live(it) for it in wire.decode(answer["value"], None)]
+            return items[0] if answer["single"] else tuple(items)
+
+        return stand_in
+
+    def run_part(self, part):
         fn = self.ns.get(part["func"])
         if not callable(fn):
             self.send({"part": part["id"], "missing": True})
@@ -102,26 +145,19 @@ class Runner:
         calls = []
         for gid, name in self.job["earlier"].get(part["id"], []):
             saved[name] = self.ns.get(name)
-            if name in part.get("substitute", ()) and callable(ref.get(name)):
-                self.ns[name] = ref[name]
+            if name in part.get("substitute", ()) and self.reply_fd is not None:
+                self.ns[name] = self.stand_in(name)
             elif callable(saved[name]) or name not in self.ns:  # a missing one is tracked too
                 self.ns[name] = self.tracker(gid, saved[name] or undefined(name), calls)
         results = []
         try:
             self.stage()
             for case in part["cases"]:
-                args = unwire(copy.deepcopy(case))
-                before = copy.deepcopy(args)
-                try:
-                    items = wire.to_items(fn(*args), part["n_outputs"])
-                    out = wire.encode(items)
-                    out["mutated"] = [
-                        k for k, (b, a) in enumerate(zip(before, args, strict=True)) if not wire.same(b, a)
-                    ]
-                except StageTimeout:
-                    raise
-                except BaseException as exc:  # report, go on with the next input
-                    out = {"error": describe(exc)}
+                out = self.call(fn, part, frozen(unwire(case)))
+                if "read-only" in out.get("error", ""):  # it writes into its input: find which one
+                    named = self.call(fn, part, writable(unwire(case)))
+                    if named.get("mutated"):
+                        out = named
                 results.append(out)
         except StageTimeout as exc:
             results.append({"error": describe(exc)})
@@ -133,6 +169,18 @@ class Runner:
                 else:
                     self.ns[name] = value
         self.send({"part": part["id"], "calls": sorted(set(calls)), "results": results})
+
+    @staticmethod
+    def call(fn, part, args):
+        before = [snapshot(a) for a in args]
+        try:
+            out = wire.encode(wire.to_items(fn(*args), part["n_outputs"]))
+        except StageTimeout:
+            raise
+        except BaseException as exc:  # report, go on with the next input
+            return {"error": describe(exc)}
+        out["mutated"] = [k for k, (b, a) in enumerate(zip(before, args, strict=True)) if b != snapshot(a)]
+        return out
 
     @staticmethod
     def tracker(gid, fn, calls):
@@ -147,9 +195,8 @@ class Runner:
         signal.signal(signal.SIGALRM, on_timer)
         signal.signal(signal.SIGPROF, on_timer)
         self.run_cells()
-        ref = self.references()
         for part in self.job["parts"]:
-            self.run_part(part, ref)
+            self.run_part(part)
 
 
 def undefined(name):
@@ -160,7 +207,60 @@ def undefined(name):
     return missing
 
 
+# bound before any student code runs: a cell that rebinds np.frombuffer cannot reach these
+_frombuffer, _ndarray = np.frombuffer, np.ndarray
+
+
+def frozen(value):
+    """An input as a fresh read-only array over immutable bytes: writing into it raises (numpy refuses
+    to make such an array writeable again), so a function cannot change its input in place."""
+    if type(value) is tuple:
+        return tuple(frozen(v) for v in value)
+    if type(value) is list:
+        return [frozen(v) for v in value]
+    if type(value) is dict:
+        return {k: frozen(v) for k, v in value.items()}
+    if type(value) is _ndarray:
+        return _frombuffer(value.tobytes(), dtype=value.dtype).reshape(value.shape)
+    return value
+
+
+def writable(value):
+    """An input as fresh writable arrays: only to name the input a function writes into."""
+    if type(value) in (tuple, list):
+        return type(value)(writable(v) for v in value)
+    if type(value) is dict:
+        return {k: writable(v) for k, v in value.items()}
+    if type(value) is _ndarray:
+        return _frombuffer(bytearray(value.tobytes()), dtype=value.dtype).reshape(value.shape)
+    return value
+
+
+def snapshot(value):
+    """An input's exact content, to compare before and after the call (containers can still change)."""
+    if isinstance(value, _ndarray):
+        return ("array", value.shape, value.dtype.str, value.tobytes())
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, tuple(snapshot(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((repr(k), snapshot(v)) for k, v in value.items()))
+    if callable(value):
+        return ("function",)
+    return ("value", repr(value))
+
+
+FIRED = []  # not empty once the current stage's timer went off (even if the code caught it)
+
+
+def live(item):
+    """An item of the wire format as a value: a number for a 0-d array, int keys for a dict."""
+    if isinstance(item, dict):
+        return {ast.literal_eval(k): live(v) for k, v in item.items()}
+    return float(item) if item.ndim == 0 else item
+
+
 def on_timer(signum, frame):
+    FIRED.append(signum)
     raise StageTimeout
 
 

@@ -12,13 +12,14 @@ import csv
 import io
 import json
 import os
+import urllib.parse
 from pathlib import Path
 
 from bpteach.grading.atomic import write_atomic
 from bpteach.grading.notebook import safe_name
 from bpteach.grading.results import SubmissionResult
 
-__all__ = ["csv_text", "previous_results", "write_feedback"]
+__all__ = ["csv_text", "previous_results", "shown_name", "write_feedback"]
 
 _MAX_PREVIOUS = 256 * 2**20  # bytes of a previous grades.json read back to resume
 
@@ -28,6 +29,22 @@ def write_feedback(folder: Path, submission: str, text: str) -> Path:
     path = Path(folder) / (safe_name(submission) + ".txt")
     write_atomic(path, text)
     return path
+
+
+def shown_name(submission: str) -> str:
+    """A submission's name for a terminal: ``%``, control characters and bytes that are not UTF-8
+    percent-encoded, so it prints safely and two names never look the same."""
+    out = []
+    for c in submission:
+        if c.isprintable() and c != "%" and not 0xD800 <= ord(c) <= 0xDFFF:
+            out.append(c)
+        else:
+            try:
+                raw = c.encode("utf-8", "surrogateescape")  # a byte of a name that is not UTF-8
+            except UnicodeEncodeError:
+                raw = c.encode("utf-8", "surrogatepass")
+            out.append(urllib.parse.quote_from_bytes(raw, safe=""))
+    return "".join(out)
 
 
 def previous_results(json_path: Path) -> dict[str, SubmissionResult]:

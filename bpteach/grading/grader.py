@@ -13,6 +13,7 @@ with, only those numbers count, and any failure of one submission is a 0 on what
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -86,6 +87,43 @@ def _wire(value: object) -> object:
     return value
 
 
+class _Answer:
+    """The grader's side of the stand-ins for failed earlier parts: a request line from the student's
+    process (``{"call": func, "args": items}``) gets the reference's value, computed here with the
+    core (``Part.reference``), so no reference code or text ever enters that process."""
+
+    def __init__(self, parts: dict[str, Part]) -> None:
+        self.parts = parts
+
+    def __call__(self, line: bytes) -> bytes:
+        try:
+            reply = self._value(line)
+        except Exception as exc:  # anything the request makes of the reference: the caller sees an error
+            reply = {"error": f"{type(exc).__name__}: {wire.clean_text(str(exc), 200)}"}
+        return json.dumps(reply).encode()
+
+    def _value(self, line: bytes) -> dict:
+        if len(line) > 64 * 2**20:
+            msg = "the arguments are too large"
+            raise ValueError(msg)
+        request = json.loads(line)
+        part = self.parts.get(request.get("call")) if type(request) is dict else None
+        if part is None:
+            msg = "no such reference"
+            raise ValueError(msg)
+        args = [_live(it) for it in wire.decode(request.get("args"), None)]
+        value = part.reference(*args)
+        return {"value": wire.encode(wire.to_items(value, part.n_outputs)), "single": part.n_outputs == 1}
+
+
+def _live(item: object) -> object:
+    """An item of the wire format as an argument: a number for a 0-d array, int keys for a dict."""
+    if isinstance(item, dict):
+        return {ast.literal_eval(k): _live(v) for k, v in item.items()}
+    assert isinstance(item, np.ndarray)
+    return float(item) if item.ndim == 0 else item
+
+
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -95,15 +133,17 @@ class _Run:
     """What one sandbox run sent back, validated: cell errors and a record per part."""
 
     cell_errors: list[tuple[str, str]]
-    records: dict[str, dict]
+    records: dict[str, dict]  # the last record per part
     outcome: Outcome
+    forged: set[str]  # parts with more than one record: 0 points, whatever they say
 
 
 class Grader:
     """Grades submissions, ``jobs`` sandboxes at a time.
 
     exercise: the exercise every submission must be (None: each notebook's own metadata).
-    timeout: seconds of CPU for each stage of a submission (its cells, then each part);
+    timeout: seconds of CPU for each stage of a submission (each part's solution cell, all its other
+    cells together, then each part);
     memory_mb: its memory beyond the sandbox's own. ``seed`` draws the hidden inputs (a new one
     per run by default). ``sandbox=False`` runs the code without bubblewrap: trusted notebooks
     only. ``sources``: the folder of the exercise source notebooks, whose solution cells stand in
@@ -156,13 +196,15 @@ class Grader:
                 self._batteries[exercise.name] = _Battery.draw(exercise, self.seed, self.sources)
             return self._batteries[exercise.name]
 
-    def _run(self, job: dict) -> Outcome:
+    def _run(self, job: dict, answer: _Answer | None = None) -> Outcome:
         try:
             box = self._idle.get_nowait()
         except queue.Empty:
             box = self._new_box()
         try:
-            return box.run(pickle.dumps(job), self.limits, len(job["cells"]) + len(job["parts"]))
+            # the cells: one stage per part's solution cell and one they all share; then each part
+            n_stages = 1 + len(job["graded"]) + len(job["parts"])
+            return box.run(pickle.dumps(job), self.limits, n_stages, answer)
         finally:
             self._idle.put(box)
 
@@ -181,8 +223,11 @@ class Grader:
 
     # ----------------------------------------------------------------- one submission
     def grade_bytes(self, name: str, data: bytes) -> SubmissionResult:
-        """Grade one submission given as the file's bytes (``name`` labels it); never raises."""
-        name = wire.clean_text(name, 1000)
+        """Grade one submission given as the file's bytes (``name`` labels it); never raises.
+
+        ``name`` is kept as given, control characters and all (grades.json escapes them, grades.csv
+        quotes them): two files whose names differ only there are two students, never one row."""
+        name = str(name)
         digest = _digest(data)
         try:
             return self._grade(name, data, digest)
@@ -253,6 +298,7 @@ class Grader:
             "earlier": {
                 p.grade_id: [(q.grade_id, q.func) for q in exercise.parts[: order.index(p.grade_id)]] for p in parts
             },
+            "graded": order,  # their first solution cells get a stage each; other cells share one
             "cpu": self.limits.cpu,
             "wall": self.limits.wall,  # the same figure the box's watchdog uses (it follows the load)
         }
@@ -286,11 +332,9 @@ class Grader:
                 again[part.grade_id] = culprits
         if not again:
             return
-        order = [p.grade_id for p in exercise.parts]
         for gid, culprits in again.items():
-            # one box per part graded again, holding the references up to its last culprit (they may
-            # call the parts before them) and nothing later: never the reference of a part it grades
-            upto = max(order.index(c) for c in culprits) + 1
+            # one box per part graded again; its culprits are stand-ins that ask this process for
+            # the reference's values (``_Answer``): no reference enters the box
             retry = {
                 **job,
                 "parts": [
@@ -298,12 +342,9 @@ class Grader:
                     for p in job["parts"]
                     if p["id"] == gid
                 ],
-                "reference_cells": [
-                    exercise.preamble,
-                    *(battery.references[g] for g in order[:upto] if g in battery.references),
-                ],
             }
-            results[gid] = self._verdict(exercise.by_id[gid], battery, self._execute(retry), present)
+            answer = _Answer({exercise.by_id[g].func: exercise.by_id[g] for g in culprits})
+            results[gid] = self._verdict(exercise.by_id[gid], battery, self._execute(retry, answer), present)
         for gid, culprits in again.items():
             # name only the parts still wrong once their own grade is settled (a part that failed
             # only through an earlier one is not to blame)
@@ -314,12 +355,13 @@ class Grader:
                 "one mistake costs once"
             )
 
-    def _execute(self, job: dict) -> _Run:
-        outcome = self._run(job)
+    def _execute(self, job: dict, answer: _Answer | None = None) -> _Run:
+        outcome = self._run(job, answer)
         labels = {label for label, _ in job["cells"]}
         parts = {p["id"]: p for p in job["parts"]}
         cell_errors: list[tuple[str, str]] = []
         records: dict[str, dict] = {}
+        forged: set[str] = set()
         for line in outcome.output.split(b"\n"):
             if not line.strip():
                 continue
@@ -332,9 +374,11 @@ class Grader:
             if set(rec) == {"cell", "error"} and rec["cell"] in labels and type(rec["error"]) is str:
                 if len(cell_errors) < _MAX_NOTES:
                     cell_errors.append((rec["cell"], wire.clean_text(rec["error"])))
-            elif type(rec.get("part")) is str and rec["part"] in parts and rec["part"] not in records:
+            elif type(rec.get("part")) is str and rec["part"] in parts:
+                if rec["part"] in records:  # the runner writes one: the code wrote to the result pipe
+                    forged.add(rec["part"])
                 records[rec["part"]] = self._record(rec, parts[rec["part"]], job)
-        return _Run(cell_errors, records, outcome)
+        return _Run(cell_errors, records, outcome, forged)
 
     @staticmethod
     def _record(rec: dict, part: dict, job: dict) -> dict:
@@ -390,7 +434,14 @@ class Grader:
         if record.get("missing"):
             message = f"the function {part.func}() is not defined (check its name and the cell)"
             return judge_part(part, cases, expected, None, message)
-        return judge_part(part, cases, expected, record["outcomes"])
+        result = judge_part(part, cases, expected, record["outcomes"])
+        if gid in run.forged:
+            result.points = 0.0
+            result.notes.append(
+                "more than one result came back for this part (the code wrote to the grader's result "
+                "channel itself): 0 points"
+            )
+        return result
 
     # ----------------------------------------------------------------- many submissions
     def grade_many(self, paths: Iterable[Path]) -> Iterator[SubmissionResult]:

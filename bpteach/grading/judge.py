@@ -206,6 +206,11 @@ def _case_failure(part: Part, args: tuple, exp: list[Item] | None, out: dict) ->
 def _error_diagnosis(error: str) -> str:
     if error.startswith("NotImplementedError"):
         return "not written yet: replace the raise NotImplementedError line with your code"
+    if "read-only" in error:  # the grader passes inputs as read-only arrays
+        return (
+            "the function changed its input in place, e.g. with w -= ... or x[...] = ...: "
+            "work on a copy (w = w - ..., or x.copy())"
+        )
     if error.startswith("TimeoutError"):
         return "too slow, or an endless loop"
     if error.startswith("MemoryError"):

@@ -22,10 +22,12 @@ import select
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +53,8 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Limits:
-    """Per submission: seconds of CPU per stage (the cells, then each part), memory and the rest."""
+    """Per submission: seconds of CPU per stage (each solution cell, the other cells together, each
+    part), memory and the rest."""
 
     cpu: float = 10.0
     memory_mb: int = 512
@@ -240,8 +243,11 @@ class Sandbox:
         self.close()
 
     # ----------------------------------------------------------------- one submission
-    def run(self, job: bytes, limits: Limits, n_stages: int) -> Outcome:
-        """Run one job (a pickled dict for ``_runner``) in a fresh child; never raises for its sake."""
+    def run(self, job: bytes, limits: Limits, n_stages: int, answer: Callable[[bytes], bytes] | None = None) -> Outcome:
+        """Run one job (a pickled dict for ``_runner``) in a fresh child; never raises for its sake.
+
+        ``answer`` (optional) turns a request line of the child (``{"call": ...}``) into the line
+        that goes back to it on the job pipe (never raising)."""
         if self._proc is None or self._proc.poll() is not None:
             self.close()
             self._start()
@@ -266,12 +272,15 @@ class Sandbox:
             return Outcome("lost", f"the sandbox was lost ({exc})", b"")
         os.close(job_r)
         os.close(out_w)
-        output, status, detail = self._exchange(job, job_w, out_r, deadline + 5.0, limits.wall + 1.0)
+        framed = struct.pack(">Q", len(job)) + job
+        output, status, detail = self._exchange(framed, job_w, out_r, deadline + 5.0, limits.wall + 1.0, answer)
         if status == "lost":
             self.close()
         return Outcome(status, detail, output)
 
-    def _exchange(self, job: bytes, job_w: int, out_r: int, patience: float, stage: float) -> tuple[bytes, str, str]:
+    def _exchange(
+        self, job: bytes, job_w: int, out_r: int, patience: float, stage: float, answer: Callable | None
+    ) -> tuple[bytes, str, str]:
         """Feed the job, read the output (bounded), then the zygote's report; both fds are closed here.
 
         Each stage ends with a line of output; a box silent for longer than a stage may take is
@@ -280,7 +289,8 @@ class Sandbox:
         assert self._ctl is not None
         os.set_blocking(job_w, False)
         out = bytearray()
-        pending = memoryview(job)
+        pending = bytearray(job)
+        scanned = 0  # output before this offset has been searched for requests
         report = b""
         status, detail = "", ""
         end = time.monotonic() + patience
@@ -300,11 +310,12 @@ class Sandbox:
                         n = os.write(job_w, pending[: 1 << 16])
                     except BrokenPipeError:
                         n = len(pending)
-                    pending = pending[n:]
+                    del pending[:n]
                     if not pending:
                         writers.remove(job_w)
-                        os.close(job_w)
-                        job_w = -1
+                        if answer is None:
+                            os.close(job_w)
+                            job_w = -1
                 if out_r in ready_r:
                     chunk = os.read(out_r, 1 << 16)
                     if not chunk:
@@ -318,6 +329,14 @@ class Sandbox:
                         if b"\n" in chunk:
                             quiet_until = time.monotonic() + stage
                         out += chunk
+                        if answer is not None and job_w >= 0:
+                            end_of_lines = out.rfind(b"\n") + 1
+                            for line in bytes(out[scanned:end_of_lines]).split(b"\n"):
+                                if line.startswith(b'{"call"'):
+                                    pending += answer(line) + b"\n"
+                            scanned = max(scanned, end_of_lines)
+                            if pending and job_w not in writers:
+                                writers.append(job_w)
                 if self._ctl in ready_r:
                     report = self._ctl.recv(4096)
                     readers.remove(self._ctl)
