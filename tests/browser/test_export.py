@@ -132,7 +132,7 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[P
     def make(name: str) -> tuple[Path, Path, int]:
         path = jlab.REPO / "lectures" / name
         nb = nbformat.read(path, as_version=4)
-        widgets = sum(WIDGET_VIEW in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+        widgets = _figure_outputs(nb)
         stem = name.removesuffix(".ipynb")
         files = []
         for to, suffix in (("html", ".html"), ("slides", ".slides.html")):
@@ -156,11 +156,20 @@ def test_the_command_runs_the_lecture(offline, tmp_path, screenshots) -> None:
     page = offline(out)
     assert page.page.locator("body.bpteach-dark").count() == 1
     stored = nbformat.read(jlab.REPO / "lectures" / "01_sigmoid.ipynb", as_version=4)
-    widgets = sum(WIDGET_VIEW in o.get("data", {}) for c in stored.cells for o in c.get("outputs", []))
+    widgets = _figure_outputs(stored)
     _check_offline(page, widgets, jlab.REPO / "lectures" / "01_sigmoid.ipynb")
     page.page.screenshot(path=screenshots / "export_01_sigmoid_dark.png", full_page=True)
     found = axe.violations(page.page)
     assert axe.blocking(found) == [], axe.describe(axe.blocking(found))
+
+
+def _figure_outputs(nb: object) -> int:
+    """The outputs that must show a figure: every widget view, and every static ``bw.show_figure``."""
+
+    def is_figure(data: dict) -> bool:
+        return WIDGET_VIEW in data or 'class="bpteach-figure"' in "".join(data.get("text/html", ""))
+
+    return sum(is_figure(o.get("data", {})) for c in nb.cells for o in c.get("outputs", []))  # type: ignore[attr-defined]
 
 
 class OfflinePage:
@@ -216,7 +225,7 @@ def _check_offline(page: OfflinePage, widgets: int, source: Path) -> None:
     if "$" in "".join(c.source for c in nbformat.read(source, 4).cells if c.cell_type == "markdown"):
         assert p.locator("math").count() > 0, "the lecture has math but the page has no MathML"
     figures = p.evaluate(_FIGURES_JS)
-    assert len(figures) == widgets, f"{widgets} widget outputs but {len(figures)} figures"
+    assert len(figures) == widgets, f"{widgets} widget or figure outputs but {len(figures)} figures"
     for fig in figures:
         assert fig["alt"].strip(), "a widget figure without alt text"
         assert fig["complete"] and fig["width"] > 0, "a widget figure that does not decode"
