@@ -8,13 +8,13 @@ drift apart without a failure here.
 
 from __future__ import annotations
 
-import json
 import math
 from itertools import product
 from pathlib import Path
 
 import numpy as np
 import pytest
+from lecture_text import notebook_text as _notebook_text
 
 import bpteach as bp
 
@@ -30,16 +30,7 @@ def ds(v: float) -> float:
 
 
 def notebook_text(name: str) -> tuple[str, str]:
-    """(all markdown with its whitespace collapsed to single spaces, all stored stdout) of a lecture."""
-    nb = json.loads((LECTURES / f"{name}.ipynb").read_text(encoding="utf-8"))
-    markdown, stdout = [], []
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "markdown":
-            markdown.append("".join(cell["source"]))
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and out.get("name") == "stdout":
-                stdout.append("".join(out["text"]))
-    return " ".join(" ".join(markdown).split()), "\n".join(stdout)
+    return _notebook_text(name, collapse=True)
 
 
 # --------------------------------------------------------------------------- lecture 01

@@ -9,11 +9,11 @@ run) happen here.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from lecture_text import notebook_text as _notebook_text
 
 import bpteach as bp
 
@@ -26,16 +26,7 @@ def sig(v: np.ndarray) -> np.ndarray:
 
 
 def notebook_text(name: str) -> tuple[str, str]:
-    """(all markdown, all stored stdout) of a lecture notebook."""
-    nb = json.loads((LECTURES / f"{name}.ipynb").read_text(encoding="utf-8"))
-    markdown, stdout = [], []
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "markdown":
-            markdown.append("".join(cell["source"]))
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and out.get("name") == "stdout":
-                stdout.append("".join(out["text"]))
-    return "\n".join(markdown), "\n".join(stdout)
+    return _notebook_text(name)
 
 
 # --------------------------------------------------------------------------- lecture 05
