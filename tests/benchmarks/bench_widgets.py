@@ -32,17 +32,10 @@ from collections.abc import Callable
 import ipywidgets as widgets
 import numpy as np
 
-APPS = [
-    "sigmoid_explorer",
-    "logistic_unit",
-    "two_layer_gradient",
-    "backprop_stepper",
-    "matrix_recipe",
-    "descent_explorer",
-    "vanishing_gradients",
-    "training_dashboard",
-    "expression_graph",
-]
+from bpteach.widgets import __all__ as _PUBLIC
+
+# every app the package lists, in lecture order (a new app is benchmarked without an edit here)
+APPS = [name for name in _PUBLIC if name[0].islower() and name != "show_figure"]
 GOAL_MEDIAN, GOAL_P95 = 30.0, 60.0
 SLIDERS = (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider)
 
