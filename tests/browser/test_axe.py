@@ -43,11 +43,12 @@ def voila(browser_available, tmp_path_factory) -> Iterator[jlab.Server]:
 @pytest.mark.parametrize("name", LECTURES)
 def test_presented_lecture_has_no_serious_violation(name: str, voila, context, screenshots) -> None:
     page = context.new_page()
+    console = jlab.watch_console(page)
     try:
-        page.goto(f"{voila.base}/voila/render/{name}", wait_until="load", timeout=180_000)
-        page.locator(".jp-OutputArea").first.wait_for(timeout=60_000)
-        jlab.wait_widgets_rendered(page)
-        assert page.get_by_text("Error displaying widget").count() == 0
+        url = f"{voila.base}/voila/render/{name}"
+        jlab.open_voila(page, url, lambda: page.locator(".jp-OutputArea").first.wait_for(timeout=180_000), console)
+        errors = jlab.widget_errors(page)
+        assert errors == [], f"{name}: {errors}; console: {console}; Voila log:\n{voila.log_tail()}"
         page.screenshot(path=screenshots / f"voila_{name.removesuffix('.ipynb')}.png", full_page=True)
         check(page, name)
     finally:

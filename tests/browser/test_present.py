@@ -52,11 +52,10 @@ def test_present_renders_widgets_and_responds(browser_available, context, tmp_pa
     page = context.new_page()
     console = jlab.watch_console(page)
     try:
-        page.goto(server.base + "/", wait_until="domcontentloaded", timeout=60_000)
         img = page.locator(".widget-vbox img").first
-        img.wait_for(timeout=90_000)  # Voila runs the whole notebook before it shows the page
-        jlab.wait_widgets_rendered(page)
-        assert page.get_by_text("Error displaying widget").count() == 0
+        # Voila runs the whole notebook before it shows the page
+        jlab.open_voila(page, server.base + "/", lambda: img.wait_for(timeout=90_000), console)
+        assert jlab.widget_errors(page) == []
         assert page.locator(".jp-InputArea-editor").count() == 0, "code is shown"
         assert page.get_by_text("bw.sigmoid_explorer").count() == 0, "code is shown"
         slider = page.locator(".widget-vbox .widget-slider").first
