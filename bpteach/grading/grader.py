@@ -24,6 +24,7 @@ import os
 import pickle
 import queue
 import secrets
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +47,7 @@ from bpteach.grading.notebook import (
     exercise_name,
     load_notebook,
     solution_cells,
+    too_large,
 )
 from bpteach.grading.results import PartResult, SubmissionResult
 from bpteach.grading.sandbox import Limits, Outcome, Sandbox
@@ -569,16 +571,30 @@ class Grader:
                 data = _read_bounded(Path(path))
             except OSError as exc:
                 return self._zero(str(path), self.exercise, f"not graded: cannot read the file ({exc.strerror})", "")
+            except NotebookError as exc:
+                return self._zero(str(path), self.exercise, f"not graded: {exc}", "")
             return self.grade_bytes(str(path), data)
 
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             yield from pool.map(one, paths)
 
 
+_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device"}
+
+
 def _read_bounded(path: Path) -> bytes:
-    """A submission's bytes, without following a link and never more than the notebook limit (+1)."""
+    """A submission's bytes, without following a link and never more than the notebook limit (+1);
+    a NotebookError for what is no regular file or too large (said with its real size: the bytes
+    read stop at the limit)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = _KINDS.get(stat.S_IFMT(st.st_mode), "a special file")
+            msg = f"it is {kind}, not a regular file"
+            raise NotebookError(msg)
+        if st.st_size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(too_large(st.st_size))
         with os.fdopen(fd, "rb", closefd=False) as f:
             return f.read(MAX_NOTEBOOK_BYTES + 1)
     finally:
@@ -648,5 +664,5 @@ def grade(
 def _digest_of(path: Path) -> str:
     try:
         return _digest(_read_bounded(path))
-    except OSError:
+    except (OSError, NotebookError):
         return ""
