@@ -224,6 +224,8 @@ _JUNK = [
     b'{"part": "ex02_nope", "results": []}\\n',
     b'{"part": 1e999999, "cell": NaN, "results": {"items": Infinity}}\\n',
     b'{"cells": [["x", "\\\\ud800"]]}\\n',
+    b'{"cell": ["setup"], "error": "unhashable"}\\n',
+    b'{"begin": {"ex02_sigmoid": 1}}\\n',
     b"\\xff\\xfe\\x00\\x00\\x00\\x10garbage\\n",
     b'{"part": "ex02_nope", "results": [{"items": [{"shape": [1000000000000], "data": []}]}]}\\n',
 ]

@@ -487,7 +487,9 @@ class Grader:
                 continue
             if type(rec) is not dict:
                 continue
-            if set(rec) == {"cell", "error"} and rec["cell"] in labels and type(rec["error"]) is str:
+            if set(rec) == {"cell", "error"} and type(rec["cell"]) is str and rec["cell"] in labels:
+                if type(rec["error"]) is not str:
+                    continue
                 if len(cell_errors) < _MAX_NOTES:
                     cell_errors.append((rec["cell"], wire.clean_text(rec["error"])))
             elif set(rec) == {"begin"} and type(rec["begin"]) is str and rec["begin"] in parts:
