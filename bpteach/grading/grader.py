@@ -437,13 +437,15 @@ class Grader:
                 again[part.grade_id] = culprits
         if not again:
             return
-        for gid, culprits in again.items():
+        for gid in list(again):
             if budget.left() < _MIN_BOX:
+                del again[gid]
                 results[gid].notes.append(
                     "not graded again with the reference in place of the earlier parts it calls: the "
                     f"submission used up the {budget.seconds:.0f} s that all its sandboxes may take together"
                 )
                 continue
+            culprits = again[gid]
             # one box per part graded again; its culprits (and the parts that ended a box) are
             # stand-ins that ask this process for the reference's values (``_Answer``): no reference
             # enters the box
