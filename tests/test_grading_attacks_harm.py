@@ -1,6 +1,6 @@
 """Red team, harming others and outliving the limits: processes left behind, signals, fork loops,
-memory spread over many processes, a full /tmp, disabled timers, floods, a crashed interpreter.
-One grading run of a class of two honest students and the attackers (exercise 02).
+memory spread over many processes or held where no process maps it, a full /tmp, disabled timers,
+floods, a crashed interpreter. One grading run of a class of two honest students and the attackers (exercise 02).
 
 Two kinds of attacker:
 - *probes* measure a limit and, when it does not hold, raise ``RuntimeError("LEAK ...")`` in
@@ -170,6 +170,58 @@ def _probe():
 """
 )
 
+# Memory that no process maps, so no sum of resident memory sees it: SysV shared memory segments
+# written and detached again, and memfds written without a mapping (each up to the file-size limit).
+UNMAPPED_MEMORY = probe(
+    """
+import ctypes
+
+_MB = 2**20
+
+
+def _sysv():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+    libc.shmdt.argtypes = [ctypes.c_void_p]
+    ids, held = [], 0
+    for _ in range(3):  # three segments of 256 MB, each detached once written
+        shmid = libc.shmget(0, 256 * _MB, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+        if shmid < 0:
+            break
+        ids.append(shmid)
+        addr = libc.shmat(shmid, None, 0)
+        if addr is None or addr == ctypes.c_void_p(-1).value:
+            break
+        ctypes.memset(addr, 1, 256 * _MB)
+        libc.shmdt(addr)
+        held += 256
+    for shmid in ids:
+        libc.shmctl(shmid, 0, None)  # IPC_RMID
+    return held
+
+
+def _memfd():
+    fds, total = [], 0
+    chunk = b"x" * (4 * _MB)
+    try:
+        while total < 768 * _MB:
+            fds.append(os.memfd_create("x"))
+            for _ in range(4):  # 16 MB in each
+                total += os.write(fds[-1], chunk)
+    except OSError:
+        pass
+    for fd in fds:
+        os.close(fd)
+    return total // _MB
+
+
+def _probe():
+    held = [(_sysv(), "SysV shared memory"), (_memfd(), "memfds")]
+    return [f"{mb} MB in {what} that no process maps" for mb, what in held if mb > 512]
+"""
+)
+
 # Fill every writable place; /tmp is memory (tmpfs), so an unbounded one fills the grader's RAM.
 DISK_FILL = probe(
     """
@@ -310,6 +362,7 @@ def run(tmp_path_factory):
         "group_signal.ipynb": with_cells(batch_gradient=GROUP_SIGNAL),
         "fork_loop.ipynb": with_cells(batch_gradient=FORK_LOOP),
         "memory_spread.ipynb": with_cells(batch_gradient=MEMORY_SPREAD),
+        "unmapped_memory.ipynb": with_cells(batch_gradient=UNMAPPED_MEMORY),
         "disk_fill.ipynb": with_cells(batch_gradient=DISK_FILL),
         "no_timers_first.ipynb": with_cells(sigmoid=NO_TIMERS_FIRST),
         "bare_except_first.ipynb": with_cells(sigmoid=BARE_EXCEPT_FIRST),
@@ -323,7 +376,7 @@ def run(tmp_path_factory):
 
 
 def test_the_run_is_contained(run):
-    assert_contained(run, 14)
+    assert_contained(run, 15)
 
 
 def test_honest_classmates_lose_nothing(run):
@@ -331,7 +384,7 @@ def test_honest_classmates_lose_nothing(run):
     assert run.points["classmate2.ipynb"] == FULL
 
 
-@pytest.mark.parametrize("attacker", ["daemon", "signals", "group_signal", "fork_loop", "disk_fill"])
+@pytest.mark.parametrize("attacker", ["daemon", "signals", "group_signal", "fork_loop", "disk_fill", "unmapped_memory"])
 def test_a_probe_finds_every_limit_holding(run, attacker):
     text = run.text(f"{attacker}.ipynb")
     assert "LEAK" not in text, text

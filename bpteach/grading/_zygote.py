@@ -9,8 +9,8 @@ each submission the grader sends, over the control socket on fd 0, a few numbers
      uid to itself, and forks
   B  PID 1 of the new PID namespace: mounts a private size-limited tmpfs on /tmp and /dev/shm,
      covers /proc, and forks
-  C  drops every capability, sets the limits (memory, CPU, processes, files, output size), reads
-     the job from its pipe and runs the student's code (``_runner``).
+  C  drops every capability, sets the limits (memory, CPU, processes, files, output size) and a
+     seccomp filter, reads the job from its pipe and runs the student's code (``_runner``).
 
 When C ends, B exits; when B (PID 1) exits, the kernel kills everything else in that PID
 namespace, so nothing a submission started outlives it. The zygote kills B at the deadline, when
@@ -27,9 +27,11 @@ memory is part of what it maps), so an honest notebook still meets a clear ``Mem
 watchdog and not a cgroup: a cgroup needs a writable, delegated cgroup v2 tree, which neither a
 plain user nor root in many containers has (a cgroup v1 host, a read-only /sys/fs/cgroup), and the
 grader must work the same for both. What it does not see: an overshoot within one interval, and
-memory that no process maps (a SysV shared memory segment detached again, an unmapped memfd, of
-at most RLIMIT_FSIZE each). Without bubblewrap (trusted notebooks) there is no such watch: /proc
-is then the whole machine's, too much to read every few milliseconds, and RLIMIT_AS alone holds.
+memory that no process maps (a SysV shared memory segment written and detached again, a message
+queue, a memfd written without a mapping), which is why C cannot make such memory: a seccomp filter
+refuses shmget, msgget and memfd_create (``refuse_unmapped_memory``). Without bubblewrap (trusted
+notebooks) there is neither: /proc is then the whole machine's, too much to read every few
+milliseconds, and RLIMIT_AS alone holds.
 """
 
 import ctypes
@@ -118,6 +120,50 @@ def drop_capabilities():
         fail("no_new_privs")
 
 
+# the system calls that make memory no process maps (so no sum of resident memory sees it): SysV
+# shared memory and message queues, memfds; by architecture (audit arch, syscall numbers)
+UNMAPPED = {
+    "x86_64": (0xC000003E, (29, 68, 319)),  # shmget, msgget, memfd_create
+    "aarch64": (0xC00000B7, (194, 186, 279)),
+}
+SECCOMP_RET_ALLOW, SECCOMP_RET_EPERM = 0x7FFF0000, 0x00050000 | 1
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+
+
+class SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(SockFilter))]
+
+
+def refuse_unmapped_memory():
+    """A seccomp filter: those calls fail with EPERM, as does every call of another ABI (a 32-bit
+    or x32 call would bypass the numbers). Needs no_new_privs; a machine of another architecture
+    goes without (and without this guard)."""
+    arch = UNMAPPED.get(os.uname().machine)
+    if arch is None:
+        return
+    audit_arch, calls = arch
+    ld_arch, ld_nr, jeq, jge, ret = (0x20, 0, 0, 4), (0x20, 0, 0, 0), 0x15, 0x35, 0x06
+    n = len(calls)
+    program = [
+        ld_arch,
+        (jeq, 1, 0, audit_arch),
+        (ret, 0, 0, SECCOMP_RET_EPERM),
+        ld_nr,
+        (jge, n + 1, 0, 0x40000000),  # the x32 ABI
+        *[(jeq, n - k, 0, nr) for k, nr in enumerate(calls)],
+        (ret, 0, 0, SECCOMP_RET_ALLOW),
+        (ret, 0, 0, SECCOMP_RET_EPERM),
+    ]
+    filters = (SockFilter * len(program))(*[SockFilter(*insn) for insn in program])
+    prog = SockFprog(len(program), filters)
+    if LIBC.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) != 0:
+        fail("seccomp")
+
+
 def set_limits(limits, base_vm):
     def lim(what, soft, hard=None):
         resource.setrlimit(what, (soft, soft if hard is None else hard))
@@ -144,6 +190,8 @@ def student(job_fd, out_fd, limits, base_vm):
     os.closerange(keep[0] + 1, keep[-1])
     os.closerange(keep[-1] + 1, 1 << 16)
     set_limits(limits, base_vm)
+    if limits["sandboxed"]:
+        refuse_unmapped_memory()
     import pickle
 
     import _runner

@@ -6,8 +6,8 @@ the C library, the Python standard library and numpy and nothing else (no bpteac
 site-packages, no submission, grades or feedback folder), no writable path; ``--die-with-parent``
 and ``--new-session``. Inside it the zygote (``_zygote.py``) has imported numpy and forks, for each
 submission, a child in fresh user, PID, mount and IPC namespaces with its own small tmpfs, no
-capabilities and limits on memory (for all its processes together), CPU, processes and files
-(see ``_zygote``). Started by root,
+capabilities, a seccomp filter against memory no process maps, and limits on memory (for all its
+processes together), CPU, processes and files (see ``_zygote``). Started by root,
 the zygote becomes ``nobody`` first, so student code never runs as root. Where bubblewrap cannot
 run, ``Sandbox`` refuses with :class:`SandboxUnavailable`; ``trusted=True`` (``--no-sandbox``)
 runs the same zygote without bubblewrap, for the instructor's own notebooks only.
