@@ -407,7 +407,9 @@ def test_memory_spread_over_processes_counts_as_one(run):
     # ends there (the probe never returns), and the feedback says what was held
     text = run.text("memory_spread.ipynb")
     assert "LEAK" not in text, text
-    assert "its processes together held" in text and "more than the 512 MB allowed" in text, text
+    assert "more than the 512 MB allowed" in text, text
+    held = int(text.split("its processes together held ")[1].split(" MB")[0])
+    assert 512 < held < 1200, text  # two or three of its 300 MB children, each over the interpreter's own
     assert "the parts after it were graded in a fresh sandbox" in text, text
 
 
