@@ -254,6 +254,19 @@ def test_a_file_that_is_no_readable_notebook_gets_zero_with_a_reason(run, name):
     assert run.notes[f"{name}.ipynb"], "no reason given"
 
 
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("sparse_2gb", "not graded: the file is 2048.0 MB, more than the 20 MB a notebook may have"),
+        ("fifo", "not graded: it is a FIFO, not a regular file"),
+        ("directory", "not graded: it is a directory, not a regular file"),
+    ],
+)
+def test_the_reason_names_what_the_file_is(run, name, reason):
+    # the bytes read stop at the limit: the size is the file's own, and a FIFO is no "empty" file
+    assert run.notes[f"{name}.ipynb"] == [reason]
+
+
 def test_a_lone_surrogate_in_the_source_is_read_as_a_replacement_character(run):
     # as Jupyter's front end would send it (UTF-8 has no lone surrogates): the comment holds U+FFFD
     assert run.points["lone_surrogate.ipynb"] == FULL

@@ -19,7 +19,7 @@ def add_arguments(gr: argparse.ArgumentParser) -> None:
     gr.add_argument("--exercise", help="the exercise all submissions must be (default: each notebook's own)")
     gr.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="sandboxes at a time (default: CPUs)")
     gr.add_argument("--timeout", type=float, default=10.0, help="CPU seconds for the cells and for each part (10)")
-    gr.add_argument("--memory", type=int, default=512, help="megabytes per submission (default 512)")
+    gr.add_argument("--memory", type=int, default=512, help="megabytes per submission, all processes together (512)")
     gr.add_argument("--out", type=Path, default=Path("grades.csv"), help="the CSV (a .json is written beside it)")
     gr.add_argument("--feedback", type=Path, help="a directory for one feedback file per submission")
     gr.add_argument("--force", action="store_true", help="grade again submissions already graded in --out")

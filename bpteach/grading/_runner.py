@@ -10,6 +10,7 @@ result pipe, the answer back on the job pipe): the reference itself never comes 
 Output, one JSON object per line on the result pipe (the grader validates every byte):
   {"cell": label}                           a cell that ran
   {"cell": label, "error": text}            a cell that raised
+  {"begin": grade_id}                       a part starts (a box that ends before its record ended there)
   {"part": grade_id, "missing": true}       the function is not defined
   {"part": grade_id, "calls": [grade_id], "results": [{"items": ..., "mutated": [k]} | {"error": text}]}
   {"call": func, "args": {"items": ...}}   a stand-in asks for the reference's value (the answer:
@@ -137,6 +138,7 @@ class Runner:
         return stand_in
 
     def run_part(self, part):
+        self.send({"begin": part["id"]})  # if the box ends before this part's record, it was this part
         fn = self.ns.get(part["func"])
         if not callable(fn):
             self.send({"part": part["id"], "missing": True})
@@ -146,7 +148,7 @@ class Runner:
         for gid, name in self.job["earlier"].get(part["id"], []):
             saved[name] = self.ns.get(name)
             if name in part.get("substitute", ()) and self.reply_fd is not None:
-                self.ns[name] = self.stand_in(name)
+                self.ns[name] = self.tracker(gid, self.stand_in(name), calls)
             elif callable(saved[name]) or name not in self.ns:  # a missing one is tracked too
                 self.ns[name] = self.tracker(gid, saved[name] or undefined(name), calls)
         results = []

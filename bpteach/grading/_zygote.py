@@ -9,13 +9,29 @@ each submission the grader sends, over the control socket on fd 0, a few numbers
      uid to itself, and forks
   B  PID 1 of the new PID namespace: mounts a private size-limited tmpfs on /tmp and /dev/shm,
      covers /proc, and forks
-  C  drops every capability, sets the limits (memory, CPU, processes, files, output size), reads
-     the job from its pipe and runs the student's code (``_runner``).
+  C  drops every capability, sets the limits (memory, CPU, processes, files, output size) and a
+     seccomp filter, reads the job from its pipe and runs the student's code (``_runner``).
 
 When C ends, B exits; when B (PID 1) exits, the kernel kills everything else in that PID
-namespace, so nothing a submission started outlives it. The zygote kills B at the deadline, or
-when the grader asks (too much output), and reports the outcome on fd 0. Nothing of one
-submission is in the memory of the zygote, which is all the next submission's processes inherit.
+namespace, so nothing a submission started outlives it. The zygote kills B at the deadline, when
+the grader asks (too much output), or when the box holds too much memory, and reports the outcome
+on fd 0. Nothing of one submission is in the memory of the zygote, which is all the next
+submission's processes inherit.
+
+Memory is limited for the submission as a whole, not per process. Each process has RLIMIT_AS
+(what one process may map: the zygote's own image plus ``memory_mb``), and the zygote sums the
+resident memory of every process under B (orphans included: B adopts them) every
+``MEMORY_POLL`` seconds and kills B when the sum passes that same figure, so no submission holds
+more in many processes than one process could. One process alone never trips it (its resident
+memory is part of what it maps), so an honest notebook still meets a clear ``MemoryError``. Why a
+watchdog and not a cgroup: a cgroup needs a writable, delegated cgroup v2 tree, which neither a
+plain user nor root in many containers has (a cgroup v1 host, a read-only /sys/fs/cgroup), and the
+grader must work the same for both. What it does not see: an overshoot within one interval, and
+memory that no process maps (a SysV shared memory segment written and detached again, a message
+queue, a memfd written without a mapping), which is why C cannot make such memory: a seccomp filter
+refuses shmget, msgget and memfd_create (``refuse_unmapped_memory``). Without bubblewrap (trusted
+notebooks) there is neither: /proc is then the whole machine's, too much to read every few
+milliseconds, and RLIMIT_AS alone holds.
 """
 
 import ctypes
@@ -36,6 +52,8 @@ NOBODY = 65534
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x08000000, 0x10000000, 0x20000000
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 4, 24, 38, 47
 LIBC = ctypes.CDLL(None, use_errno=True)
+PAGE = resource.getpagesize()
+MEMORY_POLL = 0.02  # seconds between two sums of a box's resident memory
 
 
 def fail(what):
@@ -102,6 +120,50 @@ def drop_capabilities():
         fail("no_new_privs")
 
 
+# the system calls that make memory no process maps (so no sum of resident memory sees it): SysV
+# shared memory and message queues, memfds; by architecture (audit arch, syscall numbers)
+UNMAPPED = {
+    "x86_64": (0xC000003E, (29, 68, 319)),  # shmget, msgget, memfd_create
+    "aarch64": (0xC00000B7, (194, 186, 279)),
+}
+SECCOMP_RET_ALLOW, SECCOMP_RET_EPERM = 0x7FFF0000, 0x00050000 | 1
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+
+
+class SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(SockFilter))]
+
+
+def refuse_unmapped_memory():
+    """A seccomp filter: those calls fail with EPERM, as does every call of another ABI (a 32-bit
+    or x32 call would bypass the numbers). Needs no_new_privs; a machine of another architecture
+    goes without (and without this guard)."""
+    arch = UNMAPPED.get(os.uname().machine)
+    if arch is None:
+        return
+    audit_arch, calls = arch
+    ld_arch, ld_nr, jeq, jge, ret = (0x20, 0, 0, 4), (0x20, 0, 0, 0), 0x15, 0x35, 0x06
+    n = len(calls)
+    program = [
+        ld_arch,
+        (jeq, 1, 0, audit_arch),
+        (ret, 0, 0, SECCOMP_RET_EPERM),
+        ld_nr,
+        (jge, n + 1, 0, 0x40000000),  # the x32 ABI
+        *[(jeq, n - k, 0, nr) for k, nr in enumerate(calls)],
+        (ret, 0, 0, SECCOMP_RET_ALLOW),
+        (ret, 0, 0, SECCOMP_RET_EPERM),
+    ]
+    filters = (SockFilter * len(program))(*[SockFilter(*insn) for insn in program])
+    prog = SockFprog(len(program), filters)
+    if LIBC.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) != 0:
+        fail("seccomp")
+
+
 def set_limits(limits, base_vm):
     def lim(what, soft, hard=None):
         resource.setrlimit(what, (soft, soft if hard is None else hard))
@@ -128,6 +190,8 @@ def student(job_fd, out_fd, limits, base_vm):
     os.closerange(keep[0] + 1, keep[-1])
     os.closerange(keep[-1] + 1, 1 << 16)
     set_limits(limits, base_vm)
+    if limits["sandboxed"]:
+        refuse_unmapped_memory()
     import pickle
 
     import _runner
@@ -184,6 +248,32 @@ def box(job_fd, out_fd, report_fd, limits, base_vm):
             os._exit(exit_code(status))
 
 
+def resident(b):
+    """Bytes resident in every process of B's box (B excluded: it is the zygote's image and
+    stays so): the processes descending from B, which adopts every orphan as the box's PID 1."""
+    parents = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    parents[int(name)] = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):  # gone meanwhile
+                continue
+    children = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    todo, pages = list(children.get(b, ())), 0
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, ())
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as f:
+                pages += int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return pages * PAGE
+
+
 def serve(ctl, base_vm):
     while True:
         msg, fds, _, _ = socket.recv_fds(ctl, 4096, 2)
@@ -216,22 +306,30 @@ def serve(ctl, base_vm):
             head = b""
         pidfd = os.pidfd_open(a)
         deadline = time.monotonic() + limits["deadline"]
-        why = ""
+        b = struct.unpack(">i", head)[0] if len(head) == 4 else 0
+        allowed = base_vm + limits["memory_mb"] * 2**20  # what RLIMIT_AS lets one process map
+        why, held = "", 0
         while not why:
-            ready, _, _ = select.select([pidfd, ctl], [], [], max(0.0, deadline - time.monotonic()))
+            wait = min(MEMORY_POLL, deadline - time.monotonic())
+            ready, _, _ = select.select([pidfd, ctl], [], [], max(0.0, wait))
             if pidfd in ready:
                 break
             if ctl in ready:
                 ctl.recv(1)  # the grader wants this submission stopped (too much output)
                 why = "killed"
-            else:
+            elif time.monotonic() >= deadline:
                 why = "timeout"
-            if len(head) == 4:
-                os.kill(struct.unpack(">i", head)[0], signal.SIGKILL)  # B: its whole PID namespace
+            elif b and limits["sandboxed"]:  # the box's /proc: a handful of processes to read
+                held = resident(b)
+                why = "memory" if held > allowed else ""
+            if why and b:
+                os.kill(b, signal.SIGKILL)  # B: its whole PID namespace
         os.close(pidfd)
         code = exit_code(os.waitpid(a, 0)[1])
         if len(head) != 4:
             report = {"status": "setup", "code": code, "error": trouble}
+        elif why == "memory":
+            report = {"status": why, "held_mb": held >> 20, "limit_mb": limits["memory_mb"], "base_mb": base_vm >> 20}
         elif why:
             report = {"status": why}
         elif code == 0:

@@ -7,8 +7,12 @@ cells left out (the canonical ones live in the source), every other cell as the 
 it. Each part then gets its own time budget; its outputs come back as plain numbers, are
 validated (``wire``) and compared with the reference in this process. A part that failed only
 because an earlier part it calls is wrong is graded again with the reference of that earlier
-part in its place, so one mistake costs once. Whatever a submission prints, patches or exits
-with, only those numbers count, and any failure of one submission is a 0 on what failed.
+part in its place, so one mistake costs once. A part that ends its box (too much output, a
+crash, the watchdog) scores 0 and the parts after it are graded in a fresh box, with the reference
+standing in for it; all the boxes of one submission share the time its first box alone may take
+(``_Budget``), so however many parts end their box, a submission takes no longer than before.
+Whatever a submission prints, patches or exits with, only those numbers count, and any failure of
+one submission is a 0 on what failed.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ import os
 import pickle
 import queue
 import secrets
+import stat
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +47,7 @@ from bpteach.grading.notebook import (
     exercise_name,
     load_notebook,
     solution_cells,
+    too_large,
 )
 from bpteach.grading.results import PartResult, SubmissionResult
 from bpteach.grading.sandbox import Limits, Outcome, Sandbox
@@ -49,6 +56,7 @@ from bpteach.grading.spec import Exercise, Part, Source
 __all__ = ["Grader", "default_sources", "grade"]
 
 _MAX_NOTES = 20
+_MIN_BOX = 1.0  # seconds: with less left of a submission's time, no new box is started for it
 
 
 def default_sources() -> Path | None:
@@ -136,6 +144,24 @@ class _Run:
     records: dict[str, dict]  # the last record per part
     outcome: Outcome
     forged: set[str]  # parts with more than one record: 0 points, whatever they say
+    begun: set[str] = field(default_factory=set)  # parts that started (a record may not have followed)
+
+
+class _Budget:
+    """The wall-clock seconds that all of one submission's boxes may take together (the first box,
+    the fresh ones after a part that ended its box, the ones that grade a part again)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds, self._clock = seconds, clock
+        self._end = clock() + seconds
+
+    def left(self) -> float:
+        return self._end - self._clock()
+
+
+def _stages(job: dict) -> int:
+    """The time stages of a job: one per part's solution cell, one the other cells share, one per part."""
+    return 1 + len(job["graded"]) + len(job["parts"])
 
 
 class Grader:
@@ -144,10 +170,11 @@ class Grader:
     exercise: the exercise every submission must be (None: each notebook's own metadata).
     timeout: seconds of CPU for each stage of a submission (each part's solution cell, all its other
     cells together, then each part);
-    memory_mb: its memory beyond the sandbox's own. ``seed`` draws the hidden inputs (a new one
-    per run by default). ``sandbox=False`` runs the code without bubblewrap: trusted notebooks
-    only. ``sources``: the folder of the exercise source notebooks, whose solution cells stand in
-    for a failed earlier part (default: ``exercises/`` beside the package, if there).
+    memory_mb: its memory beyond the sandbox's own, for all its processes together. ``seed`` draws
+    the hidden inputs (a new one per run by default). ``sandbox=False`` runs the code without
+    bubblewrap: trusted notebooks only. ``sources``: the folder of the exercise source notebooks,
+    whose solution cells stand in for a failed earlier part (default: ``exercises/`` beside the
+    package, if there).
     """
 
     def __init__(
@@ -181,6 +208,7 @@ class Grader:
         self._lock = threading.Lock()
         self._idle: queue.Queue[Sandbox] = queue.Queue()
         self._boxes: list[Sandbox] = []
+        self._clock = time.monotonic  # what a submission's time budget is measured with (tests fake it)
         self._idle.put(self._new_box())  # refuses here, before any work, where bwrap cannot run
 
     # ----------------------------------------------------------------- sandboxes
@@ -196,15 +224,13 @@ class Grader:
                 self._batteries[exercise.name] = _Battery.draw(exercise, self.seed, self.sources)
             return self._batteries[exercise.name]
 
-    def _run(self, job: dict, answer: _Answer | None = None) -> Outcome:
+    def _run(self, job: dict, answer: _Answer | None, budget: _Budget) -> Outcome:
         try:
             box = self._idle.get_nowait()
         except queue.Empty:
             box = self._new_box()
         try:
-            # the cells: one stage per part's solution cell and one they all share; then each part
-            n_stages = 1 + len(job["graded"]) + len(job["parts"])
-            return box.run(pickle.dumps(job), self.limits, n_stages, answer)
+            return box.run(pickle.dumps(job), self.limits, _stages(job), answer, within=budget.left())
         finally:
             self._idle.put(box)
 
@@ -308,10 +334,14 @@ class Grader:
     ) -> SubmissionResult:
         battery = self._battery(exercise)
         job = self._job(exercise, plan, list(exercise.parts), battery)
-        run = self._execute(job)
+        # every box of this submission together gets the time its first box alone may take
+        budget = _Budget(self.limits.deadline(_stages(job)), self._clock)
+        run = self._execute(job, None, budget)
         notes += self._run_notes(run)
         results = {p.grade_id: self._verdict(p, battery, run, present) for p in exercise.parts}
-        self._substitute(exercise, battery, job, run, results, present)
+        calls = {gid: rec.get("calls", []) for gid, rec in run.records.items()}
+        wrecked = self._carry_on(exercise, battery, job, run, present, budget, results, calls, notes)
+        self._substitute(exercise, battery, job, results, present, calls, wrecked, budget)
         if any(wire.BPTEACH_BLOCKED in text for text in [*notes, *(str(r) for r in results.values())]):
             notes.append(
                 "the code imports bpteach, which is not available while grading: "
@@ -319,32 +349,119 @@ class Grader:
             )
         return SubmissionResult(name, exercise.name, list(results.values()), notes[:_MAX_NOTES], digest, self.seed)
 
+    def _carry_on(
+        self,
+        exercise: Exercise,
+        battery: _Battery,
+        job: dict,
+        run: _Run,
+        present: set[str],
+        budget: _Budget,
+        results: dict[str, PartResult],
+        calls: dict[str, list[str]],
+        notes: list[str],
+    ) -> list[str]:
+        """After a part that ended its box (too much output, a crash, the watchdog), grade the parts
+        after it in a fresh box: that part scores 0, and the later parts that call it get the
+        reference in its place. Returns the parts that ended a box.
+
+        Every box takes the part it started with or more, and all of them draw on ``budget``, so a
+        submission that wrecks every part takes no longer than its first box alone could."""
+        wrecked: list[str] = []
+        while True:
+            pending = [p["id"] for p in job["parts"] if p["id"] not in run.records]
+            if not pending:
+                break
+            if budget.left() < _MIN_BOX:
+                for gid in pending:
+                    results[gid] = judge_part(
+                        exercise.by_id[gid],
+                        battery.cases[gid],
+                        battery.expected[gid],
+                        None,
+                        f"not graded: the submission used up the {budget.seconds:.0f} s that all its sandboxes "
+                        "may take together",
+                    )
+                break
+            if pending[0] not in run.begun:  # the cells ended the box: no part ever started
+                break
+            culprit, rest = pending[0], pending[1:]
+            wrecked.append(culprit)
+            why = run.outcome.detail or "the solution process ended while this part ran"
+            results[culprit] = judge_part(
+                exercise.by_id[culprit],
+                battery.cases[culprit],
+                battery.expected[culprit],
+                None,
+                f"not graded: {why}; the parts after it were graded in a fresh sandbox",
+            )
+            if not rest:
+                break
+            stand_ins = [exercise.by_id[g].func for g in wrecked if g in battery.references]
+            job = {**job, "parts": [{**p, "substitute": stand_ins} for p in job["parts"] if p["id"] in rest]}
+            answer = _Answer({exercise.by_id[g].func: exercise.by_id[g] for g in wrecked})
+            run = self._execute(job, answer, budget)
+            if run.outcome.status != "ok":
+                notes.append(self._run_notes(run)[-1])
+            for gid in rest:
+                results[gid] = self._verdict(exercise.by_id[gid], battery, run, present)
+                calls[gid] = run.records.get(gid, {}).get("calls", [])
+                stood_in = [g for g in calls[gid] if g in wrecked]
+                if stood_in and gid in run.records:
+                    names = ", ".join(f"{exercise.by_id[g].func}() ({g})" for g in stood_in)
+                    results[gid].notes.append(
+                        f"graded with the reference {names} in place of yours, which stopped its sandbox: "
+                        "one mistake costs once"
+                    )
+        return wrecked
+
     def _substitute(
-        self, exercise: Exercise, battery: _Battery, job: dict, run: _Run, results: dict, present: set[str]
+        self,
+        exercise: Exercise,
+        battery: _Battery,
+        job: dict,
+        results: dict[str, PartResult],
+        present: set[str],
+        calls: dict[str, list[str]],
+        wrecked: list[str],
+        budget: _Budget,
     ) -> None:
         """Grade again, with the reference in their place, the parts a failed earlier part sank."""
         failed = {gid for gid, r in results.items() if not r.passed}
         again: dict[str, list[str]] = {}
         for part in exercise.parts:
-            record = run.records.get(part.grade_id, {})
-            culprits = [g for g in record.get("calls", []) if g in failed and g in battery.references]
+            culprits = [
+                g for g in calls.get(part.grade_id, []) if g in failed and g not in wrecked and g in battery.references
+            ]
             if part.grade_id in failed and culprits:
                 again[part.grade_id] = culprits
         if not again:
             return
-        for gid, culprits in again.items():
-            # one box per part graded again; its culprits are stand-ins that ask this process for
-            # the reference's values (``_Answer``): no reference enters the box
+        for gid in list(again):
+            if budget.left() < _MIN_BOX:
+                del again[gid]
+                results[gid].notes.append(
+                    "not graded again with the reference in place of the earlier parts it calls: the "
+                    f"submission used up the {budget.seconds:.0f} s that all its sandboxes may take together"
+                )
+                continue
+            culprits = again[gid]
+            # one box per part graded again; its culprits (and the parts that ended a box) are
+            # stand-ins that ask this process for the reference's values (``_Answer``): no reference
+            # enters the box
+            stand_ins = [*culprits, *(g for g in wrecked if g in battery.references)]
             retry = {
                 **job,
                 "parts": [
-                    {**p, "substitute": [exercise.by_id[g].func for g in culprits]}
+                    {**p, "substitute": [exercise.by_id[g].func for g in stand_ins]}
                     for p in job["parts"]
                     if p["id"] == gid
                 ],
             }
-            answer = _Answer({exercise.by_id[g].func: exercise.by_id[g] for g in culprits})
-            results[gid] = self._verdict(exercise.by_id[gid], battery, self._execute(retry, answer), present)
+            answer = _Answer({exercise.by_id[g].func: exercise.by_id[g] for g in stand_ins})
+            notes = results[gid].notes
+            results[gid] = self._verdict(exercise.by_id[gid], battery, self._execute(retry, answer, budget), present)
+            results[gid].notes[:0] = notes
         for gid, culprits in again.items():
             # name only the parts still wrong once their own grade is settled (a part that failed
             # only through an earlier one is not to blame)
@@ -355,13 +472,14 @@ class Grader:
                 "one mistake costs once"
             )
 
-    def _execute(self, job: dict, answer: _Answer | None = None) -> _Run:
-        outcome = self._run(job, answer)
+    def _execute(self, job: dict, answer: _Answer | None, budget: _Budget) -> _Run:
+        outcome = self._run(job, answer, budget)
         labels = {label for label, _ in job["cells"]}
         parts = {p["id"]: p for p in job["parts"]}
         cell_errors: list[tuple[str, str]] = []
         records: dict[str, dict] = {}
         forged: set[str] = set()
+        begun: set[str] = set()
         for line in outcome.output.split(b"\n"):
             if not line.strip():
                 continue
@@ -371,14 +489,18 @@ class Grader:
                 continue
             if type(rec) is not dict:
                 continue
-            if set(rec) == {"cell", "error"} and rec["cell"] in labels and type(rec["error"]) is str:
+            if set(rec) == {"cell", "error"} and type(rec["cell"]) is str and rec["cell"] in labels:
+                if type(rec["error"]) is not str:
+                    continue
                 if len(cell_errors) < _MAX_NOTES:
                     cell_errors.append((rec["cell"], wire.clean_text(rec["error"])))
+            elif set(rec) == {"begin"} and type(rec["begin"]) is str and rec["begin"] in parts:
+                begun.add(rec["begin"])
             elif type(rec.get("part")) is str and rec["part"] in parts:
                 if rec["part"] in records:  # the runner writes one: the code wrote to the result pipe
                     forged.add(rec["part"])
                 records[rec["part"]] = self._record(rec, parts[rec["part"]], job)
-        return _Run(cell_errors, records, outcome, forged)
+        return _Run(cell_errors, records, outcome, forged, begun)
 
     @staticmethod
     def _record(rec: dict, part: dict, job: dict) -> dict:
@@ -453,16 +575,30 @@ class Grader:
                 data = _read_bounded(Path(path))
             except OSError as exc:
                 return self._zero(str(path), self.exercise, f"not graded: cannot read the file ({exc.strerror})", "")
+            except NotebookError as exc:
+                return self._zero(str(path), self.exercise, f"not graded: {exc}", "")
             return self.grade_bytes(str(path), data)
 
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             yield from pool.map(one, paths)
 
 
+_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device"}
+
+
 def _read_bounded(path: Path) -> bytes:
-    """A submission's bytes, without following a link and never more than the notebook limit (+1)."""
+    """A submission's bytes, without following a link and never more than the notebook limit (+1);
+    a NotebookError for what is no regular file or too large (said with its real size: the bytes
+    read stop at the limit)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = _KINDS.get(stat.S_IFMT(st.st_mode), "a special file")
+            msg = f"it is {kind}, not a regular file"
+            raise NotebookError(msg)
+        if st.st_size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(too_large(st.st_size))
         with os.fdopen(fd, "rb", closefd=False) as f:
             return f.read(MAX_NOTEBOOK_BYTES + 1)
     finally:
@@ -532,5 +668,5 @@ def grade(
 def _digest_of(path: Path) -> str:
     try:
         return _digest(_read_bounded(path))
-    except OSError:
+    except (OSError, NotebookError):
         return ""

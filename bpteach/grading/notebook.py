@@ -29,6 +29,7 @@ __all__ = [
     "release_notebook",
     "safe_name",
     "solution_cells",
+    "too_large",
 ]
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20  # a notebook with plots is a few MB; more is not a submission
@@ -44,12 +45,15 @@ class NotebookError(ValueError):
     """A submission that cannot be graded as a notebook, with the reason in plain words."""
 
 
+def too_large(size: int) -> str:
+    """Why a file of ``size`` bytes is not graded (one decimal: 20.4 MB is not "20 MB, more than 20 MB")."""
+    return f"the file is {size / 2**20:.1f} MB, more than the {MAX_NOTEBOOK_BYTES // 2**20} MB a notebook may have"
+
+
 def load_notebook(data: bytes) -> dict:
     """The notebook in ``data``, or a NotebookError saying why it is not one (bounded in size and depth)."""
     if len(data) > MAX_NOTEBOOK_BYTES:
-        limit = MAX_NOTEBOOK_BYTES // 2**20
-        msg = f"the file is {len(data) / 2**20:.0f} MB, more than the {limit} MB a notebook may have"
-        raise NotebookError(msg)
+        raise NotebookError(too_large(len(data)))
     if not data.strip():
         msg = "the file is empty"
         raise NotebookError(msg)

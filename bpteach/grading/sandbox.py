@@ -6,7 +6,8 @@ the C library, the Python standard library and numpy and nothing else (no bpteac
 site-packages, no submission, grades or feedback folder), no writable path; ``--die-with-parent``
 and ``--new-session``. Inside it the zygote (``_zygote.py``) has imported numpy and forks, for each
 submission, a child in fresh user, PID, mount and IPC namespaces with its own small tmpfs, no
-capabilities and limits on memory, CPU, processes and files (see ``_zygote``). Started by root,
+capabilities, a seccomp filter against memory no process maps, and limits on memory (for all its
+processes together), CPU, processes and files (see ``_zygote``). Started by root,
 the zygote becomes ``nobody`` first, so student code never runs as root. Where bubblewrap cannot
 run, ``Sandbox`` refuses with :class:`SandboxUnavailable`; ``trusted=True`` (``--no-sandbox``)
 runs the same zygote without bubblewrap, for the instructor's own notebooks only.
@@ -76,7 +77,7 @@ class Limits:
 class Outcome:
     """What came back from one submission: the box's status and its raw output (to validate)."""
 
-    status: str  # ok, timeout, output, signal, exit, setup, lost
+    status: str  # ok, timeout, memory, output, signal, exit, setup, lost
     detail: str
     output: bytes
 
@@ -243,11 +244,19 @@ class Sandbox:
         self.close()
 
     # ----------------------------------------------------------------- one submission
-    def run(self, job: bytes, limits: Limits, n_stages: int, answer: Callable[[bytes], bytes] | None = None) -> Outcome:
+    def run(
+        self,
+        job: bytes,
+        limits: Limits,
+        n_stages: int,
+        answer: Callable[[bytes], bytes] | None = None,
+        within: float | None = None,
+    ) -> Outcome:
         """Run one job (a pickled dict for ``_runner``) in a fresh child; never raises for its sake.
 
         ``answer`` (optional) turns a request line of the child (``{"call": ...}``) into the line
-        that goes back to it on the job pipe (never raising)."""
+        that goes back to it on the job pipe (never raising). ``within`` (optional) caps the box's
+        deadline (what is left of its submission's time)."""
         if self._proc is None or self._proc.poll() is not None:
             self.close()
             self._start()
@@ -255,6 +264,8 @@ class Sandbox:
         job_r, job_w = os.pipe()
         out_r, out_w = os.pipe()
         deadline = limits.deadline(n_stages)
+        if within is not None:
+            deadline = max(0.0, min(deadline, within))
         header = {
             "deadline": deadline,
             "memory_mb": limits.memory_mb,
@@ -372,6 +383,12 @@ def _detail(info: dict) -> str:
         return f"the solution process exited with status {info.get('code')}"
     if status == "setup":
         return f"the sandbox could not set up a box for this submission: {str(info.get('error'))[:300]}"
+    if status == "memory":
+        held, limit, base = (int(info.get(k, 0)) for k in ("held_mb", "limit_mb", "base_mb"))
+        return (
+            f"stopped: its processes together held {held} MB of memory, more than the {limit} MB allowed "
+            f"(beyond the {base} MB of Python with numpy) for all of a submission's processes together"
+        )
     if status == "killed":
         return "stopped: too much output"
     return ""

@@ -2,10 +2,13 @@
 
     .venv/bin/python tests/benchmarks/bench_grading.py [--n 200] [--jobs 2]
 
-Generates ``n`` submissions of exercise 02 (5 parts): most correct, some with a usual mistake,
+Generates ``n`` submissions of exercise 02 (7 parts): most correct, some with a usual mistake,
 some broken (invalid JSON, a crash, an endless loop, memory exhaustion). Prints submissions per
 second for ``grade``, every submission in its own fresh sandbox (a child forked from the clean
-zygote into new user, PID, mount and IPC namespaces inside bubblewrap), and, for comparison, the
+zygote into new user, PID, mount and IPC namespaces inside bubblewrap), twice: for the correct
+submissions alone ("honest", the issue's figure) and for the whole mix ("mixed": endless loops hold
+their box for their time limit, a wrong part that later parts call has them graded again in boxes of
+their own; the count of boxes is printed), and, for comparison, the
 time a fresh Jupyter kernel per notebook takes (what nbgrader's autograde does) on a sample of the
 same submissions, and nbgrader's own autograde when it is installed. ``--no-sandbox`` times the
 same zygote without bubblewrap or namespaces.
@@ -57,18 +60,31 @@ def submissions(n: int) -> list[bytes]:
     return out
 
 
-def bench_bpteach(paths: list[Path], jobs: int, out: Path, sandbox: bool, timeout: float) -> float:
+def bench_bpteach(label: str, paths: list[Path], jobs: int, out: Path, sandbox: bool, timeout: float) -> float:
     from bpteach.grading.grader import grade
+    from bpteach.grading.sandbox import Sandbox
 
+    boxes = [0]
+    run = Sandbox.run
+
+    def counted(self, *args, **kwargs):  # a box per submission, more where a part is graded again
+        boxes[0] += 1
+        return run(self, *args, **kwargs)
+
+    Sandbox.run = counted
+    load = os.getloadavg()[0]
     start = time.perf_counter()
-    results = grade(paths, out=out, jobs=jobs, timeout=timeout, force=True, sandbox=sandbox)
+    try:
+        results = grade(paths, out=out, jobs=jobs, timeout=timeout, force=True, sandbox=sandbox)
+    finally:
+        Sandbox.run = run
     elapsed = time.perf_counter() - start
     full = sum(r.total == r.max_points for r in results)
     how = "a fresh bubblewrap sandbox each" if sandbox else "--no-sandbox"
     print(
-        f"bpteach grade ({how}): {len(paths)} submissions in {elapsed:.2f} s = {len(paths) / elapsed:.1f} "
-        f"submissions/s with --jobs {jobs} --timeout {timeout:g} ({full} full marks; "
-        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+        f"{label}: bpteach grade ({how}): {len(paths)} submissions in {elapsed:.2f} s = "
+        f"{len(paths) / elapsed:.1f} submissions/s with --jobs {jobs} --timeout {timeout:g} ({full} full marks, "
+        f"{boxes[0]} boxes; load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs)"
     )
     return elapsed
 
@@ -155,13 +171,18 @@ def main() -> None:
             p = tmp / f"student{k:03d}.ipynb"
             p.write_bytes(data)
             paths.append(p)
-        bench_bpteach(paths, args.jobs, tmp / "grades.csv", True, args.timeout)
-        # the box itself, without the endless loops (4 of every 200 cost 2 x --timeout of CPU each)
+        # honest: the correct submissions alone, one box each (the target: 20 per second)
         correct = [p for p, data in zip(paths, submissions(args.n), strict=True) if data == submissions(1)[0]]
-        print("  of which the correct ones alone:", end=" ")
-        bench_bpteach(correct, args.jobs, tmp / "grades-correct.csv", True, args.timeout)
+        bench_bpteach("honest", correct, args.jobs, tmp / "grades-correct.csv", True, args.timeout)
+        # mixed: the whole class; an endless loop holds its box for its part's --timeout of CPU, and a
+        # wrong sigmoid has every later part that calls it graded again (a box each)
+        bench_bpteach("mixed", paths, args.jobs, tmp / "grades.csv", True, args.timeout)
+        loops = {k for k in range(args.n) if k % 50 == 7}
+        calm = [p for k, p in enumerate(paths) if k not in loops]
+        label = f"mixed without its {len(loops)} endless loops"
+        bench_bpteach(label, calm, args.jobs, tmp / "grades-calm.csv", True, args.timeout)
         if args.no_sandbox:
-            bench_bpteach(paths, args.jobs, tmp / "grades.csv", False, args.timeout)
+            bench_bpteach("mixed", paths, args.jobs, tmp / "grades.csv", False, args.timeout)
         bench_kernel_per_notebook(paths, args.sample)
         try:
             bench_nbgrader(paths, tmp, args.sample)
