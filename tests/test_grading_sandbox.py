@@ -337,7 +337,7 @@ def test_reading_other_students(batch):
 
 def test_harming_others(batch):
     r = batch["results"]["harm-others.ipynb"]
-    assert points(r) == FULL
+    assert points(r) == FULL, str(r)
     (note,) = [n for n in r.notes if "RuntimeError" in n]
     forked = int(note.split("forked ")[1].split()[0])
     assert forked < 8  # the process limit of its own user namespace
