@@ -15,6 +15,12 @@ Output, one JSON object per line on the result pipe (the grader validates every 
   {"part": grade_id, "calls": [grade_id], "results": [{"items": ..., "mutated": [k]} | {"error": text}]}
   {"call": func, "args": {"items": ...}}   a stand-in asks for the reference's value (the answer:
                                            {"value": {"items": ...}, "single": bool} | {"error": text})
+
+Only the runner's own process writes there. A process the student's code forks is a copy of the
+runner: one that comes back into it (a child that returned or raised instead of calling os._exit,
+as a fork that failed for the process limit does) would run the rest of the job and send a second
+record of every part, which the grader takes for a forgery and scores 0; such a copy ends instead,
+silently, where it would have written or gone on (``Runner.own``).
 """
 
 import ast
@@ -25,6 +31,9 @@ import sys
 
 import numpy as np
 import wire
+
+# bound before any student code runs: a cell that rebinds os.getpid or os._exit cannot reach these
+_getpid, _exit = os.getpid, os._exit
 
 
 class StageTimeout(BaseException):
@@ -59,10 +68,18 @@ def describe(exc):
 class Runner:
     def __init__(self, job, fd, reply_fd=None):
         self.job, self.fd, self.reply_fd = job, fd, reply_fd
+        self.pid = _getpid()  # the one process that speaks for this submission
         self.replies = b""
         self.ns = {"__name__": "__main__", "check": lambda *args, **kwargs: None}
 
+    def own(self):
+        """End here unless this is the runner's own process (see the module's docstring): a copy
+        that the student's code forked ends as if it had called os._exit(0)."""
+        if _getpid() != self.pid:
+            _exit(0)
+
     def send(self, obj):
+        self.own()
         data = (json.dumps(obj) + "\n").encode()
         while data:
             data = data[os.write(self.fd, data) :]
@@ -172,8 +189,7 @@ class Runner:
                     self.ns[name] = value
         self.send({"part": part["id"], "calls": sorted(set(calls)), "results": results})
 
-    @staticmethod
-    def call(fn, part, args):
+    def call(self, fn, part, args):
         before = [snapshot(a) for a in args]
         try:
             out = wire.encode(wire.to_items(fn(*args), part["n_outputs"]))
@@ -181,6 +197,8 @@ class Runner:
             raise
         except BaseException as exc:  # report, go on with the next input
             return {"error": describe(exc)}
+        finally:
+            self.own()  # a copy that fn forked stops before the next input
         out["mutated"] = [k for k, (b, a) in enumerate(zip(before, args, strict=True)) if b != snapshot(a)]
         return out
 

@@ -173,7 +173,10 @@ def set_limits(limits, base_vm):
     lim(resource.RLIMIT_CORE, 0)
     lim(resource.RLIMIT_FSIZE, limits["tmp_mb"] * 2**20)
     lim(resource.RLIMIT_NOFILE, 64)
-    if limits["sandboxed"]:  # counted per user namespace: this submission's processes only
+    # counted per user namespace (Linux 5.14 on): this box's own tasks, A, B and C included; the
+    # outer namespaces' counts (the zygote, the neighbouring boxes) are held to the limit the
+    # grader itself runs under, never to this one, so a submission's limit is its own
+    if limits["sandboxed"]:
         lim(resource.RLIMIT_NPROC, limits["nproc"])
 
 
