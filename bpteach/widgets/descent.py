@@ -26,7 +26,7 @@ from matplotlib.colors import ListedColormap
 from bpteach.activations import sigmoid
 from bpteach.datasets import rain
 from bpteach.widgets._app import App, check_choice, check_int, check_names, check_number, fmt, slider
-from bpteach.widgets._base import COLORS, FigureView
+from bpteach.widgets._base import AUTO_TITLE, COLORS, FigureView
 
 __all__ = ["SURFACES", "DescentExplorer", "DescentState", "Path", "Surface", "descend", "descent_explorer"]
 
@@ -237,8 +237,9 @@ class DescentExplorer(App):
         super().__init__(state, controls, figsize=(9.0, 4.0), scale=scale, theme=theme, columns=2)
 
     def _build(self, view: FigureView) -> None:
-        with view.style():
+        with view.style(AUTO_TITLE):  # the rain neuron's title has a subscript under its sum
             self.ax_w, self.ax_E = view.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1]})
+        with view.style():
             ax = self.ax_w
             ax.set_xlim(*EXTENT)
             ax.set_ylim(*EXTENT)
@@ -285,7 +286,8 @@ class DescentExplorer(App):
             for name, contours in self.contours.items():
                 contours.set_visible(name == s.surface_name)
             self.minimum.set_data([surface.minimum[0]], [surface.minimum[1]])
-            self.ax_w.set_title(f"${surface.latex}$", fontsize=9 * self.view.scale)
+            with self.view.style(AUTO_TITLE):
+                self.ax_w.set_title(f"${surface.latex}$", fontsize=9 * self.view.scale)
             self.ax_E.set_ylim(*surface.loss_limits)
         self.ax_E.set_xlim(0, key[1])
         self._drawn = key
