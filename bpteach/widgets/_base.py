@@ -8,6 +8,7 @@ the app's back), no new figure per change, no ipympl: it works in plain JupyterL
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 from collections import OrderedDict
@@ -114,6 +115,26 @@ def _rgba_bytes(color: object) -> bytes:
     return bytes(round(255 * c) for c in to_rgba(color))
 
 
+@contextmanager
+def _hidden(artists: list) -> Iterator[None]:
+    """The visible ones of ``artists`` hidden for a while."""
+    shown = [a for a in artists if a.get_visible()]
+    for artist in shown:
+        artist.set_visible(False)
+    try:
+        yield
+    finally:
+        for artist in shown:
+            artist.set_visible(True)
+
+
+def _pixel_box(box: Bbox, margin: int = 2) -> Bbox:
+    """``box`` grown to whole pixels and ``margin`` more on every side (antialiased edges)."""
+    return Bbox.from_extents(
+        math.floor(box.x0) - margin, math.floor(box.y0) - margin, math.ceil(box.x1) + margin, math.ceil(box.y1) + margin
+    )
+
+
 def _keep(kept: OrderedDict, key: Hashable, pixels: object) -> None:
     """Remember ``pixels`` for ``key``, forgetting the oldest beyond ``KEPT_BACKGROUNDS``."""
     if key is None:
@@ -157,6 +178,7 @@ class FigureView:
         self._key: Hashable = None
         self._backgrounds: OrderedDict = OrderedDict()  # key -> (pixels, panel keys), most recent last
         self._panels: dict[str, _Panel] = {}
+        self._still: dict[Artist, object] = {}  # artist -> its kept pixels (None until drawn alone)
 
     @contextmanager
     def style(self, extra: dict | None = None) -> Iterator[None]:
@@ -244,6 +266,45 @@ class FigureView:
         self._panels[name] = _Panel(list(artists), bbox)
         self._background = None
 
+    def still(self, *artists: Artist) -> None:
+        """Artists that never change and sit alone on the bare face (e.g. a legend above the axes).
+
+        Each full draw then leaves them out and pastes their pixels, kept from the first draw: a
+        legend of three mathtext labels is 40% of the vanishing-gradients plot's full draw. Before
+        pasting, the view checks that nothing else was drawn where the artist sits; if something
+        was, the artist is drawn again from then on, as any other.
+        """
+        for artist in artists:
+            self._still[artist] = None
+
+    def _draw_everything(self) -> None:
+        """A full draw of the canvas (animated artists are left out), the still artists pasted in."""
+        canvas = self.figure.canvas
+        shown = [a for a in self._still if a.get_visible() and (a.axes is None or a.axes.get_visible())]
+        with _hidden(shown):
+            canvas.draw()
+        for artist in shown:
+            kept = self._still[artist]
+            box = kept[0] if kept is not None else _pixel_box(artist.get_window_extent(canvas.get_renderer()))
+            if not self._bare(box):  # something else draws there: the artist is drawn as any other
+                del self._still[artist]
+                canvas.draw()
+                return
+            if kept is None:  # on the bare face, alone: the same pixels as in a full draw
+                self.figure.draw_artist(artist)
+                kept = self._still[artist] = (box, canvas.copy_from_bbox(box))
+            canvas.restore_region(kept[1])
+
+    def _bare(self, box: Bbox) -> bool:
+        """Whether the canvas holds only the figure's face colour inside ``box`` (pixels)."""
+        pixels = np.asarray(self.figure.canvas.buffer_rgba()).view(np.uint32)[..., 0]
+        top = pixels.shape[0]  # the canvas's rows run from the top, a bbox's from the bottom
+        inside = pixels[top - int(box.y1) : top - int(box.y0), int(box.x0) : int(box.x1)]
+        return bool(np.all(inside == self._face()))
+
+    def _face(self) -> np.uint32:
+        return np.frombuffer(_rgba_bytes(self.figure.get_facecolor()), dtype=np.uint32)[0]
+
     def _blit_png(self) -> bytes:
         canvas = self.figure.canvas
         if self._background is None:
@@ -265,7 +326,7 @@ class FigureView:
             for name, p in self._panels.items():  # a panel changed since: drawn again below
                 p.pixels = p.pixels if panel_keys.get(name) == p.key else None
             return pixels
-        canvas.draw()  # animated artists are left out of a full draw
+        self._draw_everything()
         for p in self._panels.values():
             p.pixels = canvas.copy_from_bbox(p.bbox)
             _keep(p.kept, p.key, p.pixels)
@@ -299,18 +360,11 @@ class FigureView:
     def _draw_alone(self, name: str) -> object:
         """Panel ``name``'s static pixels, drawn with every other panel hidden; None if it leaks."""
         canvas = self.figure.canvas
-        others = [a for n, p in self._panels.items() if n != name for a in p.artists if a.get_visible()]
-        for artist in others:
-            artist.set_visible(False)
-        try:
-            canvas.draw()
-        finally:
-            for artist in others:
-                artist.set_visible(True)
+        with _hidden([a for n, p in self._panels.items() if n != name for a in p.artists]):
+            self._draw_everything()
         bbox = self._panels[name].bbox
         pixels = np.asarray(canvas.buffer_rgba()).view(np.uint32)[..., 0]
-        face = np.frombuffer(_rgba_bytes(self.figure.get_facecolor()), dtype=np.uint32)[0]
-        outside = pixels != face
+        outside = pixels != self._face()
         top = pixels.shape[0]  # the canvas's rows run from the top, a bbox's from the bottom
         outside[top - int(bbox.y1) : top - int(bbox.y0), int(bbox.x0) : int(bbox.x1)] = False
         if outside.any():
