@@ -173,6 +173,7 @@ class FigureView:
         self.last_png = b""
         self._pixels: np.ndarray | None = None  # the pixels of last_png
         self.renders = 0
+        self.full_draws = 0  # draws of the whole figure (or of one panel alone): the slow ones
         self._animated: list = []
         self._background = None
         self._key: Hashable = None
@@ -280,6 +281,7 @@ class FigureView:
     def _draw_everything(self) -> None:
         """A full draw of the canvas (animated artists are left out), the still artists pasted in."""
         canvas = self.figure.canvas
+        self.full_draws += 1
         shown = [a for a in self._still if a.get_visible() and (a.axes is None or a.axes.get_visible())]
         with _hidden(shown):
             canvas.draw()
