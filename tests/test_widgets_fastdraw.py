@@ -121,3 +121,32 @@ def test_vanishing_legend_is_pasted_and_gives_the_pixels_drawn():
     for (depth, activation), shown in zip(((30, "sigmoid"), (4, "relu"), (20, "tanh")), pictures, strict=True):
         app.set(depth=depth, activation=activation)
         assert _full_draw_png(app) == shown
+
+
+def test_kept_glyphs_draw_the_pixels_freetype_renders():
+    from bpteach.widgets import _glyphs
+    from bpteach.widgets._glyphs import GlyphCanvas
+
+    def draw(canvas_class):
+        fig = Figure(figsize=(5.0, 3.0), dpi=96)
+        canvas_class(fig)
+        ax = fig.add_axes((0.15, 0.15, 0.8, 0.7))
+        ax.set_title(r"$\|\nabla_{W_i} J\|$ per layer, $\frac{1}{2}(y - f)^2$")  # mathtext: glyphs and a bar
+        ax.set_xlabel("epoch (rotated below)")
+        ax.set_ylabel("loss J")  # rotated 90 degrees
+        ax.set_yscale("log")
+        ax.set_ylim(1e-6, 10)
+        ax.text(0.1, 0.5, "J = 0.0825\naccuracy = 83%", transform=ax.transAxes, antialiased=False)
+        ax.text(0.6, 0.3, "slanted, 30°", rotation=30, transform=ax.transAxes)
+        pictures = []
+        for xmax in (2.0, 7.5, 2.0):  # new tick labels, then the first ones again (from kept glyphs)
+            ax.set_xlim(0, xmax)
+            fig.canvas.draw()
+            pictures.append(np.asarray(fig.canvas.buffer_rgba()).copy())
+        return pictures
+
+    _glyphs._KEPT.clear()
+    with_kept = draw(GlyphCanvas)
+    assert len(_glyphs._KEPT) > 50  # the glyphs were kept (and the third draw took them from there)
+    for kept, fresh in zip(with_kept, draw(FigureCanvasAgg), strict=True):
+        np.testing.assert_array_equal(kept, fresh)

@@ -20,7 +20,6 @@ try:
     import ipywidgets  # noqa: F401  # the apps need it: fail here, with the install hint
     import matplotlib as mpl
     from matplotlib.artist import Artist
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.colors import to_rgba
     from matplotlib.figure import Figure
     from matplotlib.transforms import Bbox
@@ -32,6 +31,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError(msg) from exc
 import numpy as np
 
+from bpteach.widgets._glyphs import GlyphCanvas
 from bpteach.widgets._theme import THEMES, check_scale
 
 __all__ = ["AUTO_TITLE", "COLORS", "THEMES", "FigureView", "check_scale", "encode_png", "theme_colors"]
@@ -168,7 +168,7 @@ class FigureView:
         with self.style():
             self.figure = Figure(figsize=(width * self.scale, height * self.scale), dpi=dpi)
         self.figure.set_facecolor(self.colors["face"])
-        FigureCanvasAgg(self.figure)
+        GlyphCanvas(self.figure)  # FigureCanvasAgg whose text glyphs are rendered once (_glyphs.py)
         self.width_px = round(width * self.scale * dpi)
         self.last_png = b""
         self._pixels: np.ndarray | None = None  # the pixels of last_png
