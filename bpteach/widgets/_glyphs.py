@@ -1,12 +1,14 @@
-"""Text drawn from kept glyph bitmaps: the same pixels, for a third of matplotlib's cost.
+"""Text drawn from kept layouts and glyph bitmaps: the same pixels, for a third of matplotlib's cost.
 
-matplotlib 3.11 has FreeType render every glyph of every text at every draw, about 0.06 ms a glyph
-on a slow machine: a 50-letter title costs 3-5 ms a frame, the tick labels of a full draw 10-20 ms.
-A glyph's bitmap depends only on the font, its size, the glyph, the transform and where the pen
-sits inside its pixel (FreeType counts in 1/64 pixel); the whole pixels only move the bitmap. So
-``GlyphCanvas`` renders each such glyph once, keeps the bitmap, and blends the kept bitmap with the
-same call matplotlib makes for a fresh one. Only the figures of the apps use it (``FigureView``);
-with another matplotlib, whose renderer lacks the method replaced here, nothing changes.
+matplotlib 3.11 lays out every line of text and has FreeType render each of its glyphs at every
+draw: ~0.5 ms a line and ~0.06 ms a glyph on a slow machine, so a 50-letter title costs 3-5 ms a
+frame and the tick labels of a full draw 10-20 ms. A line's layout (which glyph goes where)
+depends only on the font, size and text; a glyph's bitmap only on the font, size, glyph, transform
+and where the pen sits inside its pixel (FreeType counts in 1/64 pixel), whole pixels only move
+it. So ``GlyphCanvas`` lays out each line and renders each such glyph once, keeps them, and blends
+the kept bitmap with the same call matplotlib makes for a fresh one. Only the apps' figures use it
+(``FigureView``); with another matplotlib, whose renderer lacks the method replaced here, nothing
+changes.
 """
 
 from __future__ import annotations
@@ -22,15 +24,39 @@ try:
 except ImportError:  # pragma: no cover - another matplotlib: its own text drawing (see GlyphCanvas)
     RenderMode = None
 
-__all__ = ["KEPT_GLYPHS", "GlyphCanvas"]
+__all__ = ["KEPT_GLYPHS", "KEPT_LAYOUTS", "GlyphCanvas"]
 
 KEPT_GLYPHS = 20_000  # a glyph at one size and 1/64 pixel offset is ~100 bytes
+KEPT_LAYOUTS = 4_000  # laid-out lines (tick labels, titles, numbers)
+_LAID_OUT: dict[tuple, list] = {}  # (font, size, dpi, text, flags, features, language) -> positioned glyphs
 _KEPT: dict[tuple, tuple[np.ndarray, int, int]] = {}  # key -> (bitmap, left, top) relative to the pen's pixel
 _REPLACED = "_draw_text_glyphs_and_boxes"
 
 
 class _GlyphKeepingRenderer(RendererAgg):
     """``RendererAgg`` whose text glyphs come from ``_KEPT`` when they were rendered before."""
+
+    def draw_text(
+        self, gc: object, x: float, y: float, s: str, prop: object, angle: float, ismath: object = False, mtext=None
+    ) -> None:
+        # what RendererAgg does (matplotlib 3.11), with the line's layout (~0.5 ms: shaping, kerning) kept
+        if ismath:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        font = self._prepare_font(prop)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        size = prop.get_size_in_points()  # type: ignore[attr-defined]
+        key = (font.fname, font.face_index, size, self.dpi, s, get_hinting_flag(), features, language)
+        items = _LAID_OUT.get(key)
+        if items is None:
+            items = font._layout(s, flags=get_hinting_flag(), features=features, language=language)
+            if len(_LAID_OUT) >= KEPT_LAYOUTS:
+                _LAID_OUT.clear()
+            _LAID_OUT[key] = items
+        self._draw_text_glyphs_and_boxes(
+            gc, x, y, angle, ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items), []
+        )
+        return None
 
     def _draw_text_glyphs_and_boxes(
         self, gc: object, x: float, y: float, angle: float, glyphs: Iterable, boxes: list
