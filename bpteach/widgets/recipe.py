@@ -306,6 +306,12 @@ class MatrixRecipe(App):
             heat.show(state.matrix(*key), self.scales[_scale(*key)])  # lays out every number once: stepping is fast
         view.animate(*moving)
 
+        # each line's mathtext is parsed and laid out now, once (10-20 ms a line), not at its first step
+        renderer = view.figure.canvas.get_renderer()
+        for line in range(len(state.lines) + 1):
+            self.current.set_text(_line_text(state, line))
+            self.current.draw(renderer)  # onto the canvas, which the first render draws afresh
+
     def _apply(self, changes: dict[str, object]) -> None:
         self.state.set(line=changes.get("step"), neuron=changes.get("neuron"), example=changes.get("example"))
 
@@ -316,11 +322,7 @@ class MatrixRecipe(App):
         for key, heat in self.maps.items():
             heat.show(state.matrix(*key) if key in known else None, self.scales[_scale(*key)])
             heat.frame.set_visible(key == current)
-        if current is None:
-            self.current.set_text("start: the weights $W_i$\nand $h_0 = x$ are given")
-        else:
-            symbol, rest = state.lines[state.line - 1][2].split(" = ", 1)
-            self.current.set_text(f"line {state.line}:\n${symbol}$\n$= {rest}$")
+        self.current.set_text(_line_text(state, state.line))
         i, r = state.locate(state.neuron)
         for layer, box in self.boxes.items():
             box.set_visible(layer == i)
@@ -363,6 +365,14 @@ class MatrixRecipe(App):
             f"{state.neuron} ringed in the node view with Delta = {state.node_delta():.4g}. The gradients are the "
             f"{which} over the examples."
         )
+
+
+def _line_text(state: RecipeState, line: int) -> str:
+    """The figure's words for recipe line ``line`` (0: the start)."""
+    if line == 0:
+        return "start: the weights $W_i$\nand $h_0 = x$ are given"
+    symbol, rest = state.lines[line - 1][2].split(" = ", 1)
+    return f"line {line}:\n${symbol}$\n$= {rest}$"
 
 
 def _scale(kind: str, i: int) -> str:
