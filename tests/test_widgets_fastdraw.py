@@ -150,3 +150,11 @@ def test_kept_glyphs_draw_the_pixels_freetype_renders():
     assert len(_glyphs._KEPT) > 50  # the glyphs were kept (and the third draw took them from there)
     for kept, fresh in zip(with_kept, draw(FigureCanvasAgg), strict=True):
         np.testing.assert_array_equal(kept, fresh)
+
+
+def test_recipe_maps_kept_between_steps_give_a_full_draws_picture():
+    app = widgets.matrix_recipe()
+    for change in ({"step": 3}, {"step": 4}, {"neuron": 4}, {"step": 6}, {"example": 2}, {"step": 1}):
+        app.set(**change)
+        shown = app.view.last_png
+        assert _full_draw_png(app) == shown  # every map drawn afresh over a new background

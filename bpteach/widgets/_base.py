@@ -174,6 +174,7 @@ class FigureView:
         self._pixels: np.ndarray | None = None  # the pixels of last_png
         self.renders = 0
         self.full_draws = 0  # draws of the whole figure (or of one panel alone): the slow ones
+        self.background_serial = 0  # counts the backgrounds shown: pixels kept over one stay valid with it
         self._animated: list = []
         self._background = None
         self._key: Hashable = None
@@ -311,8 +312,10 @@ class FigureView:
         canvas = self.figure.canvas
         if self._background is None:
             self._background = self._whole_background()
+            self.background_serial += 1
         if any(p.pixels is None for p in self._panels.values()):
             self._background = self._update_panels()
+            self.background_serial += 1
         canvas.restore_region(self._background)
         for artist in self._animated:
             self.figure.draw_artist(artist)

@@ -23,6 +23,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Rectangle
+from matplotlib.transforms import Bbox
 
 from bpteach import datasets
 from bpteach.compare import to_network
@@ -30,6 +31,7 @@ from bpteach.graph import NodeRecord
 from bpteach.matrix import MLP, MatrixRecord
 from bpteach.widgets._app import App, wrap
 from bpteach.widgets._base import COLORS, FigureView
+from bpteach.widgets._keptgroup import KeptGroup
 from bpteach.widgets._netdraw import NetDrawing
 from bpteach.widgets._pathtext import PathTexts
 from bpteach.widgets._stepbar import StepBar
@@ -199,9 +201,23 @@ class _HeatMap:
         ax.add_patch(self.frame)  # type: ignore[attr-defined]
         ax.set_xticks([])  # type: ignore[attr-defined]
         ax.set_yticks([])  # type: ignore[attr-defined]
+        self.shown: tuple | None = None  # what the artists show now: values and scale
+
+    def key(self) -> tuple:
+        """What the map's pixels show: a step that leaves it so pastes its kept pixels (KeptGroup)."""
+        return (self.shown, self.frame.get_visible())
+
+    def region(self) -> Bbox:
+        """The map's pixels: its axes and the frame's width around them."""
+        frame = self.frame.get_linewidth() * self.ax.figure.dpi / 72  # type: ignore[attr-defined]
+        return self.ax.get_window_extent().padded(frame / 2 + 2)  # type: ignore[attr-defined]
 
     def show(self, values: np.ndarray | None, biggest: float) -> None:
         """Draw ``values`` on the colour scale -biggest..biggest (None: not computed yet, a blank map)."""
+        shown = (None if values is None else values.tobytes(), biggest)
+        if shown == self.shown:
+            return
+        self.shown = shown
         if values is None:
             self.image.set_array(np.full(self.shape, np.nan))
             self.cells.set_texts([""] * (self.shape[0] * self.shape[1]))
@@ -300,7 +316,10 @@ class MatrixRecipe(App):
             which = "mean over the n examples" if state.reduction == "mean" else "sum over the n examples"
             fig.text(0.5, 0.995, f"∇W J here is the {which}", ha="center", va="top", fontsize=10 * view.scale)
         # titles, axes and arcs stay: only the moving artists are redrawn over a cached background
-        moving = [a for hm in self.maps.values() for a in (hm.image, hm.cells.collection, hm.frame)]
+        # a step changes one or two maps: the others paste their kept pixels (_keptgroup.py)
+        moving = [
+            KeptGroup(view, (hm.image, hm.cells.collection, hm.frame), hm.region, hm.key) for hm in self.maps.values()
+        ]
         moving += [*self.boxes.values(), self.drawing.node_ring, *self.drawing.note_artists(), self.current]
         for key, heat in self.maps.items():
             heat.show(state.matrix(*key), self.scales[_scale(*key)])  # lays out every number once: stepping is fast
