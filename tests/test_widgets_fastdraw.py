@@ -158,3 +158,15 @@ def test_recipe_maps_kept_between_steps_give_a_full_draws_picture():
         app.set(**change)
         shown = app.view.last_png
         assert _full_draw_png(app) == shown  # every map drawn afresh over a new background
+
+
+def test_descent_loss_panel_redraws_alone_and_gives_a_full_draws_picture():
+    app = widgets.descent_explorer()
+    app.set(steps=150)  # a new t-axis: the loss panel alone is drawn again
+    contours = app.view._panels["contours"].pixels  # the contour panel was kept
+    app.set(steps=7)
+    assert app.view._panels["contours"].pixels is contours
+    for change in ({"steps": 7}, {"surface": "rain neuron"}, {"steps": 60}, {"surface": "quadratic"}):
+        app.set(**change)
+        shown = app.view.last_png
+        assert _full_draw_png(app) == shown

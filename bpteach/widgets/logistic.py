@@ -27,6 +27,7 @@ from bpteach.losses import LOSSES
 from bpteach.widgets._app import App, check_choice, check_int, check_names, check_number, fmt, slider
 from bpteach.widgets._base import COLORS, FigureView
 from bpteach.widgets._fastimage import nearest_grid_image
+from bpteach.widgets._limits import no_axis_label
 
 __all__ = ["LogisticState", "LogisticUnit", "logistic_unit"]
 
@@ -215,6 +216,7 @@ class LogisticUnit(App):
             az.set_xlim(-Z_SHOWN * 1.05, Z_SHOWN * 1.05)
             az.set_ylim(-0.08, 1.08)
             az.set_xlabel("$z = w^T x + b$")
+            no_axis_label(az.yaxis)
             az.set_title("f = σ(z) for every example")
             colors = np.where(s.Y[0] == 1, COLORS["positive"], COLORS["negative"])
             self.points_z = az.scatter(
