@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 
@@ -33,6 +34,12 @@ _KEPT: dict[tuple, tuple[np.ndarray, int, int]] = {}  # key -> (bitmap, left, to
 _REPLACED = "_draw_text_glyphs_and_boxes"
 
 
+def _font_key(font: object) -> tuple:
+    """The font file and face, and the rcParams matplotlib builds its fonts and layouts with."""
+    settings = (mpl.rcParams["text.hinting_factor"], mpl.rcParams["text.kerning_factor"])
+    return (font.fname, font.face_index, *settings)  # type: ignore[attr-defined]
+
+
 class _GlyphKeepingRenderer(RendererAgg):
     """``RendererAgg`` whose text glyphs come from ``_KEPT`` when they were rendered before."""
 
@@ -46,7 +53,7 @@ class _GlyphKeepingRenderer(RendererAgg):
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
         size = prop.get_size_in_points()  # type: ignore[attr-defined]
-        key = (font.fname, font.face_index, size, self.dpi, s, get_hinting_flag(), features, language)
+        key = (_font_key(font), size, self.dpi, s, get_hinting_flag(), features, language)
         items = _LAID_OUT.get(key)
         if items is None:
             items = font._layout(s, flags=get_hinting_flag(), features=features, language=language)
@@ -69,7 +76,7 @@ class _GlyphKeepingRenderer(RendererAgg):
             matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[extend, extend * slant], [0, 1]]).round()
             pen_x = round(0x40 * (x + dx * cos - dy * sin))
             pen_y = round(0x40 * (self.height - y + dx * sin + dy * cos))  # FreeType's y is upwards
-            key = (font.fname, font.face_index, size, self.dpi, glyph_index, matrix.tobytes(), pen_x & 63, pen_y & 63)
+            key = (_font_key(font), size, self.dpi, glyph_index, matrix.tobytes(), pen_x & 63, pen_y & 63)
             key += (load_flags, antialiased)
             kept = _KEPT.get(key)
             if kept is None:
