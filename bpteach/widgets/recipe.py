@@ -30,7 +30,7 @@ from bpteach.compare import to_network
 from bpteach.graph import NodeRecord
 from bpteach.matrix import MLP, MatrixRecord
 from bpteach.widgets._app import App, wrap
-from bpteach.widgets._base import COLORS, FigureView
+from bpteach.widgets._base import AUTO_TITLE, COLORS, FigureView
 from bpteach.widgets._keptgroup import KeptGroup
 from bpteach.widgets._netdraw import NetDrawing
 from bpteach.widgets._pathtext import PathTexts
@@ -276,7 +276,9 @@ class MatrixRecipe(App):
             kind: max(float(np.max(np.abs(state.matrix(kind, i)))) for i in range(1, m + 1)) or 1.0 for kind in _ROWS
         }
         self.scales["x"] = float(np.max(np.abs(state.X))) or 1.0
-        with view.style():
+        # matplotlib places the two-line titles (lifted clear of the axes at a presenter's scale): the
+        # background is drawn once per view, so the placement costs nothing per step
+        with view.style(AUTO_TITLE):
             grid = fig.add_gridspec(4, m + 1, left=0.03, right=0.99, bottom=0.02, top=0.91, hspace=0.55, wspace=0.25)
             for row, kind in enumerate(_ROWS):
                 for i in range(0 if kind == "h" else 1, m + 1):
