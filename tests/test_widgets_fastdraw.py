@@ -100,10 +100,13 @@ def test_dashboard_panels_redraw_alone_and_give_a_full_draws_picture(theme):
     assert _full_draw_png(app) == shown
 
 
-def test_dashboard_panels_at_a_presenters_scale():
-    app = widgets.training_dashboard(scale=1.5, dataset="circles", hidden="4, 4, 4")
+@pytest.mark.parametrize("scale", [0.75, 1.5, 2.0])
+def test_dashboard_panels_at_a_presenters_scale(scale):
+    app = widgets.training_dashboard(scale=scale, dataset="circles", hidden="4, 4, 4")
     for noise in (0.05, 0.5):
+        full = app.view.full_draws
         app.set(noise=noise)
+        assert app.view.full_draws == full + 1  # the data panel alone (it stays inside its region)
         shown = app.view.last_png
         assert _full_draw_png(app) == shown
 

@@ -128,6 +128,13 @@ def _hidden(artists: list) -> Iterator[None]:
             artist.set_visible(True)
 
 
+def _rows(box: Bbox, pixels: np.ndarray) -> tuple[slice, slice]:
+    """The part of a canvas array (rows from the top) inside ``box`` (pixels, y from the bottom)."""
+    height, width = pixels.shape[:2]
+    top, bottom = max(height - int(box.y1), 0), max(height - int(box.y0), 0)
+    return slice(top, bottom), slice(max(int(box.x0), 0), min(int(box.x1), width))
+
+
 def _pixel_box(box: Bbox, margin: int = 2) -> Bbox:
     """``box`` grown to whole pixels and ``margin`` more on every side (antialiased edges)."""
     return Bbox.from_extents(
@@ -262,7 +269,7 @@ class FigureView:
         tick layout instead of the whole figure's (four times less on the dashboard). A panel
         that draws outside its region is noticed, and the whole figure is drawn instead.
         """
-        width, height = self.figure.bbox.width, self.figure.bbox.height
+        width, height = self.figure.canvas.get_width_height(physical=True)  # whole pixels, as the canvas has
         x0, y0, x1, y1 = region
         bbox = Bbox.from_extents(round(x0 * width), round(y0 * height), round(x1 * width), round(y1 * height))
         self._panels[name] = _Panel(list(artists), bbox)
@@ -301,8 +308,7 @@ class FigureView:
     def _bare(self, box: Bbox) -> bool:
         """Whether the canvas holds only the figure's face colour inside ``box`` (pixels)."""
         pixels = np.asarray(self.figure.canvas.buffer_rgba()).view(np.uint32)[..., 0]
-        top = pixels.shape[0]  # the canvas's rows run from the top, a bbox's from the bottom
-        inside = pixels[top - int(box.y1) : top - int(box.y0), int(box.x0) : int(box.x1)]
+        inside = pixels[_rows(box, pixels)]
         return bool(np.all(inside == self._face()))
 
     def _face(self) -> np.uint32:
@@ -370,8 +376,7 @@ class FigureView:
         bbox = self._panels[name].bbox
         pixels = np.asarray(canvas.buffer_rgba()).view(np.uint32)[..., 0]
         outside = pixels != self._face()
-        top = pixels.shape[0]  # the canvas's rows run from the top, a bbox's from the bottom
-        outside[top - int(bbox.y1) : top - int(bbox.y0), int(bbox.x0) : int(bbox.x1)] = False
+        outside[_rows(bbox, outside)] = False
         if outside.any():
             return None
         return canvas.copy_from_bbox(bbox)
