@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from bpteach.widgets._fastimage import NearestGridImage, nearest_grid_image  # noqa: E402
+from bpteach.widgets._fastimage import NearestGridImage, SmoothGridImage, grid_image, nearest_grid_image  # noqa: E402
 from bpteach.widgets._onepath import OnePath  # noqa: E402
 
 
@@ -173,3 +173,26 @@ def test_descent_loss_panel_redraws_alone_and_gives_a_full_draws_picture():
         app.set(**change)
         shown = app.view.last_png
         assert _full_draw_png(app) == shown
+
+
+def test_a_smooth_grid_image_draws_imshows_pixels():
+    rng = np.random.default_rng(2)
+    plain_fig, plain_ax = _canvas()
+    fast_fig, fast_ax = _canvas()
+    kwargs = {"origin": "lower", "cmap": "RdBu", "alpha": 0.75, "interpolation": "bilinear"}
+    grid = rng.uniform(0, 1, (60, 60))
+    plain = plain_ax.imshow(grid, vmin=0, vmax=1, aspect="auto", **kwargs)
+    fast = grid_image(fast_ax, grid, SmoothGridImage, norm=Normalize(0, 1), **kwargs)
+    # new data boxes (limits and extent move together); doubled boxes land on the very same pixels, so
+    # what was kept for the place must not depend on the limits
+    boxes = [(-1.0, 2.0, -1.5, 1.0), (-1.0, 2.0, -1.5, 1.0), (-2.0, 4.0, -3.0, 2.0), (-2.25, 2.5, -1.25, 1.75)]
+    boxes += [(-4.5, 5.0, -2.5, 3.5), (-0.5, 1.0, -0.75, 0.5)]
+    for k, (x0, x1, y0, y1) in enumerate(boxes):
+        grid = rng.uniform(0, 1, (60, 60)) if k % 2 else np.clip(grid + 0.1, 0, 1)
+        for image, ax in ((plain, plain_ax), (fast, fast_ax)):
+            image.set_data(grid)
+            image.set_extent((x0, x1, y0, y1))
+            ax.set_xlim(x0, x1)
+            ax.set_ylim(y0, y1)
+        np.testing.assert_array_equal(_pixels(fast_fig), _pixels(plain_fig))
+    assert fast._kept is not None  # the kept place was used, not matplotlib's whole path

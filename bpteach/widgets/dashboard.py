@@ -27,7 +27,7 @@ from typing import ClassVar
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.artist import Artist
-from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.colors import LinearSegmentedColormap, Normalize
 
 from bpteach import datasets
 from bpteach._checks import as_float_array
@@ -39,6 +39,7 @@ from bpteach.matrix import MLP
 from bpteach.train import History, Trainer
 from bpteach.widgets._app import App, wrap
 from bpteach.widgets._base import COLORS, FigureView
+from bpteach.widgets._fastimage import SmoothGridImage, grid_image
 from bpteach.widgets._limits import decade_limits, doubling_limit, no_axis_label, unicode_log_labels
 from bpteach.widgets._netdraw import NetDrawing, mlp_arcs
 
@@ -339,14 +340,15 @@ class TrainingDashboard(App):
             self.ax_loss = fig.add_subplot(grid[1, 0])
             self.ax_grad = fig.add_subplot(grid[1, 1])
             cmap = LinearSegmentedColormap.from_list("classes", [COLORS["negative"], c["face"], COLORS["positive"]])
-            self.boundary = self.ax_data.imshow(
+            # imshow(interpolation="bilinear") that keeps what its place decides (_fastimage.py)
+            self.boundary = grid_image(
+                self.ax_data,
                 np.full((GRID, GRID), 0.5),
+                SmoothGridImage,
                 origin="lower",
                 cmap=cmap,
-                vmin=0,
-                vmax=1,
+                norm=Normalize(0, 1),
                 alpha=0.75,
-                aspect="auto",
                 interpolation="bilinear",
             )
             # class by hue and by marker; test points hollow
