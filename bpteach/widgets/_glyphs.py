@@ -34,10 +34,14 @@ _KEPT: dict[tuple, tuple[np.ndarray, int, int]] = {}  # key -> (bitmap, left, to
 _REPLACED = "_draw_text_glyphs_and_boxes"
 
 
-def _font_key(font: object) -> tuple:
-    """The font file and face, and the rcParams matplotlib builds its fonts and layouts with."""
-    settings = (mpl.rcParams["text.hinting_factor"], mpl.rcParams["text.kerning_factor"])
+def _font_key(font: object, settings: tuple) -> tuple:
+    """The font file and face, and ``settings``: ``_font_settings()`` when the text is drawn."""
     return (font.fname, font.face_index, *settings)  # type: ignore[attr-defined]
+
+
+def _font_settings() -> tuple:
+    """The rcParams matplotlib builds its fonts and layouts with."""
+    return (mpl.rcParams["text.hinting_factor"], mpl.rcParams["text.kerning_factor"])
 
 
 class _GlyphKeepingRenderer(RendererAgg):
@@ -53,7 +57,7 @@ class _GlyphKeepingRenderer(RendererAgg):
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
         size = prop.get_size_in_points()  # type: ignore[attr-defined]
-        key = (_font_key(font), size, self.dpi, s, get_hinting_flag(), features, language)
+        key = (_font_key(font, _font_settings()), size, self.dpi, s, get_hinting_flag(), features, language)
         items = _LAID_OUT.get(key)
         if items is None:
             items = font._layout(s, flags=get_hinting_flag(), features=features, language=language)
@@ -72,11 +76,16 @@ class _GlyphKeepingRenderer(RendererAgg):
         cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
         load_flags = get_hinting_flag()
         antialiased = gc.get_antialiased()  # type: ignore[attr-defined]
+        settings = _font_settings()
+        matrices: dict[tuple, tuple[np.ndarray, bytes]] = {}  # (slant, extend) -> FreeType's matrix, its key
         for font, size, glyph_index, slant, extend, dx, dy in glyphs:  # dy is upwards
-            matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[extend, extend * slant], [0, 1]]).round()
+            if (slant, extend) not in matrices:
+                m = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[extend, extend * slant], [0, 1]]).round()
+                matrices[slant, extend] = (m, m.tobytes())
+            matrix, matrix_key = matrices[slant, extend]
             pen_x = round(0x40 * (x + dx * cos - dy * sin))
             pen_y = round(0x40 * (self.height - y + dx * sin + dy * cos))  # FreeType's y is upwards
-            key = (_font_key(font), size, self.dpi, glyph_index, matrix.tobytes(), pen_x & 63, pen_y & 63)
+            key = (_font_key(font, settings), size, self.dpi, glyph_index, matrix_key, pen_x & 63, pen_y & 63)
             key += (load_flags, antialiased)
             kept = _KEPT.get(key)
             if kept is None:
