@@ -1,4 +1,4 @@
-"""A grid image drawn with nearest-neighbour sampling, for a fraction of matplotlib's cost per frame.
+"""Grid images (``imshow``) that keep what their place on the screen decides: the same pixels, cheaper.
 
 ``ax.imshow(grid, interpolation="nearest")`` resamples the grid to the screen's pixels on every
 draw, about 8 ms for the logistic unit's plane on a slow machine: most of a frame. With nearest
