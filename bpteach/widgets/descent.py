@@ -26,7 +26,8 @@ from matplotlib.colors import ListedColormap
 from bpteach.activations import sigmoid
 from bpteach.datasets import rain
 from bpteach.widgets._app import App, check_choice, check_int, check_names, check_number, fmt, slider
-from bpteach.widgets._base import COLORS, FigureView
+from bpteach.widgets._base import AUTO_TITLE, COLORS, FigureView
+from bpteach.widgets._limits import no_axis_label
 
 __all__ = ["SURFACES", "DescentExplorer", "DescentState", "Path", "Surface", "descend", "descent_explorer"]
 
@@ -237,8 +238,9 @@ class DescentExplorer(App):
         super().__init__(state, controls, figsize=(9.0, 4.0), scale=scale, theme=theme, columns=2)
 
     def _build(self, view: FigureView) -> None:
-        with view.style():
+        with view.style(AUTO_TITLE):  # the rain neuron's title has a subscript under its sum
             self.ax_w, self.ax_E = view.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1]})
+        with view.style():
             ax = self.ax_w
             ax.set_xlim(*EXTENT)
             ax.set_ylim(*EXTENT)
@@ -258,12 +260,16 @@ class DescentExplorer(App):
             ax.set_yscale("log")
             ax.set_xlabel("step t")
             ax.set_title("E(w(t))")
+            no_axis_label(ax.yaxis)
             self.loss_plain = ax.plot([], [], "-", color=COLORS["positive"])[0]
             self.loss_momentum = ax.plot([], [], "--", color=COLORS["negative"])[0]
             self.status = ax.text(0.97, 0.97, "", transform=ax.transAxes, ha="right", va="top")
             # fixed margins (fractions, so they hold at every scale): tight_layout costs a full draw
             view.figure.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.22)
         view.animate(self.path_plain, self.path_momentum, self.start, self.loss_plain, self.loss_momentum, self.status)
+        # each half keeps its own background; 0.505 lies between the halves' tick labels (tested)
+        view.panel("contours", [self.ax_w], (0.0, 0.0, 0.505, 1.0))
+        view.panel("loss", [self.ax_E], (0.505, 0.0, 1.0, 1.0))
         # every surface's contours are computed once, here; a surface change only shows other ones
         g1, g2 = np.meshgrid(np.linspace(*EXTENT, GRID), np.linspace(*EXTENT, GRID))
         self.contours = {}
@@ -285,11 +291,14 @@ class DescentExplorer(App):
             for name, contours in self.contours.items():
                 contours.set_visible(name == s.surface_name)
             self.minimum.set_data([surface.minimum[0]], [surface.minimum[1]])
-            self.ax_w.set_title(f"${surface.latex}$", fontsize=9 * self.view.scale)
+            with self.view.style(AUTO_TITLE):
+                self.ax_w.set_title(f"${surface.latex}$", fontsize=9 * self.view.scale)
             self.ax_E.set_ylim(*surface.loss_limits)
         self.ax_E.set_xlim(0, key[1])
         self._drawn = key
-        self.view.invalidate(key=key)
+        # a new t-axis redraws the loss panel alone, not the contours and the typeset title too
+        self.view.invalidate(key=key[0], panel="contours")
+        self.view.invalidate(key=key, panel="loss")
 
     def _draw(self) -> None:
         s: DescentState = self.state

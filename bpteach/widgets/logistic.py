@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib as mpl
 import numpy as np
-from matplotlib.colors import ListedColormap, to_rgba
+from matplotlib.colors import ListedColormap, Normalize, to_rgba
 
 from bpteach._checks import as_float_array, check_finite
 from bpteach.activations import sigmoid
@@ -26,6 +26,8 @@ from bpteach.datasets import blobs
 from bpteach.losses import LOSSES
 from bpteach.widgets._app import App, check_choice, check_int, check_names, check_number, fmt, slider
 from bpteach.widgets._base import COLORS, FigureView
+from bpteach.widgets._fastimage import nearest_grid_image
+from bpteach.widgets._limits import no_axis_label
 
 __all__ = ["LogisticState", "LogisticUnit", "logistic_unit"]
 
@@ -173,15 +175,9 @@ class LogisticUnit(App):
         with view.style():
             self.ax_plane, self.ax_z = view.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
             ax = self.ax_plane
-            self.image = ax.imshow(
-                s.p_grid,
-                extent=(*PLANE, *PLANE),
-                origin="lower",
-                cmap=_pale("RdBu", view),
-                vmin=0,
-                vmax=1,
-                interpolation="nearest",
-                aspect="auto",
+            # imshow(interpolation="nearest") that looks its cells up instead of resampling (_fastimage.py)
+            self.image = nearest_grid_image(
+                ax, s.p_grid, extent=(*PLANE, *PLANE), origin="lower", cmap=_pale("RdBu", view), norm=Normalize(0, 1)
             )
             ms = 6 * view.scale
             self.data = [
@@ -220,6 +216,7 @@ class LogisticUnit(App):
             az.set_xlim(-Z_SHOWN * 1.05, Z_SHOWN * 1.05)
             az.set_ylim(-0.08, 1.08)
             az.set_xlabel("$z = w^T x + b$")
+            no_axis_label(az.yaxis)
             az.set_title("f = σ(z) for every example")
             colors = np.where(s.Y[0] == 1, COLORS["positive"], COLORS["negative"])
             self.points_z = az.scatter(

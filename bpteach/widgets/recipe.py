@@ -23,13 +23,15 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Rectangle
+from matplotlib.transforms import Bbox
 
 from bpteach import datasets
 from bpteach.compare import to_network
 from bpteach.graph import NodeRecord
 from bpteach.matrix import MLP, MatrixRecord
 from bpteach.widgets._app import App, wrap
-from bpteach.widgets._base import COLORS, FigureView
+from bpteach.widgets._base import AUTO_TITLE, COLORS, FigureView
+from bpteach.widgets._keptgroup import KeptGroup
 from bpteach.widgets._netdraw import NetDrawing
 from bpteach.widgets._pathtext import PathTexts
 from bpteach.widgets._stepbar import StepBar
@@ -199,9 +201,23 @@ class _HeatMap:
         ax.add_patch(self.frame)  # type: ignore[attr-defined]
         ax.set_xticks([])  # type: ignore[attr-defined]
         ax.set_yticks([])  # type: ignore[attr-defined]
+        self.shown: tuple | None = None  # what the artists show now: values and scale
+
+    def key(self) -> tuple:
+        """What the map's pixels show: a step that leaves it so pastes its kept pixels (KeptGroup)."""
+        return (self.shown, self.frame.get_visible())
+
+    def region(self) -> Bbox:
+        """The map's pixels: its axes and the frame's width around them."""
+        frame = self.frame.get_linewidth() * self.ax.figure.dpi / 72  # type: ignore[attr-defined]
+        return self.ax.get_window_extent().padded(frame / 2 + 2)  # type: ignore[attr-defined]
 
     def show(self, values: np.ndarray | None, biggest: float) -> None:
         """Draw ``values`` on the colour scale -biggest..biggest (None: not computed yet, a blank map)."""
+        shown = (None if values is None else values.tobytes(), biggest)
+        if shown == self.shown:
+            return
+        self.shown = shown
         if values is None:
             self.image.set_array(np.full(self.shape, np.nan))
             self.cells.set_texts([""] * (self.shape[0] * self.shape[1]))
@@ -260,7 +276,9 @@ class MatrixRecipe(App):
             kind: max(float(np.max(np.abs(state.matrix(kind, i)))) for i in range(1, m + 1)) or 1.0 for kind in _ROWS
         }
         self.scales["x"] = float(np.max(np.abs(state.X))) or 1.0
-        with view.style():
+        # matplotlib places the two-line titles (lifted clear of the axes at a presenter's scale): the
+        # background is drawn once per view, so the placement costs nothing per step
+        with view.style(AUTO_TITLE):
             grid = fig.add_gridspec(4, m + 1, left=0.03, right=0.99, bottom=0.02, top=0.91, hspace=0.55, wspace=0.25)
             for row, kind in enumerate(_ROWS):
                 for i in range(0 if kind == "h" else 1, m + 1):
@@ -300,11 +318,20 @@ class MatrixRecipe(App):
             which = "mean over the n examples" if state.reduction == "mean" else "sum over the n examples"
             fig.text(0.5, 0.995, f"∇W J here is the {which}", ha="center", va="top", fontsize=10 * view.scale)
         # titles, axes and arcs stay: only the moving artists are redrawn over a cached background
-        moving = [a for hm in self.maps.values() for a in (hm.image, hm.cells.collection, hm.frame)]
+        # a step changes one or two maps: the others paste their kept pixels (_keptgroup.py)
+        moving = [
+            KeptGroup(view, (hm.image, hm.cells.collection, hm.frame), hm.region, hm.key) for hm in self.maps.values()
+        ]
         moving += [*self.boxes.values(), self.drawing.node_ring, *self.drawing.note_artists(), self.current]
         for key, heat in self.maps.items():
             heat.show(state.matrix(*key), self.scales[_scale(*key)])  # lays out every number once: stepping is fast
         view.animate(*moving)
+
+        # each line's mathtext is parsed and laid out now, once (10-20 ms a line), not at its first step
+        renderer = view.figure.canvas.get_renderer()
+        for line in range(len(state.lines) + 1):
+            self.current.set_text(_line_text(state, line))
+            self.current.draw(renderer)  # onto the canvas, which the first render draws afresh
 
     def _apply(self, changes: dict[str, object]) -> None:
         self.state.set(line=changes.get("step"), neuron=changes.get("neuron"), example=changes.get("example"))
@@ -316,11 +343,7 @@ class MatrixRecipe(App):
         for key, heat in self.maps.items():
             heat.show(state.matrix(*key) if key in known else None, self.scales[_scale(*key)])
             heat.frame.set_visible(key == current)
-        if current is None:
-            self.current.set_text("start: the weights $W_i$\nand $h_0 = x$ are given")
-        else:
-            symbol, rest = state.lines[state.line - 1][2].split(" = ", 1)
-            self.current.set_text(f"line {state.line}:\n${symbol}$\n$= {rest}$")
+        self.current.set_text(_line_text(state, state.line))
         i, r = state.locate(state.neuron)
         for layer, box in self.boxes.items():
             box.set_visible(layer == i)
@@ -363,6 +386,14 @@ class MatrixRecipe(App):
             f"{state.neuron} ringed in the node view with Delta = {state.node_delta():.4g}. The gradients are the "
             f"{which} over the examples."
         )
+
+
+def _line_text(state: RecipeState, line: int) -> str:
+    """The figure's words for recipe line ``line`` (0: the start)."""
+    if line == 0:
+        return "start: the weights $W_i$\nand $h_0 = x$ are given"
+    symbol, rest = state.lines[line - 1][2].split(" = ", 1)
+    return f"line {line}:\n${symbol}$\n$= {rest}$"
 
 
 def _scale(kind: str, i: int) -> str:

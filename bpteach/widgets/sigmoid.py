@@ -19,6 +19,7 @@ import numpy as np
 from bpteach.activations import ACTIVATIONS, Activation
 from bpteach.widgets._app import App, check_choice, check_number, fmt, slider
 from bpteach.widgets._base import COLORS, FigureView
+from bpteach.widgets._limits import no_axis_label
 
 __all__ = ["SigmoidExplorer", "SigmoidState", "sigmoid_explorer"]
 
@@ -111,6 +112,7 @@ class SigmoidExplorer(App):
                 ax.axvline(0, color=view.colors["grid"], lw=1, zorder=0)
                 ax.set_xlim(*Z_RANGE)
                 ax.set_xlabel("z")
+                no_axis_label(ax.yaxis)
             self.g_line = self.ax_g.plot(state.z, state.g_z, color=COLORS["positive"])[0]
             self.dg_line = self.ax_dg.plot(state.z, state.dg_z, color=COLORS["accent"])[0]
             self.ceiling_line = self.ax_dg.axhline(0.25, color=view.colors["neutral"], ls=":", lw=1.2 * view.scale)

@@ -32,7 +32,7 @@ from bpteach.gradcheck import numerical_gradient
 from bpteach.matrix import MLP
 from bpteach.widgets._app import SUBSCRIPTS, App, check_choice, check_names, check_number, fmt, slider
 from bpteach.widgets._base import COLORS, FigureView
-from bpteach.widgets._limits import unicode_log_labels
+from bpteach.widgets._limits import no_axis_label, unicode_log_labels
 
 __all__ = ["TwoLayerGradient", "TwoLayerState", "two_layer_gradient"]
 
@@ -207,6 +207,7 @@ class TwoLayerGradient(App):
             unicode_log_labels(ax, "x")
             unicode_log_labels(ax, "y")
             ax.set_xlabel("step h")
+            no_axis_label(self.ax_blame.xaxis, self.ax_blame.yaxis, ax.yaxis)
             ax.set_title("|central difference − backprop|")
             (self.h_line,) = ax.plot([], [], "o-", color=COLORS["positive"], ms=3 * view.scale, label="error")
             (self.trunc_line,) = ax.plot([], [], "--", color=COLORS["negative"], label="∝ h² (truncation)")
