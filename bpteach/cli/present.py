@@ -83,10 +83,24 @@ def find_lecture(lecture: str, lectures: Path | None = None) -> Path:
 THEMES = ("light", "dark")
 
 
+CLOSED_TAB_KERNEL_SECONDS = 300
+
+
 def voila_command(
-    notebook: Path, port: int, open_browser: bool = True, theme: str = "light", python: str = sys.executable
+    notebook: Path,
+    port: int,
+    open_browser: bool = True,
+    theme: str = "light",
+    python: str = sys.executable,
+    cull_after: float = CLOSED_TAB_KERNEL_SECONDS,
 ) -> list[str]:
-    """The Voila command line: the notebook alone, on 127.0.0.1:``port``, code hidden."""
+    """The Voila command line: the notebook alone, on 127.0.0.1:``port``, code hidden.
+
+    Each page Voila shows gets a kernel of its own. A closed tab should stop it, but Voila 0.5.13's
+    page asks without the XSRF token and is refused (403), so without culling every reload during a
+    lecture would leave a kernel running until the presenter stops. A kernel with no page connected
+    and idle for ``cull_after`` seconds is stopped; an open page, however idle, keeps its kernel.
+    """
     cmd = [
         python,
         "-m",
@@ -97,6 +111,9 @@ def voila_command(
         f"--theme={theme}",
         "--strip_sources=True",  # hide the code (Voila's default, said out loud)
         "--show_tracebacks=True",  # an instructor sees why a cell failed, in front of the class
+        f"--MappingKernelManager.cull_idle_timeout={cull_after:g}",
+        f"--MappingKernelManager.cull_interval={max(1, round(cull_after / 5))}",
+        "--MappingKernelManager.cull_connected=False",  # a page left open keeps its kernel
     ]
     if not open_browser:
         cmd.append("--no-browser")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 import urllib.request
 
 import nbformat
@@ -40,6 +41,30 @@ def test_voila_binds_to_localhost_and_hides_code(tmp_path) -> None:
     cmd = voila_command(tmp_path / "x.ipynb", 9999, open_browser=False)
     assert "--Voila.ip=127.0.0.1" in cmd and "--port=9999" in cmd
     assert "--strip_sources=True" in cmd and "--no-browser" in cmd
+    assert "--MappingKernelManager.cull_idle_timeout=300" in cmd
+    assert "--MappingKernelManager.cull_connected=False" in cmd
+
+
+@needs_lecture
+@pytest.mark.browser
+def test_a_closed_tab_stops_its_kernel_and_an_open_one_keeps_it(browser_available, context, tmp_path) -> None:
+    # culling after 6 s instead of 300: the open page idles past it and must keep its kernel
+    port = jlab.free_port()
+    cmd = voila_command(LECTURE, port, open_browser=False, python=sys.executable, cull_after=6)
+    server = jlab.start("Voila", cmd, port, "", tmp_path / "voila.log", "/api/kernelspecs", env={"MPLBACKEND": "Agg"})
+    page = context.new_page()
+    try:
+        img = page.locator(".widget-vbox img").first
+        jlab.open_voila(page, server.base + "/", lambda: img.wait_for(timeout=90_000))
+        (kernel,) = server.kernel_pids()
+        time.sleep(12)  # idle for twice the culling time, with the page open
+        assert server.kernel_pids() == [kernel], "the open page lost its kernel"
+        page.close(run_before_unload=True)
+        jlab.wait_until(lambda: server.kernel_pids() == [], what="the closed tab's kernel to stop", timeout=40)
+    finally:
+        if not page.is_closed():
+            page.close()
+        assert jlab.stop_gracefully(server) == []
 
 
 @needs_lecture
