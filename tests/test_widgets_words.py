@@ -216,6 +216,18 @@ def test_recipe_says_mean_or_sum_and_its_gradient_is_that():
         widgets.matrix_recipe(mlp, X, Y, reduction="max")
 
 
+def test_recipe_names_its_cost_and_the_lecture_as_the_student_numbers_it():
+    # the rain network uses 1/2 (y - a)^2, lecture 6's 3-4-1 network (GT - P)^2: a factor 2 apart
+    rain = widgets.matrix_recipe(reduction="sum")
+    assert "node level (lecture 4), cost ½ (y − a)²: Δ" in rain.readout.value
+    assert "the sum of the 3 examples' gradients" in rain.readout.value
+    x, gt = bp.datasets.lecture004_example()
+    one = widgets.matrix_recipe(bp.datasets.lecture004_network(), x[:, None], gt[:, None])
+    assert "cost (y − a)²: Δ" in one.readout.value
+    assert "the gradient of the one example." in one.readout.value and "1 examples" not in one.readout.value
+    assert "lecture 00" not in rain.readout.value + one.readout.value
+
+
 def test_recipe_says_when_a_value_is_not_computed_yet_instead_of_showing_it():
     app = widgets.matrix_recipe()
     app.set(step=0, neuron=app.state.ids[1][0])
