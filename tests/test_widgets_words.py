@@ -211,7 +211,7 @@ def test_recipe_says_mean_or_sum_and_its_gradient_is_that():
     np.testing.assert_allclose(total.state.matrix("grad", 1), 3 * mean.state.matrix("grad", 1), rtol=1e-12)
     assert "the mean of the 3 examples" in mean.readout.value and "mean over the examples" in mean.description
     assert "the sum of the 3 examples" in total.readout.value
-    assert r"\frac{1}{n}" in mean.state.lines[-1][2] and r"\frac" not in total.state.lines[-1][2]
+    assert r"\frac{1}{N}" in mean.state.lines[-1][2] and r"\frac" not in total.state.lines[-1][2]
     with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum'"):
         widgets.matrix_recipe(mlp, X, Y, reduction="max")
 

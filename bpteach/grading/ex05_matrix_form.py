@@ -1,6 +1,6 @@
 r"""Exercise 05, lecture 5's matrix gradient recipe (sigmoid s, J = 1/2 (y - f)^2, mean over examples).
 
-Examples are the columns of X, shape (n_0, n); W_i has shape (n_i, n_{i-1}); layers count from 1.
+Examples are the columns of X, shape (n_0, N); W_i has shape (n_i, n_{i-1}); layers count from 1.
 
 | part | the student writes | reference |
 |---|---|---|
@@ -64,7 +64,7 @@ def _backward(W: dict, X: np.ndarray, Y: np.ndarray) -> dict:
 
 
 def _recipe_without(W: dict, X: np.ndarray, Y: np.ndarray, slip: str) -> dict:
-    """The recipe with one slip: "gprime" (no s' in the hidden deltas) or "sum" (no 1/n)."""
+    """The recipe with one slip: "gprime" (no s' in the hidden deltas) or "sum" (no 1/N)."""
     m = len(W)
     h, z = [X], [None]
     for i in range(1, m + 1):
@@ -95,9 +95,9 @@ def _target(Y: np.ndarray) -> np.ndarray:
 
 
 _SUM = (
-    "this is the sum over the examples: delta_i h_{i-1}^T sums over the columns, and J is the mean over the n examples"
+    "this is the sum over the examples: delta_i h_{i-1}^T sums over the columns, and J is the mean over the N examples"
 )
-_ROWS = "you divided by n_i, the number of neurons (the rows of delta_i); the mean is over the n examples, the columns"
+_ROWS = "you divided by n_i, the number of neurons (the rows of delta_i); the mean is over the N examples, the columns"
 
 EXERCISE = Exercise(
     name="05_matrix_form",
@@ -110,7 +110,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_output_cases,
             reference=lambda z, h, Y: half_squared_error.derivative(h, Y) * sigmoid.derivative(z),
-            hint="lecture 5's output line for the cost 1/2 ||y - h_m||^2, elementwise, shape (n_m, n)",
+            hint="lecture 5's output line for the cost 1/2 ||y - h_m||^2, elementwise, shape (n_m, N)",
             mistakes=[
                 Mistake("no g'", "the factor s'(z_m) is missing: delta_m = l'(f) * s'(z_m)", lambda z, h, Y: h - Y),
                 Mistake(
@@ -129,7 +129,7 @@ EXERCISE = Exercise(
             cases=_hidden_cases,
             reference=lambda W, d, z: (W.T @ d) * sigmoid.derivative(z),
             hint="lecture 5's line for a hidden layer: the next layer's delta sent back through its weights, "
-            "times the slope at z_i; shape (n_i, n)",
+            "times the slope at z_i; shape (n_i, N)",
             mistakes=[
                 Mistake(
                     "no g'",
@@ -151,7 +151,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_weight_cases,
             reference=lambda d, h: d @ h.T / d.shape[1],
-            hint="J is the mean over the n examples (columns): start from lecture 5's gradient of one "
+            hint="J is the mean over the N examples (columns): start from lecture 5's gradient of one "
             "example and average; shape (n_i, n_{i-1}) like W_i",
             mistakes=[
                 Mistake("rows", _ROWS, lambda d, h: d @ h.T / d.shape[0]),

@@ -1,6 +1,6 @@
 r"""Exercise 06, back-propagation as a chain of blocks (lecture 6): sigmoid phi, Loss = (GT - P)^2.
 
-Arrays keep the lectures' orientation: one example per column, x of shape (n_in, n).
+Arrays keep the lectures' orientation: one example per column, x of shape (n_in, N).
 
 | part | the student writes | reference |
 |---|---|---|
@@ -154,7 +154,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_forward_cases,
             reference=lambda W, x: Linear(W).forward(x),
-            hint="return W @ x, shape (n_out, n)",
+            hint="return W @ x, shape (n_out, N)",
             mistakes=[
                 Mistake(
                     "W^T",
@@ -187,8 +187,8 @@ EXERCISE = Exercise(
                 ),
                 Mistake(
                     "mean",
-                    "you divided dL/dW by the number of examples n: the 1/n of the mean is "
-                    "already in dL/dy (the loss block's backward divides by n), so the block sums "
+                    "you divided dL/dW by the number of examples N: the 1/N of the mean is "
+                    "already in dL/dy (the loss block's backward divides by N), so the block sums "
                     "over the columns",
                     lambda W, x, d: (W.T @ d, d @ x.T / x.shape[1]),
                 ),

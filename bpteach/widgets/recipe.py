@@ -10,7 +10,7 @@ r"""Lecture 5's matrix gradient recipe, one line at a time, as annotated heat ma
 Each W_i, h_i, delta_i and grad W_i is a heat map with its values in the cells and its shape in the
 title; a quantity appears when the line that computes it is reached. The maps of one row (all W_i,
 all h_i, all delta_i, all grad W_i) share one colour scale, printed in their titles, so that their
-colours can be compared. The gradient is the mean over the n examples, (1/n) delta_i h_{i-1}^T, or
+colours can be compared. The gradient is the mean over the N examples, (1/N) delta_i h_{i-1}^T, or
 their sum delta_i h_{i-1}^T (``reduction``); the view says which. Choosing a neuron j (its
 node-level id, lecture 4) rings it in a small node view with its Delta_j and boxes the same
 number in delta_i: neuron k of layer i is row k of delta_i, example e is column e, both counted
@@ -47,7 +47,7 @@ _COST = {"half_squared_error": "½ (y − a)²", "squared_error": "(y − a)²",
 
 def recipe_lines(m: int, reduction: str = "mean") -> list[tuple[str, int, str]]:
     """The recipe for m layers as (quantity, layer i, LaTeX line): forward, then back from the output."""
-    mean = r"\frac{1}{n}\," if reduction == "mean" else ""
+    mean = r"\frac{1}{N}\," if reduction == "mean" else ""
     lines = [("h", i, rf"h_{{{i}}} = s(W_{{{i}}}\, h_{{{i - 1}}})") for i in range(1, m + 1)]
     lines[-1] = ("h", m, rf"f(x, W) = h_{{{m}}} = s(W_{{{m}}}\, h_{{{m - 1}}})")
     for i in range(m, 0, -1):
@@ -324,7 +324,7 @@ class MatrixRecipe(App):
             self.current = line_ax.text(
                 0.0, 0.5, "", transform=line_ax.transAxes, va="center", fontsize=10 * view.scale, color=c["text"]
             )
-            which = "mean over the n examples" if state.reduction == "mean" else "sum over the n examples"
+            which = "mean over the N examples" if state.reduction == "mean" else "sum over the N examples"
             fig.text(0.5, 0.995, f"∇W J here is the {which}", ha="center", va="top", fontsize=10 * view.scale)
         # titles, axes and arcs stay: only the moving artists are redrawn over a cached background
         # a step changes one or two maps: the others paste their kept pixels (_keptgroup.py)
@@ -425,10 +425,10 @@ def matrix_recipe(
     scale: float | None = None,
     theme: str | None = None,
 ) -> MatrixRecipe:
-    r"""Step through lecture 5's matrix recipe on ``mlp`` and the batch X (n_0, n), Y (n_m, n).
+    r"""Step through lecture 5's matrix recipe on ``mlp`` and the batch X (n_0, N), Y (n_m, N).
 
     h_i = s(W_i h_{i-1}); delta_m = l'(f) * s'(z_m); delta_i = (W_{i+1}^T delta_{i+1}) ⊙ s'(z_i);
-    grad W_i J = (1/n) delta_i h_{i-1}^T (``reduction="mean"``) or delta_i h_{i-1}^T (``"sum"``).
+    grad W_i J = (1/N) delta_i h_{i-1}^T (``reduction="mean"``) or delta_i h_{i-1}^T (``"sum"``).
     Without arguments it shows lecture 5's rain network and data. Change it with
     ``app.set(step=k, neuron=j, example=e)`` (e counted from 1); ``app.state`` (``RecipeState``),
     ``app.controls`` (first, back, forward, last, play, step, neuron, example), ``app.maps`` the heat maps.
