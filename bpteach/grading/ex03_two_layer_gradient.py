@@ -8,7 +8,7 @@ ll(W) = sum_i log p(y_i | x_i) = sum_i log sigma(y_i w_21^T h_i), maximised.
 | ex03_hidden | H = [h_1 ... h_n], shape (2, n) | ``MLP.backpropagate`` (h[1]) |
 | ex03_log_likelihood | ll(W) | minus the log_loss summed over the examples |
 | ex03_grad_w21 | sum_i (I(y_i = 1) - sigma(w_21^T h_i)) h_i | minus ``grad_W[2]`` (J = -ll) |
-| ex03_grad_w12 | sum_i (I(y_i = 1) - sigma(w_21^T h_i)) w_21[2] sigma'(w_12^T x_i) x_i (by analogy) | minus ``grad_W[1][1]`` |
+| ex03_grad_w12 | sum_i (I(y_i = 1) - sigma(w_21^T h_i)) w_21[2] sigma'(w_12^T x_i) x_i (analogy) | -``grad_W[1][1]`` |
 | ex03_grad_w11_tanh | the same with tanh hidden units, derived by the student | minus ``grad_W[1][0]`` (tanh) |
 
 Arguments: w11, w12 of shape (d,), w21 of shape (2,), X of shape (d, n) (examples as columns), y (n,).
