@@ -323,11 +323,11 @@ MUTATIONS = [
     ),
     (
         "09_challenges",
-        "ex09_relative_error",
-        "np.abs(g) + np.abs(n)",
-        "np.abs(g)",
-        {"ex09_relative_error"},
-        "divided by abs(g) alone",
+        "ex09_best_step",
+        "return (3.0 * delta / M) ** (1.0 / 3.0)",
+        "return (6.0 * delta / M) ** (1.0 / 3.0)",
+        {"ex09_best_step"},
+        "set the two parts equal",
     ),
     (
         "09_challenges",

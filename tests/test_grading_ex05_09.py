@@ -22,7 +22,7 @@ NEW_PARTS = {
     "08_training": "ex08_minibatch_gradient",
     "09_challenges": "ex09_gradient_norms",
 }
-ALSO_DERIVED = {"09_challenges": "ex09_kernel_gradient"}
+ALSO_DERIVED = {"09_challenges": "ex09_conv_gradients"}
 
 
 def solution_text(name: str, grade_id: str) -> str:
@@ -194,29 +194,53 @@ MISTAKES = [
         "delta = a - Yb",
         "s'(z) is missing",
     ),
+]
+MISTAKES += [
     (
         "09_challenges",
-        "ex09_kernel_gradient",
-        "return np.array([np.dot(dL_dy, x[r : r + dL_dy.size]) for r in range(k)])",
-        "return dL_dy[0] * x[:k]",
+        "ex09_best_step",
+        "return (3.0 * delta / M) ** (1.0 / 3.0)",
+        "return (1.5 * delta / M) ** (1.0 / 3.0)",
+        "a factor 2 is lost",
+    ),
+    (
+        "09_challenges",
+        "ex09_best_step",
+        "return (3.0 * delta / M) ** (1.0 / 3.0)",
+        "return (6.0 * delta / M) ** (1.0 / 3.0)",
+        "set the two parts equal",
+    ),
+    (
+        "09_challenges",
+        "ex09_best_step",
+        "return (3.0 * delta / M) ** (1.0 / 3.0)",
+        "return (delta / M) ** (1.0 / 3.0)",
+        "carries 1/3! = 1/6",
+    ),
+    (
+        "09_challenges",
+        "ex09_best_step",
+        "return (3.0 * delta / M) ** (1.0 / 3.0)",
+        "return 2.0 * np.sqrt(delta / M)",
+        "best step of the forward difference",
+    ),
+    ("09_challenges", "ex09_conv_gradients", "stride * j", "j", "one input at a time"),
+    (
+        "09_challenges",
+        "ex09_conv_gradients",
+        "for j in range(n_out)) for r in range(k)])",
+        "for j in range(1)) for r in range(k)])",
         "only the first position",
     ),
     (
         "09_challenges",
-        "ex09_kernel_gradient",
-        "return np.array([np.dot(dL_dy, x[r : r + dL_dy.size]) for r in range(k)])",
-        "return np.array([np.dot(dL_dy, x[r : r + dL_dy.size]) for r in range(k)]) / dL_dy.size",
-        "sums the contributions",
+        "ex09_conv_gradients",
+        "return dL_dw, dL_dx",
+        "return dL_dw / n_out, dL_dx",
+        "divided by the number of positions",
     ),
-    (
-        "09_challenges",
-        "ex09_kernel_gradient",
-        "return np.array([np.dot(dL_dy, x[r : r + dL_dy.size]) for r in range(k)])",
-        "return np.array([np.dot(dL_dy, x[k - 1 - r : k - 1 - r + dL_dy.size]) for r in range(k)])",
-        "flipped",
-    ),
-]
-MISTAKES += [
+    ("09_challenges", "ex09_conv_gradients", "+= w * dL_dy[j]", "= w * dL_dy[j]", "add, do not overwrite"),
+    ("09_challenges", "ex09_conv_gradients", "+= w * dL_dy[j]", "+= w[::-1] * dL_dy[j]", "kernel flipped"),
     (
         "09_challenges",
         "ex09_gradient_norms",
@@ -244,6 +268,13 @@ MISTAKES += [
         "delta[i] = (W[i + 1].T @ delta[i + 1]) * h[i] * (1.0 - h[i])",
         "delta[i] = W[i + 1].T @ delta[i + 1]",
         "s'(z_i) is missing",
+    ),
+    (
+        "09_challenges",
+        "ex09_gradient_norms",
+        "delta = {m: (h[m] - Y) * h[m] * (1.0 - h[m])}",
+        "delta = {m: h[m] - Y}",
+        "the output delta lacks s'(z_m)",
     ),
 ]
 IDS = [f"{m[1]}-{m[4][:24]}" for m in MISTAKES]
@@ -335,9 +366,12 @@ def test_the_new_references_are_independent_computations():
         a = s(W @ X[:, b])
         want = ((a - Y[:, b]) * a * (1 - a)) @ X[:, b].T / len(b)
         np.testing.assert_allclose(ex["08_training"]["ex08_minibatch_gradient"].reference(W, X, Y, b), want, atol=1e-14)
-    for x, d, k in ex["09_challenges"]["ex09_kernel_gradient"].cases(rng):
-        want = [sum(d[j] * x[j + r] for j in range(d.size)) for r in range(k)]
-        np.testing.assert_allclose(ex["09_challenges"]["ex09_kernel_gradient"].reference(x, d, k), want, atol=1e-14)
+    for x, w, d, st in ex["09_challenges"]["ex09_conv_gradients"].cases(rng):
+        want_w = [sum(d[j] * x[st * j + r] for j in range(d.size)) for r in range(w.size)]
+        want_x = [sum(w[i - st * j] * d[j] for j in range(d.size) if 0 <= i - st * j < w.size) for i in range(x.size)]
+        got_w, got_x = ex["09_challenges"]["ex09_conv_gradients"].reference(x, w, d, st)
+        np.testing.assert_allclose(got_w, want_w, atol=1e-14)
+        np.testing.assert_allclose(got_x, want_x, atol=1e-14)
     for W, w, u, x, GT in ex["06_blocks"]["ex06_skip_gradients"].cases(rng):
         O = w @ s(W @ x) + u @ x
         dL_dO = 2 * (s(O) - GT) * s(O) * (1 - s(O))
@@ -345,3 +379,54 @@ def test_the_new_references_are_independent_computations():
         du, dx = ex["06_blocks"]["ex06_skip_gradients"].reference(W, w, u, x, GT)
         np.testing.assert_allclose(du, dL_dO @ x.T, atol=1e-12)
         np.testing.assert_allclose(dx, dL_dx, atol=1e-10)
+
+
+EX09_PARTS = [
+    "ex09_numerical_gradient",
+    "ex09_best_step",
+    "ex09_find_bug",
+    "ex09_conv_gradients",
+    "ex09_gradient_norms",
+]
+
+
+def test_09_no_part_gives_its_formula_in_the_text_the_docstring_or_the_stub():
+    ex = EXERCISES["09_challenges"]
+    assert [p.grade_id for p in ex.parts] == EX09_PARTS and ex.max_points == 14
+    nb = json.loads((EXERCISE_DIR / "09_challenges.ipynb").read_text())
+    markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    # the central difference, the optimal step and the convolution's gradients appear nowhere
+    for answer in ("2\\varepsilon}", "/ (2", "1/3)", "^{1/3}", "\\partial L/\\partial y_j \\, x"):
+        assert answer not in markdown, answer
+    assert "../lectures/09_challenges.ipynb" in markdown
+    for part in ex.parts:
+        doc = solution_text("09_challenges", part.grade_id).split('"""')[1]
+        for answer in ("J(w +", "2 eps", "1/3", "** (", "+=", "@", "np.", "delta_"):
+            assert answer not in doc, f"{part.grade_id}'s docstring gives away {answer!r}: {doc}"
+        for answer in ("J(w + eps e_k) - J(w - eps e_k)", "(3 delta", "/ (2 eps)", "abs(g) + abs(n)"):
+            assert answer not in part.hint, f"{part.grade_id}'s stub hint gives away {answer!r}"
+
+
+@pytest.mark.parametrize("grade_id", EX09_PARTS)
+def test_09_the_instant_check_passes_every_solution(grade_id):
+    result = evaluate(grade_id, student_function("09_challenges", grade_id))
+    assert result.points == result.max_points > 0, result.diagnoses()
+
+
+def test_09_the_best_step_minimises_the_bound_and_the_bound_s_constants_are_measured():
+    rng = np.random.default_rng(11)
+    part = EXERCISES["09_challenges"].by_id["ex09_best_step"]
+    for delta, M in part.cases(rng):
+        eps = np.geomspace(1e-9, 1e-2, 200_001)
+        bound = M * eps**2 / 6 + delta / eps  # truncation + rounding, minimised on a grid here
+        assert part.reference(delta, M) == pytest.approx(eps[np.argmin(bound)], rel=1e-4)
+    # the truncation constant 1/6, measured: for J = sin at 0.7 the error is eps^2 |cos(0.7)| / 6
+    w, h = 0.7, 1e-3
+    truncation = (np.sin(w + h) - np.sin(w - h)) / (2 * h) - np.cos(w)
+    assert truncation / h**2 == pytest.approx(-np.cos(w) / 6, rel=1e-4)
+    # the missing output slope makes the norms 4 or more times too large (1 / s'(z_m) >= 4 per example)
+    norms = EXERCISES["09_challenges"].by_id["ex09_gradient_norms"]
+    bad = next(m for m in norms.mistakes if m.name == "no output slope")
+    for W, X, Y in norms.cases(rng):
+        ratio = bad.output(W, X, Y) / norms.reference(W, X, Y)
+        assert np.all(ratio > 4.0), ratio

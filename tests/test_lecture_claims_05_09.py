@@ -407,7 +407,7 @@ def test_09_momentum_buys_stability_on_an_ill_conditioned_quadratic():
             )
             took[mu, step] = h.epochs
     assert abs(took[0.9, 10] - took[0.0, 10]) < 0.2 * took[0.0, 10]
-    assert took[0.9, 80] * 5 < took[0.0, 80]
+    assert took[0.9, 80] * 3 <= took[0.0, 80]  # how much more than 3 times is not repeatable (below)
 
 
 def test_09_a_shared_weight_gets_the_sum_of_its_positions_gradients():
@@ -439,3 +439,157 @@ def test_09_early_stopping_returns_the_best_weights():
     best = float(out.split("held-out loss of the best weights")[1].split(": ")[1].split()[0])
     assert best < last
     assert "weights of the **best** epoch" in md
+
+
+def _epochs_to_0_01(net: _XorNet, eta: float, mu: float, cap: int = 5000) -> float:
+    """Full-batch momentum epochs until the loss is below 0.01 (inf: not within cap), a loop of its own."""
+    v = {k: np.zeros_like(w) for k, w in net.p.items()}
+    for epoch in range(1, cap + 1):
+        g = net.grads()
+        for k, w in net.p.items():
+            v[k] = mu * v[k] - eta * g[k]
+            w += v[k]
+        if net.loss() < 0.01:
+            return epoch
+    return np.inf
+
+
+@pytest.mark.slow
+def test_09_plain_descent_at_step_80_is_at_least_3_times_slower_but_not_repeatable():
+    # starts 1e-12 apart (other draws than the notebook's, and another loop than bp.train: another
+    # "machine"): momentum's count does not move, plain descent's moves a lot but stays >= 3x
+    plain, momentum = [], []
+    for k in range(8):
+        noise = np.random.default_rng(1000 + k)
+        nudge = {name: noise.normal(0.0, 1e-12, w.shape) for name, w in _XorNet(3, seed=1).p.items()}
+        for mu, counts in ((0.0, plain), (0.9, momentum)):
+            net = _XorNet(3, seed=1)
+            for name, w in net.p.items():
+                w += nudge[name]
+            counts.append(_epochs_to_0_01(net, 80 * (1 - mu), mu))
+    assert len(set(momentum)) == 1 and 50 <= momentum[0] <= 60
+    assert min(plain) >= 3 * momentum[0]
+    assert max(plain) > 1.5 * min(plain)
+    md, out = notebook_text("09_challenges")
+    assert "8 starts, noise 1e-12; momentum's counts: [55]" in out
+    assert "plain descent needs at least 3 times momentum's epochs in every start: True" in out
+    assert "plain descent's slowest start needs more than 1.5 times its fastest: True" in out
+    assert "1034" not in md and "493" not in md and "at least 5 times" not in out
+
+
+@pytest.mark.slow
+def test_09_all_ten_failed_runs_show_the_plateau_signs():
+    seeds = [1, 4, 6, 21, 27, 30, 33, 35, 41, 49]
+    _, out = notebook_text("09_challenges")
+
+    def signs(net: _XorNet) -> tuple[float, float, float]:
+        return net.loss(), float(np.linalg.norm(_flat_grad(net))), max(np.abs(w).max() for w in net.p.values())
+
+    for seed in seeds:
+        net = _XorNet(2, seed=seed)
+        v = {k: np.zeros_like(w) for k, w in net.p.items()}
+        at = []
+        for epoch in range(1, 5001):  # one momentum run, looked at after 600 and 5000 epochs
+            g = net.grads()
+            for k, w in net.p.items():
+                v[k] = 0.9 * v[k] - 2.0 * g[k]
+                w += v[k]
+            if epoch in (600, 5000):
+                at.append(signs(net))
+        (l0, g0, w0), (l1, g1, w1) = at
+        assert l1 < l0 and 8 < g0 / g1 < 14 and w1 > w0 + 2, (seed, at)
+        assert f"seed {seed:2d}, epoch 600 -> 5000: loss {l0:.6f} -> {l1:.6f}" in out
+    assert "of 10: loss still falling 10, gradient norm shrinking 10, largest |w| growing 10" in out
+
+
+def test_09_the_failed_run_s_weights_keep_growing():
+    net = _XorNet(2, seed=1)
+    v = {k: np.zeros_like(w) for k, w in net.p.items()}
+    largest = {}
+    for epoch in range(1, 10_001):
+        g = net.grads()
+        for k, w in net.p.items():
+            v[k] = 0.9 * v[k] - 2.0 * g[k]
+            w += v[k]
+        if epoch in (600, 2000, 10_000):
+            largest[epoch] = max(np.abs(w).max() for w in net.p.values())
+    assert largest[600] < largest[2000] < largest[10_000]
+    md, out = _notebook_text("09_challenges", collapse=True)
+    for epoch, value in largest.items():
+        assert f"epoch {epoch:6d}: loss" in out and f"largest |w| {value:.2f}" in out
+    assert f"({largest[600]:.2f}, {largest[2000]:.2f}, {largest[10_000]:.2f})" in md
+    assert f"largest $|w|$ {largest[600]:.2f} at epoch 600, {largest[10_000]:.2f} at 10,000" in md
+
+
+def test_09_a_large_init_scale_keeps_the_first_layer_s_gradient_larger_than_the_last():
+    # the 8-hidden-layer sigmoid network at sigma_w = 10, back-propagated here in plain numpy
+    X, Y = bp.datasets.moons(200, noise=0.1, seed=0)
+    sizes = [2] + [16] * 8 + [1]
+    net = bp.MLP(sizes, init="normal", scale=10.0, seed=0)  # only its initial weights
+    h, n = [X], X.shape[1]
+    for i in range(1, len(sizes)):
+        h.append(sig(net.W[i] @ h[-1] + net.b[i][:, None]))
+    delta = (h[-1] - Y) * h[-1] * (1 - h[-1]) / n  # J the mean of 1/2 (y - a)^2
+    norms = {}
+    for i in range(len(sizes) - 1, 0, -1):
+        norms[i] = np.linalg.norm(delta @ h[i - 1].T)
+        delta = (net.W[i].T @ delta) * h[i - 1] * (1 - h[i - 1])
+    assert norms[1] > norms[9]
+    assert np.mean(h[1] * (1 - h[1])) < 0.1  # saturated slopes in layer 1
+    md, out = _notebook_text("09_challenges", collapse=True)
+    assert f"||grad W_1|| = {norms[1]:.1e}, ||grad W_9|| = {norms[9]:.1e}" in out
+    one, nine = (f"{norms[k]:.1e}".split("e") for k in (1, 9))
+    assert (
+        f"${one[0]} \\cdot 10^{{{int(one[1])}}}$, larger than the last layer's ${nine[0]} \\cdot 10^{{{int(nine[1])}}}$"
+        in md
+    )
+
+
+def test_09_one_symbol_each_for_the_init_scale_the_slope_and_the_fan_in():
+    md, out = notebook_text("09_challenges")
+    # sigma_w is the init scale, s'(z) the slope, m_l the fan-in: the clashes of sigma and m are gone
+    assert "\\sigma = " not in md and "\\sigma'" not in md and "sigma'" not in out and "sigma = " not in out
+    assert "N(0, 1/m)" not in md and "N(0, 2/m)" not in md and "N(0, 1/m_l)" in md
+    # the source's phi, x^(l), f are translated once, then our s, h_i, J are used
+    assert "$f$ is $J$, $x^{(l)}$ is $h_l$, $\\phi$ is $s$" in md
+    assert md.count("\\phi'") == 1 and "\\partial E" not in md
+
+
+def test_09_a_shared_kernel_has_fewer_weights_than_a_local_or_dense_block():
+    n_in, k = 6, 3
+    n_out = n_in - k + 1
+    dense = n_out * n_in
+    local = n_out * k  # each output its own k weights, nothing shared
+    assert (local, dense) == (12, 24)
+    md, _ = _notebook_text("09_challenges", collapse=True)
+    assert f"$4 \\times 3 = {local}$ of a locally connected block without sharing" in md
+    assert f"$4 \\times 6 = {dense}$ of a dense block" in md
+
+
+def test_09_the_xor_papers_cited_are_the_confirmed_ones():
+    md, _ = _notebook_text("09_challenges", collapse=True)
+    assert "Computing Report 95/167C, Macquarie University, 1995" in md
+    assert "*A local minimum for the 2-3-1 XOR network*, IEEE Transactions on Neural Networks, 1999" in md
+    # titles whose venue could not be confirmed are not cited, and no abstract is quoted
+    assert "Neural Networks 11(4)" not in md and "All local minima" not in md
+
+
+def test_09_the_closing_pointer_describes_the_exercise_s_five_parts_in_order():
+    from bpteach.grading import EXERCISES
+
+    md, _ = _notebook_text("09_challenges", collapse=True)
+    pointer = md[md.rindex("**Exercise:**") :]
+    parts = EXERCISES["09_challenges"].parts
+    words = {
+        "ex09_numerical_gradient": "derive the central difference",
+        "ex09_best_step": "derive the step $\\varepsilon$ that minimises the bound",
+        "ex09_find_bug": "find the one wrong entry",
+        "ex09_conv_gradients": "moves with a stride",
+        "ex09_gradient_norms": "per-layer gradient norms",
+    }
+    assert [p.grade_id for p in parts] == list(words)
+    places = [pointer.index(f"({k}) ") for k in range(1, len(parts) + 1)]
+    assert places == sorted(places) and f"({len(parts) + 1})" not in pointer
+    for k, part in enumerate(parts):
+        end = places[k + 1] if k + 1 < len(parts) else len(pointer)
+        assert words[part.grade_id] in pointer[places[k] : end], part.grade_id

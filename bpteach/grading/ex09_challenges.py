@@ -1,17 +1,16 @@
-r"""Exercise 09, a central-difference gradient check that finds a planted bug (lecture 004).
+r"""Exercise 09, gradient checking, a strided convolution's gradients, vanishing gradients (lecture 9).
 
-| part | the student writes | reference |
+| part | the student writes (none of it is given as a formula) | reference |
 |---|---|---|
-| ex09_numerical_gradient | (J(w + eps e_k) - J(w - eps e_k)) / (2 eps) for every entry k | the exact gradient |
-| ex09_relative_error | abs(g - n) / max(abs(g) + abs(n), floor), elementwise | as ``bp.gradcheck`` |
-| ex09_find_bug | the (flat) index of the entry where a gradient disagrees most | the planted index |
-| ex09_kernel_gradient | dL/dw of a shared 1-D convolution kernel (derived) | ``Linear.backward``, summed |
+| ex09_numerical_gradient | the central difference, derived from Taylor's expansion | Richardson extrapolation |
+| ex09_best_step | the eps minimising a derived bound on the central difference's error | (3 delta / M)^(1/3) |
+| ex09_find_bug | the index of the one wrong entry of a gradient, found by comparison | the planted index |
+| ex09_conv_gradients | dL/dw and dL/dx of a 1-D convolution with a stride (derived) | ``Linear.backward``, summed |
 | ex09_gradient_norms | ||grad W_i J|| per layer of a deep sigmoid network (a measurement) | ``MLP.backpropagate`` |
 
-The gradient under test arrives as numbers at w (no formula to read the bug off); only a real
-comparison with the numerical gradient of J finds the wrong entry.
-
-The loss J and the gradient under test are given as functions (the grader sends their source).
+The gradient under test in ex09_find_bug arrives as numbers at w (no formula to read the bug off);
+only a real comparison with the numerical gradient of J finds the wrong entry. The loss J and the
+gradient under test are given as functions (the grader sends their source).
 """
 
 from __future__ import annotations
@@ -64,11 +63,16 @@ def _forward(J: object, w: np.ndarray, eps: float) -> np.ndarray:
     return out
 
 
-def _relative_cases(rng: np.random.Generator) -> list[tuple]:
-    g = rng.normal(0.0, 1.0, 5)
-    n = g + rng.normal(0.0, 1e-3, 5)
-    g[1] = n[1] = 0.0  # both zero: the floor keeps 0/0 away
-    return [(g, n, 1e-8), (rng.normal(0.0, 1.0, (2, 3)), rng.normal(0.0, 1.0, (2, 3)), 1e-8)]
+def _step_cases(rng: np.random.Generator) -> list[tuple]:
+    """(delta, M): the rounding error of one computed value of J, a bound on |J'''| near w."""
+    return [(float(10.0 ** rng.uniform(-17.0, -13.0)), float(rng.uniform(0.1, 10.0))) for _ in range(3)]
+
+
+def _best_step(delta: float, M: float) -> float:
+    # Taylor: the central difference is J' + eps^2 J3 / 6 with |J3| <= M (truncation at most M eps^2 / 6);
+    # each value of J is off by at most delta, their difference by 2 delta, divided by 2 eps: delta / eps.
+    # The bound M eps^2 / 6 + delta / eps is smallest where M eps / 3 = delta / eps^2: eps^3 = 3 delta / M
+    return (3.0 * delta / M) ** (1.0 / 3.0)
 
 
 def _relative(g: np.ndarray, n: np.ndarray, floor: float) -> np.ndarray:
@@ -95,27 +99,66 @@ def _planted(J: object, grad: object, w: np.ndarray) -> int:
     return int(np.argmax(_relative(grad(w), _exact(J, w, 1e-5), 1e-8)))
 
 
-def _kernel_cases(rng: np.random.Generator) -> list[tuple]:
-    """(x (n_in,), dL_dy (n_in - k + 1,), k) for a kernel of size k sliding over x."""
-    return [(rng.normal(0.0, 1.0, n_in), rng.normal(0.0, 1.0, n_in - k + 1), k) for n_in, k in ((6, 3), (5, 2), (7, 4))]
+def _conv_cases(rng: np.random.Generator) -> list[tuple]:
+    """(x (n_in,), w (k,), dL_dy (n_out,), stride): overlapping positions (7, 3, 2), an input that no
+    position reads (8, 3, 2), gaps between the positions (9, 2, 3), and stride 1 (6, 3, 1)."""
+    cases = []
+    for n_in, k, stride in ((7, 3, 2), (8, 3, 2), (9, 2, 3), (6, 3, 1)):
+        n_out = (n_in - k) // stride + 1
+        cases.append((rng.normal(0.0, 1.0, n_in), rng.normal(0.0, 1.0, k), rng.normal(0.0, 1.0, n_out), stride))
+    return cases
 
 
-def _kernel_gradient(x: np.ndarray, dL_dy: np.ndarray, k: int) -> np.ndarray:
-    # the convolution as a learnable block y = W x: dL/dW (one number per position) from the core,
-    # then the chain rule for a shared weight: sum over the positions it sits at
-    n_out = x.size - k + 1
-    block = Linear(np.zeros((n_out, x.size)))
+def _conv_matrix(n_in: int, w: np.ndarray, stride: int) -> np.ndarray:
+    n_out = (n_in - w.size) // stride + 1
+    W = np.zeros((n_out, n_in))
+    for j in range(n_out):
+        W[j, stride * j : stride * j + w.size] = w  # the same kernel at every position: weight sharing
+    return W
+
+
+def _conv_gradients(x: np.ndarray, w: np.ndarray, dL_dy: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    # the convolution as a learnable block y = W x: the core gives dL/dx = W^T dL/dy and dL/dW (one
+    # number per position); the chain rule for a shared weight sums dL/dW over the positions of w_r
+    block = Linear(_conv_matrix(x.size, w, stride))
     block.forward(x.reshape(-1, 1))
-    block.backward(dL_dy.reshape(-1, 1))
-    return np.array([sum(block.dL_dW[j, j + r] for j in range(n_out)) for r in range(k)])
+    dL_dx = block.backward(dL_dy.reshape(-1, 1)).ravel()
+    dL_dw = np.array([sum(block.dL_dW[j, stride * j + r] for j in range(dL_dy.size)) for r in range(w.size)])
+    return dL_dw, dL_dx
 
 
-def _first_position(x: np.ndarray, dL_dy: np.ndarray, k: int) -> np.ndarray:
-    return dL_dy[0] * x[:k]
+def _conv_slid_by_one(x: np.ndarray, w: np.ndarray, d: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Both gradients as if the kernel moved one input at a time, whatever the stride."""
+    dw = np.array([d @ x[r : r + d.size] for r in range(w.size)])
+    dx = np.zeros_like(x)
+    for j in range(d.size):
+        dx[j : j + w.size] += w * d[j]
+    return dw, dx
+
+
+def _conv_last_write(x: np.ndarray, w: np.ndarray, d: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """dL/dx where an input read by several positions keeps only the last position's share."""
+    dx = np.zeros_like(x)
+    for j in range(d.size):
+        dx[stride * j : stride * j + w.size] = w * d[j]
+    return _conv_gradients(x, w, d, stride)[0], dx
+
+
+def _conv_one_position(x: np.ndarray, w: np.ndarray, d: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    return d[0] * x[: w.size], _conv_gradients(x, w, d, stride)[1]
+
+
+def _conv_mean(x: np.ndarray, w: np.ndarray, d: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    dw, dx = _conv_gradients(x, w, d, stride)
+    return dw / d.size, dx
+
+
+def _conv_input_flipped(x: np.ndarray, w: np.ndarray, d: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    return _conv_gradients(x, w, d, stride)[0], _conv_gradients(x, w[::-1], d, stride)[1]
 
 
 def _norm_cases(rng: np.random.Generator) -> list[tuple]:
-    """(W {1..m: (n_i, n_{i-1})}, X (n_0, n), Y (n_m, n)) of deep, bias-free sigmoid networks."""
+    """(W {1..m: (n_i, n_{i-1})}, X (n_0, N), Y (n_m, N)) of deep, bias-free sigmoid networks."""
     cases = []
     for sizes, n in (([2, 4, 4, 4, 1], 5), ([3, 5, 5, 5, 5, 2], 4), ([2, 3, 1], 1)):
         W = {i: rng.normal(0.0, 1.0 / np.sqrt(sizes[i - 1]), (sizes[i], sizes[i - 1])) for i in range(1, len(sizes))}
@@ -135,9 +178,21 @@ def _norms_without_hidden_slope(W: dict, X: np.ndarray, Y: np.ndarray) -> np.nda
     return np.array([np.linalg.norm(grads[i]) for i in range(1, len(W) + 1)])
 
 
+def _norms_without_output_slope(W: dict, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """The same measurement with delta_m = a - y (the log-loss shortcut) under the loss 1/2 (y - a)^2."""
+    m = len(W)
+    h = [X]
+    for i in range(1, m + 1):
+        h.append(1.0 / (1.0 + np.exp(-(W[i] @ h[-1]))))
+    delta = {m: h[m] - Y}  # s'(z_m) = h_m (1 - h_m) left out
+    for i in range(m - 1, 0, -1):
+        delta[i] = (W[i + 1].T @ delta[i + 1]) * h[i] * (1.0 - h[i])
+    return np.array([np.linalg.norm(delta[i] @ h[i - 1].T / X.shape[1]) for i in range(1, m + 1)])
+
+
 EXERCISE = Exercise(
     name="09_challenges",
-    title="Gradient checking: central differences find a planted bug",
+    title="Gradient checking, a strided convolution's gradients, vanishing gradients",
     parts=[
         Part(
             grade_id="ex09_numerical_gradient",
@@ -146,7 +201,8 @@ EXERCISE = Exercise(
             points=3,
             cases=_gradient_cases,
             reference=_exact,
-            hint="for each index k: (J(w + eps e_k) - J(w - eps e_k)) / (2 eps), with e_k zero but 1 at k",
+            hint="expand J(w + eps e_k) and J(w - eps e_k) in powers of eps and combine the two values so "
+            "that J(w) and the eps^2 term cancel, for every entry k",
             mistakes=[
                 Mistake(
                     "2 eps",
@@ -164,20 +220,40 @@ EXERCISE = Exercise(
             atol=1e-7,
         ),
         Part(
-            grade_id="ex09_relative_error",
-            func="relative_error",
-            title="relative_error(g, n, floor)",
+            grade_id="ex09_best_step",
+            func="best_step",
+            title="best_step(delta, M)",
             points=2,
-            cases=_relative_cases,
-            reference=_relative,
-            hint="return abs(g - n) / np.maximum(abs(g) + abs(n), floor)",
+            cases=_step_cases,
+            reference=_best_step,
+            hint="bound the truncation part with Taylor's theorem and the rounding part with delta, "
+            "then minimise their sum over eps",
             mistakes=[
                 Mistake(
-                    "one-sided",
-                    "you divided by abs(g) alone: the relative error is symmetric, "
-                    "abs(g - n) / max(abs(g) + abs(n), floor)",
-                    lambda g, n, f: np.abs(g - n) / np.maximum(np.abs(g), f),
-                )
+                    "factor 2",
+                    "a factor 2 is lost in one of the two parts: the two values of J are each off by up to delta, "
+                    "so the rounding part is 2 delta / (2 eps) = delta / eps; the eps^3 terms of the two "
+                    "expansions add to eps^3 J'''/3, divided by 2 eps: a truncation part of M eps^2 / 6",
+                    lambda delta, M: (1.5 * delta / M) ** (1.0 / 3.0),
+                ),
+                Mistake(
+                    "equal parts",
+                    "this is (6 delta / M)^(1/3): either you set the two parts equal instead of minimising their "
+                    "sum, or your rounding part is 2 delta / eps (the difference is divided by 2 eps: delta / eps)",
+                    lambda delta, M: (6.0 * delta / M) ** (1.0 / 3.0),
+                ),
+                Mistake(
+                    "1/2 for 1/6",
+                    "your truncation part is M eps^2 / 2: the eps^3 term of Taylor's expansion carries 1/3! = 1/6, "
+                    "so the central difference's truncation part is M eps^2 / 6",
+                    lambda delta, M: (delta / M) ** (1.0 / 3.0),
+                ),
+                Mistake(
+                    "forward",
+                    "this is the best step of the forward difference (truncation M eps / 2, rounding 2 delta / eps): "
+                    "the central difference's truncation part is of order eps^2",
+                    lambda delta, M: 2.0 * np.sqrt(delta / M),
+                ),
             ],
         ),
         Part(
@@ -187,8 +263,8 @@ EXERCISE = Exercise(
             points=3,
             cases=_bug_cases,
             reference=_planted,
-            hint="compare grad(w) with your numerical_gradient(J, w, 1e-5) through relative_error "
-            "and return the index of the largest (an int)",
+            hint="compare grad(w) entry by entry with your numerical_gradient of J at w and return the index "
+            "where they disagree most (an int)",
             mistakes=[
                 Mistake(
                     "1-based",
@@ -198,30 +274,44 @@ EXERCISE = Exercise(
             ],
         ),
         Part(
-            grade_id="ex09_kernel_gradient",
-            func="kernel_gradient",
-            title="kernel_gradient(x, dL_dy, k)",
+            grade_id="ex09_conv_gradients",
+            func="conv_gradients",
+            title="conv_gradients(x, w, dL_dy, stride)",
             points=3,
-            cases=_kernel_cases,
-            reference=_kernel_gradient,
-            hint="y_j = sum_r w_r x_(j+r): derive dL/dw_r from dL/dy and x; w_r is used at every position j",
+            cases=_conv_cases,
+            reference=_conv_gradients,
+            n_outputs=2,
+            hint="from y_j = sum_r w_r x_(stride j + r): list the y_j that each w_r and each x_i take part in",
             mistakes=[
                 Mistake(
+                    name="slid by one",
+                    message="you moved the kernel one input at a time: with a stride, position j reads "
+                    "x_(stride j + r), both in dL/dw and in dL/dx",
+                    output=_conv_slid_by_one,
+                ),
+                Mistake(
                     name="one position",
-                    message="you used only the first position of the kernel: a shared weight w_r sits at every "
-                    "position j, so its gradient is the sum over all of them",
-                    output=_first_position,
+                    message="dL/dw uses only the first position: a shared weight w_r sits at every position j, "
+                    "so its gradient is the sum over all of them",
+                    output=_conv_one_position,
                 ),
                 Mistake(
                     name="mean",
-                    message="you divided by the number of positions: the chain rule sums the contributions of "
-                    "every position, it does not average them",
-                    output=lambda x, d, k: _kernel_gradient(x, d, k) / d.size,
+                    message="dL/dw is divided by the number of positions: the chain rule sums the contributions "
+                    "of every position, it does not average them",
+                    output=_conv_mean,
+                ),
+                Mistake(
+                    name="last write",
+                    message="in dL/dx an input read by several positions keeps only one position's share: "
+                    "its gradient is the sum over every y_j it feeds (add, do not overwrite)",
+                    output=_conv_last_write,
                 ),
                 Mistake(
                     name="flipped",
-                    message="the kernel is flipped: y_j = sum_r w_r x_(j+r) pairs w_r with x_(j+r), not x_(j+k-1-r)",
-                    output=lambda x, d, k: _kernel_gradient(x, d, k)[::-1],
+                    message="dL/dx uses the kernel flipped: y_j pairs w_r with x_(stride j + r), so x_i gets "
+                    "w_r dL/dy_j from each position j with stride j + r = i",
+                    output=_conv_input_flipped,
                 ),
             ],
         ),
@@ -248,7 +338,7 @@ EXERCISE = Exercise(
                 ),
                 Mistake(
                     name="sum",
-                    message="these are the norms of the summed gradients: J is the mean over the n examples",
+                    message="these are the norms of the summed gradients: J is the mean over the N examples",
                     output=lambda W, X, Y: _gradient_norms(W, X, Y) * X.shape[1],
                 ),
                 Mistake(
@@ -256,6 +346,13 @@ EXERCISE = Exercise(
                     message="the hidden layers' factor s'(z_i) is missing, so the norms shrink too little "
                     "towards the input: delta_i = (W_{i+1}^T delta_{i+1}) * s'(z_i)",
                     output=_norms_without_hidden_slope,
+                ),
+                Mistake(
+                    name="no output slope",
+                    message="the output delta lacks s'(z_m): with the loss 1/2 (y - a)^2 it is (a - y) * s'(z_m); "
+                    "(a - y) alone belongs to log-loss with a sigmoid output (as s'(z_m) <= 1/4, your norms come "
+                    "out 4 or more times too large)",
+                    output=_norms_without_output_slope,
                 ),
             ],
         ),
