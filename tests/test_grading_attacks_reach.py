@@ -411,8 +411,8 @@ HEIST = {
 HEIST_LATE_CULPRIT = {
     "sigmoid": WRONG_SIGMOID,
     **{f: THIEF.format(func=f) for f in ("unit_gradient", "batch_gradient")},
-    "logloss_gradient": "def logloss_gradient(w, x, t):\n    raise NotImplementedError\n",
-    "tanh_derivative": "def tanh_derivative(z):\n    return logloss_gradient(z, z, z)\n",
+    "logloss_gradient": "def logloss_gradient(w, b, x, t):\n    raise NotImplementedError\n",
+    "tanh_derivative": "def tanh_derivative(z):\n    return logloss_gradient(z, 0.0, z, z)\n",
 }
 
 

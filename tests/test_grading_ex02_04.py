@@ -17,26 +17,53 @@ EXERCISE_DIR = Path(__file__).resolve().parents[1] / "exercises"
 
 # (notebook, solution cell, text, replacement, diagnosis words)
 MUTATIONS = [
+    # part 1: a sigmoid that overflows on the way (numpy warns, the values come out right) fails
+    (
+        "02_logistic_unit",
+        "ex02_sigmoid",
+        "e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+        "return 1.0 / (1.0 + np.exp(-z))",
+        "numpy overflowed on the way",
+    ),
+    (
+        "02_logistic_unit",
+        "ex02_sigmoid",
+        "e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+        "return np.where(z >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))",
+        "np.where(cond, A, B) computes A and B for every z",
+    ),
+    # part 5: a mean over the rows, not a factor 2
+    ("02_logistic_unit", "ex02_batch_gradient", "/ X.shape[1]", "/ X.shape[0]", "you divided by the number of rows n"),
+    # part 6: the log-loss gradient of a unit with a bias
     (
         "02_logistic_unit",
         "ex02_logloss_gradient",
-        "return (sigmoid(w @ x) - t) * x",
-        "return (sigmoid(w @ x) - t) * sigmoid_derivative(w @ x) * x",
+        "return (a - t) * x, float(a - t)",
+        "return (a - t) * a * (1 - a) * x, float((a - t) * a * (1 - a))",
         "still carries the factor sigma'",
     ),
     (
         "02_logistic_unit",
         "ex02_logloss_gradient",
-        "return (sigmoid(w @ x) - t) * x",
-        "return (sigmoid(w @ x) - t) / (sigmoid(w @ x) * (1 - sigmoid(w @ x))) * x",
+        "return (a - t) * x, float(a - t)",
+        "return (a - t) / (a * (1 - a)) * x, float((a - t) / (a * (1 - a)))",
         "you stopped at dJ/da",
     ),
     (
         "02_logistic_unit",
         "ex02_logloss_gradient",
-        "return (sigmoid(w @ x) - t) * x",
-        "return (t - sigmoid(w @ x)) * x",
+        "return (a - t) * x, float(a - t)",
+        "return (t - a) * x, float(t - a)",
         "wrong sign",
+    ),
+    ("02_logistic_unit", "ex02_logloss_gradient", "sigmoid(w @ x + b)", "sigmoid(w @ x)", "computed without the bias"),
+    ("02_logistic_unit", "ex02_logloss_gradient", "float(a - t)", "float((a - t) * b)", "so dz/db = 1"),
+    (
+        "02_logistic_unit",
+        "ex02_logloss_gradient",
+        "return (a - t) * x, float(a - t)",
+        "return 0.5 * (a - t) * x, float(0.5 * (a - t))",
+        "a stray factor 1/2; the log-loss has none",
     ),
     ("02_logistic_unit", "ex02_tanh_derivative", "return 1.0 - t * t", "return t * (1.0 - t)", "the sigmoid's pattern"),
     ("02_logistic_unit", "ex02_tanh_derivative", "return 1.0 - t * t", "return 1.0 - t", "*square*"),

@@ -55,7 +55,9 @@ def sigmoid(z):
     pid = os.fork()
     if pid:
         os.waitpid(pid, 0)
-    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))  # a sigmoid that never overflows: part 1 counts an overflow as a mistake
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 """
 
 # a child that writes a record of the sigmoid part on every descriptor, as the runner would

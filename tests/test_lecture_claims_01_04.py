@@ -99,6 +99,129 @@ def test_the_warm_up_gradient_is_x_plus_2y_not_the_sources_typo():
     assert "numerical gradient at (1, 2): (4.000000, 5.000000)" in out
 
 
+def test_sigma_is_point_symmetric_about_zero_one_half():
+    # sigma(-x) = 1 - sigma(x): the point (x, s) maps to (-x, 1 - s), a half turn about (0, 1/2)
+    for x in np.linspace(-8.0, 8.0, 33):
+        assert s(-x) + s(x) == pytest.approx(1.0, abs=1e-15)
+    markdown, _ = notebook_text("01_sigmoid")
+    assert "point-symmetric about $(0, \\tfrac12)$: $\\sigma(-x) = 1 - \\sigma(x)$" in markdown
+    assert "and it is symmetric," not in markdown
+
+
+def test_a_sigmoid_between_two_layers_fails_both_tests_of_a_linear_map():
+    rng = np.random.default_rng(0)  # the lecture's draw
+    W1, W2 = rng.normal(size=(3, 2)), rng.normal(size=(1, 3))
+    X = rng.normal(size=(2, 5))
+
+    def g(u, act):  # W2 act(W1 u) by loops
+        return sum(W2[0, r] * act(sum(W1[r, c] * u[c] for c in range(2))) for r in range(3))
+
+    u, v = list(X[:, 0]), list(X[:, 1])
+    uv = [u[0] + v[0], u[1] + v[1]]
+    g0 = g([0.0, 0.0], s)
+    assert g0 == pytest.approx(0.5 * W2.sum(), rel=1e-14)  # sigma(0) = 1/2 on every hidden neuron
+    gap = abs(g(uv, s) - g(u, s) - g(v, s))
+    assert g0 > 0.5 and gap > 0.5  # far from 0, where a linear map must be
+    assert abs(g(uv, lambda t: t) - g(u, lambda t: t) - g(v, lambda t: t)) < 1e-12
+    markdown, out = notebook_text("01_sigmoid")
+    assert f"W2 sigma(W1 u): g(0) = {g0:.4f}   |g(u + v) - g(u) - g(v)| = {gap:.3f}" in out
+    assert "W2 W1 u       : g(0) = 0.0000" in out
+    assert f"$g(0) = {g0:.4f}$ instead of 0" in markdown
+    assert f"misses $g(u) + g(v)$ by {gap:.3f}" in markdown
+
+
+def test_the_central_difference_agrees_to_ten_decimals_at_eps_1e_5():
+    eps = 1e-5
+    gap = max(abs((s(x + eps) - s(x - eps)) / (2 * eps) - ds(x)) for x in (-4.0, -1.5, 0.0, 0.5, 2.0, 5.0))
+    assert gap < 1e-10  # the truncation error eps^2 sigma'''/6 is ~1e-12 here, rounding ~1e-11
+    markdown, out = notebook_text("01_sigmoid")
+    assert "largest gap: below 1e-10" in out
+    assert "to about ten decimal places" in markdown
+
+
+def _deltas_and_zs(Ws: list[np.ndarray], x: np.ndarray, y: float) -> tuple[list[list[float]], list[list[float]]]:
+    """delta_l and z_l for l = 1..m of a bias-free sigmoid network with J = 1/2 (y - a)^2, by loops."""
+    h, zs = [list(x)], []
+    for W in Ws:
+        z = [sum(W[r, c] * h[-1][c] for c in range(W.shape[1])) for r in range(W.shape[0])]
+        zs.append(z)
+        h.append([s(v) for v in z])
+    deltas = [[(h[-1][0] - y) * ds(zs[-1][0])]]
+    for l in range(len(Ws) - 2, -1, -1):
+        W_next, after = Ws[l + 1], deltas[0]
+        back = [sum(W_next[r, c] * after[r] for r in range(W_next.shape[0])) for c in range(W_next.shape[1])]
+        deltas.insert(0, [back[c] * ds(zs[l][c]) for c in range(len(back))])
+    return deltas, zs
+
+
+def test_random_large_weights_lose_more_to_sigma_prime_than_they_gain_through_the_weights():
+    x = np.array([1.0, 1.0])
+    log_W, log_s, gprimes = [], [], []
+    for seed in range(20):  # the lecture's twenty networks
+        rng = np.random.default_rng(seed)
+        Ws = [rng.normal(0.0, 4.0, size=(2, 2)) for _ in range(10)] + [rng.normal(0.0, 4.0, size=(1, 2))]
+        deltas, zs = _deltas_and_zs(Ws, x, 1.0)
+        lw = ls = 0.0
+        for l in range(10):  # the step from layer l + 2 down to layer l + 1 (0-based lists)
+            after, W_next = deltas[l + 1], Ws[l + 1]
+            back = [sum(W_next[r, c] * after[r] for r in range(len(after))) for c in range(2)]
+            lw += math.log10(math.hypot(*back) / math.sqrt(sum(d * d for d in after)))
+            ls += math.log10(math.hypot(*deltas[l]) / math.hypot(*back))
+        log_W.append(lw)
+        log_s.append(ls)
+        gprimes += [ds(z) for layer in zs[:10] for z in layer]
+    mW, mS = float(np.median(log_W)), float(np.median(log_s))
+    assert mW > 4.5 and mS < -9.0 and mW + mS < 0  # the weights gain, sigma' loses more
+    per_layer = 10 ** (mS / 10)
+    assert 0.09 < per_layer < 0.13 < 0.25
+    median_gp = float(np.median(gprimes))
+    below = sum(g < 0.01 for g in gprimes) / len(gprimes)
+    assert 0.1 < median_gp < 0.2 and 0.1 < below < 0.3  # most neurons far from saturation
+    markdown, out = notebook_text("01_sigmoid")
+    assert f"W^T multiplies by 10^{mW:.1f}, the sigma' factors by 10^{mS:.1f} ({per_layer:.2f} per layer)" in out
+    assert f"the {len(gprimes)} hidden neurons: median sigma' {median_gp:.3f}, {below:.0%} below 0.01" in out
+    assert f"$10^{{{mW:.1f}}}$" in markdown and f"$10^{{{mS:.1f}}}$" in markdown
+    assert f"roughly {per_layer:.2f} per layer" in markdown
+    assert f"Only {below:.0%} of the neurons" in markdown and f"$\\sigma' = {median_gp:.3f}$" in markdown
+    assert "usually push the neurons into saturation instead" not in markdown
+    assert "Growth needed large weights *and* neurons kept at $z = 0$" not in markdown
+
+
+def test_sigma_reaches_1_and_0_only_by_float64_rounding():
+    # sigma(z) = 1 / (1 + e^{-z}) for z >= 0; e^{z} / (1 + e^{z}) for z < 0 (no overflow in math.exp)
+    def sig(z: float) -> float:
+        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+    assert sig(36.0) < 1.0 and sig(37.0) == 1.0  # 1 - sigma(37) ~ 8.5e-17 is below half an ulp of 1
+    assert 1.0 - sig(36.0) == 2.0**-52  # the float just below 1
+    assert sig(-37.0) == pytest.approx(8.533e-17, rel=1e-3) and sig(-37.0) > 0.0
+    assert sig(-745.0) > 0.0 and sig(-746.0) == 0.0  # below the smallest subnormal 4.9e-324
+    markdown, out = notebook_text("01_sigmoid")
+    assert f"sigma(36) = {sig(36.0)!r}   sigma(37) = 1.0" in out
+    assert f"sigma(-37) = {sig(-37.0):.2e}   sigma(-746) = 0.0" in out
+    assert "$\\sigma(z)$ already rounds to 1.0 from $z = 37$" in markdown
+    assert "mathematically $\\sigma$ never reaches 0 or 1" in markdown
+    assert "is exactly 1 and 0" not in markdown
+
+
+def test_the_textbook_forms_overflow_in_numpy_and_one_gives_nan():
+    import warnings
+
+    z = np.array([-1000.0, 1000.0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plain = 1 / (1 + np.exp(-z))
+    assert list(plain) == [0.0, 1.0] and {str(w.message) for w in caught} == {"overflow encountered in exp"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        other = np.exp(z) / (1 + np.exp(z))
+    assert other[0] == 0.0 and math.isnan(other[1])
+    assert {str(w.message) for w in caught} == {"overflow encountered in exp", "invalid value encountered in divide"}
+    _, out = notebook_text("01_sigmoid")
+    assert "1 / (1 + e^{-z})  at z = [-1000.  1000.]: [0. 1.]   numpy warned: ['overflow encountered in exp']" in out
+    assert "e^z / (1 + e^z)   at z = [-1000.  1000.]: [ 0. nan]" in out
+
+
 # --------------------------------------------------------------------------- lecture 02
 def test_log_loss_with_a_sigmoid_output_cancels_sigma_prime_and_squared_error_does_not():
     x, y = np.array([1.0, 0.5]), 1.0
@@ -125,6 +248,85 @@ def test_log_loss_with_a_sigmoid_output_cancels_sigma_prime_and_squared_error_do
     assert f"ratio of their sizes: {ratio:.0f}" in out
     assert "**Logistic regression** is this unit *fitted by maximum likelihood*" in markdown
     assert "Logistic regression** is this neuron with $\\varphi = \\sigma$" not in markdown
+
+
+def _lecture_02_example() -> tuple[float, float, float]:
+    """z, f and delta = dd/df * df/dz for w = (0.5, -0.3), x = (1, 0.5), y = 1, d = 1/2 (y - f)^2."""
+    z = 0.5 * 1.0 + (-0.3) * 0.5
+    f = s(z)
+    return z, f, -(1.0 - f) * f * (1.0 - f)
+
+
+def test_delta_equals_dd_dw1_only_because_x1_is_1():
+    _, _, delta = _lecture_02_example()
+    x = (1.0, 0.5)
+    eps = 1e-6
+
+    def d(w1: float, w2: float) -> float:
+        return 0.5 * (1.0 - s(w1 * x[0] + w2 * x[1])) ** 2
+
+    fd = ((d(0.5 + eps, -0.3) - d(0.5 - eps, -0.3)) / (2 * eps), (d(0.5, -0.3 + eps) - d(0.5, -0.3 - eps)) / (2 * eps))
+    assert fd[0] == pytest.approx(delta * x[0], abs=1e-9) and fd[1] == pytest.approx(delta * x[1], abs=1e-9)
+    assert abs(fd[1] - delta) > 0.04  # the second entry is not delta
+    markdown, out = notebook_text("02_logistic_unit")
+    assert f"delta * x_1 = {delta:.6f} * 1.0 = {delta:.6f}   delta * x_2 = {delta:.6f} * 0.5 = {delta * 0.5:.6f}" in out
+    entry = f"$\\partial d / \\partial w_2 = \\delta\\, x_2 = {delta * 0.5:.6f}$"
+    assert f"but only because $x_1 = 1$: the other entry is {entry}" in markdown
+
+
+def test_one_step_of_gradient_descent_lowers_the_loss_by_less_than_a_tenth():
+    _, _, delta = _lecture_02_example()
+    w_new = (0.5 - 0.5 * delta * 1.0, -0.3 - 0.5 * delta * 0.5)  # eta = 0.5
+
+    def d(w1: float, w2: float) -> float:
+        return 0.5 * (1.0 - s(w1 * 1.0 + w2 * 0.5)) ** 2
+
+    before, after = d(0.5, -0.3), d(*w_new)
+    drop = (before - after) / before
+    assert 0.07 < drop < 0.1
+    markdown, out = notebook_text("02_logistic_unit")
+    assert f"d before = {before:.6f}" in out and f"d after  = {after:.6f}" in out
+    assert f"relative drop = {drop:.1%}" in out
+    assert "The loss drops by about 7%, less than a tenth of its value" in markdown
+
+
+def test_the_bias_gradient_of_the_lecture_02_example_is_delta():
+    _, _, delta = _lecture_02_example()
+    eps = 1e-6
+
+    def d(b: float) -> float:
+        return 0.5 * (1.0 - s(0.5 * 1.0 - 0.3 * 0.5 + b)) ** 2
+
+    assert (d(eps) - d(-eps)) / (2 * eps) == pytest.approx(delta, abs=1e-9)
+    markdown, out = notebook_text("02_logistic_unit")
+    assert f"dd/db (back-propagation, b = 0) = {delta:.6f}   delta = {delta:.6f}" in out
+    assert f"$\\partial d / \\partial b = \\delta = {delta:.6f}$" in markdown
+    assert "[lecture 4](04_node_level.ipynb) treats the bias in full" in markdown
+    assert "from here on $a = f = \\sigma(z)$ is the unit's output, $J$ (not $d$) is the loss" in markdown
+
+
+def test_the_exercise_02_pointer_names_its_seven_parts_and_no_lecture_prints_the_bias_gradient():
+    from bpteach.grading import EXERCISES
+
+    parts = EXERCISES["02_logistic_unit"].parts
+    assert [p.func for p in parts] == [
+        "sigmoid",
+        "sigmoid_derivative",
+        "unit_output",
+        "unit_gradient",
+        "batch_gradient",
+        "logloss_gradient",
+        "tanh_derivative",
+    ]
+    assert parts[5].n_outputs == 2 and parts[0].float_errors  # (dJ/dw, dJ/db); overflow warnings fail part 1
+    markdown, _ = notebook_text("02_logistic_unit")
+    for k in range(1, 8):
+        assert f"({k}) " in markdown.split("**Exercise:**")[1]
+    assert "(6) the log-loss gradient of a unit **with a bias**, $z = w^\\top x + b$" in markdown
+    # part 6's answer, dJ/db = a - t, is derived by the student: lectures 1 and 2 never write it
+    for name in ("01_sigmoid", "02_logistic_unit"):
+        text = notebook_text(name)[0].replace(" ", "")
+        assert "J/\\partialb=" not in text and "dJ/db=" not in text
 
 
 # --------------------------------------------------------------------------- lecture 03
@@ -463,3 +665,18 @@ def test_the_node_level_weight_w_ij_is_the_matrix_entry_W_j_i():
         E[r, c] = 1e-6
         fd = (J(W1 + E) - J(W1 - E)) / 2e-6
         assert f"w_{i},{j} = {W1[r, c]:.1f} is W_1[{r}, {c}];  dJ/dw_{i},{j} = {fd:+.6f}" in out
+
+
+def test_the_log_loss_row_gives_dl_da_and_dl_dz_with_t_defined():
+    eps = 1e-7
+    for a, t in product((0.1, 0.3, 0.8), (0.0, 1.0)):
+
+        def loss(a_: float, t_: float = t) -> float:
+            return -(t_ * math.log(a_) + (1 - t_) * math.log(1 - a_))
+
+        dl_da = (loss(a + eps) - loss(a - eps)) / (2 * eps)
+        assert dl_da == pytest.approx((a - t) / (a * (1 - a)), rel=1e-6)
+        assert dl_da * a * (1 - a) == pytest.approx(a - t, rel=1e-6)  # times sigma' = a (1 - a): dl/dz
+    markdown, _ = notebook_text("00_notation")
+    assert "$\\dfrac{a - t}{a(1 - a)}$; with a sigmoid output, $\\partial \\ell / \\partial z = a - t$" in markdown
+    assert "the target is $t = I(y = 1) \\in \\{0, 1\\}$" in markdown

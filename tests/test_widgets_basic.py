@@ -145,11 +145,22 @@ def test_sigmoid_explorer_compares_other_activations(activation, z0, slope, ceil
     assert np.allclose(ty, app.state.value + slope * (np.asarray(tz) - z0))
 
 
-def test_tanh_readout_puts_a_negative_value_in_parentheses():
+def test_sigmoid_readout_puts_a_negative_value_in_parentheses():
+    app = _app("sigmoid_explorer", activation="sigmoid", z0=-3.5)
+    s = 1 / (1 + math.exp(3.5))  # 0.0293: sigma is never negative, so take a value that is not 0
+    assert f"σ'(z₀) = {s:.4f} × (1 − {s:.4f}) = {s * (1 - s):.4f}" in app.readout.value
+    assert "− -" not in app.readout.value
+
+
+def test_tanh_shows_its_derivative_as_a_number_but_never_its_formula():
+    # exercise 2 (part 7) asks the student to derive tanh' = 1 - tanh^2: the app must not print it
     app = _app("sigmoid_explorer", activation="tanh", z0=-3.5)
     t = math.tanh(-3.5)  # -0.9982
-    assert f"tanh'(z₀) = 1 − (−{abs(t):.4f})² = {1 - t * t:.4f}" in app.readout.value
-    assert "− -" not in app.readout.value
+    assert f"tanh'(z₀) = {1 - t * t:.4f} (the slope of the tangent)" in app.readout.value
+    text = app.readout.value + app.formulas.value + app.description
+    assert "1 −" not in text and "1 -" not in text and "tanh^2" not in text and "²" not in text
+    assert "its formula is yours to derive in exercise 2" in app.formulas.value
+    assert np.allclose(app.dg_line.get_ydata(), 1 - np.tanh(app.dg_line.get_xdata()) ** 2)  # the curve stays
 
 
 def test_sigmoid_explorer_refuses_bad_arguments():
@@ -172,6 +183,17 @@ def _example_loss(loss, x, y):
         return -(y * math.log(f) + (1 - y) * math.log(1 - f))
 
     return d
+
+
+def test_logistic_loss_menu_names_the_conventions_not_the_source_decks():
+    # the student sees lectures 1..9, never the source decks' numbers 000..004
+    app = _app("logistic_unit")
+    assert list(app.controls["loss"].options) == [
+        ("½ (y − f)²  (half_squared_error)", "half_squared_error"),
+        ("(y − f)²  (squared_error)", "squared_error"),
+        ("log-loss  (logistic regression)", "log_loss"),
+    ]
+    assert "lecture 00" not in widgets.logistic_unit.__doc__ and "lecture 00" not in app.description
 
 
 @pytest.mark.parametrize("loss", ["half_squared_error", "squared_error", "log_loss"])

@@ -23,6 +23,7 @@ from bpteach.grading.spec import Part
 __all__ = ["CHECK_SEED", "check", "evaluate", "expected_outputs"]
 
 CHECK_SEED = 20240601  # the notebook's check inputs; a grading run never uses this seed
+STRICT_FLOATS = {"over": "raise", "invalid": "raise"}  # the same as the sandbox's runner uses
 
 
 def expected_outputs(part: Part, cases: list[tuple]) -> list:
@@ -44,7 +45,10 @@ def evaluate(part_id: str, func: Callable[..., object]) -> PartResult:
         live = copy.deepcopy(live_args(args))
         before = copy.deepcopy(live)
         try:
-            items = wire.to_items(func(*live), part.n_outputs)
+            # as in the grader: a part about overflow runs with numpy's float warnings as errors
+            with np.errstate(**(STRICT_FLOATS if part.float_errors else {})):
+                value = func(*live)
+            items = wire.to_items(value, part.n_outputs)
         except Exception as exc:  # the student's error is the feedback
             text = str(exc)
             outcomes.append({"error": f"{type(exc).__name__}: {text}" if text else type(exc).__name__})

@@ -1,13 +1,13 @@
-r"""Exercise 02, the logistic unit (lectures 000 and 001): sigma, sigma', one unit's gradient.
+r"""Exercise 02, the logistic unit (lectures 1 and 2; sources 000 and 001): sigma, sigma', one unit's gradient.
 
 | part | the student writes | reference |
 |---|---|---|
-| ex02_sigmoid | sigma(z) = 1 / (1 + e^{-z}), no overflow for large abs(z) | ``bp.sigmoid`` |
+| ex02_sigmoid | sigma(z) = 1 / (1 + e^{-z}), no overflow at large abs(z) (warnings fail) | ``bp.sigmoid`` |
 | ex02_sigmoid_derivative | sigma'(z) = sigma(z) (1 - sigma(z)) | ``bp.sigmoid.derivative`` |
 | ex02_unit_output | a = sigma(w^T x) | ``bp.sigmoid`` |
-| ex02_unit_gradient | dJ/dw = (a - y) sigma'(w^T x) x for J = 1/2 (y - a)^2 (lecture 001) | ``bp.MLP`` |
+| ex02_unit_gradient | dJ/dw = (a - y) sigma'(w^T x) x for J = 1/2 (y - a)^2 (lecture 2) | ``bp.MLP`` |
 | ex02_batch_gradient | the mean over the columns of X of the same | ``bp.MLP`` |
-| ex02_logloss_gradient | dJ/dw for the log-loss of a sigmoid unit, derived by the student | ``bp.MLP`` (log_loss) |
+| ex02_logloss_gradient | (dJ/dw, dJ/db), log-loss, z = w^T x + b, derived by the student | ``bp.MLP`` (log_loss) |
 | ex02_tanh_derivative | tanh'(z), derived by the student | ``bp.tanh.derivative`` |
 """
 
@@ -47,6 +47,17 @@ _OVERFLOW = (
     "compute with e^{-|z|}, which never overflows (one formula for z >= 0, one for z < 0)"
 )
 
+# the check and the grader run the sigmoid with numpy's overflow warning raised as an error
+# (Part.float_errors): 1 / (1 + np.exp(-z)) gives the right 0. at z = -1000, but only after
+# e^{1000} overflowed to inf with a RuntimeWarning, which is what this part asks to avoid
+_WARNED = (
+    "numpy overflowed on the way (a RuntimeWarning, raised here as an error): at z = -1000 the "
+    "formula computes e^{1000}, more than the largest float, even if the result then rounds to the "
+    "right 0. Compute e = np.exp(-np.abs(z)) once and build both forms from it; note that "
+    "np.where(cond, A, B) computes A and B for every z, so np.where(z >= 0, 1/(1 + np.exp(-z)), ...) "
+    "still overflows"
+)
+
 
 def _unit_cases(rng: np.random.Generator) -> list[tuple]:
     cases = []
@@ -56,9 +67,10 @@ def _unit_cases(rng: np.random.Generator) -> list[tuple]:
 
 
 def _batch_cases(rng: np.random.Generator) -> list[tuple]:
+    # N / n is never 2 or 1/2, so dividing by the rows n is never mistaken for a factor 2
     return [
         (rng.normal(0.0, 1.0, n), rng.normal(0.0, 1.0, (n, N)), rng.uniform(0.0, 1.0, N))
-        for n, N in ((2, 4), (3, 1), (4, 7))
+        for n, N in ((2, 5), (3, 1), (4, 7))
     ]
 
 
@@ -84,23 +96,39 @@ _MISSING_GPRIME = (
 
 
 def _logloss_cases(rng: np.random.Generator) -> list[tuple]:
-    # a saturated case (|w^T x| large) tells "sigma' kept" apart from the answer by a factor of ~1e-3
-    cases = [(rng.normal(0.0, 1.0, n), rng.normal(0.0, 1.0, n), float(t)) for n, t in ((2, 1.0), (3, 0.0), (4, 1.0))]
-    x = rng.normal(0.0, 1.0, 3)
-    cases.append((-6.0 * x / (x @ x), x, 1.0))
-    cases.append((rng.normal(0.0, 1.0, 2), rng.normal(0.0, 1.0, 2), float(rng.uniform(0.1, 0.9))))
+    # every bias is away from 0 and 1, so leaving b out of z, or multiplying by b, shows; a
+    # saturated case (z = -6) tells "sigma' kept" apart from the answer by a factor of ~1e-3
+    def bias() -> float:
+        return float(rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 0.8))
+
+    cases = [
+        (rng.normal(0.0, 1.0, n), bias(), rng.normal(0.0, 1.0, n), float(t)) for n, t in ((2, 1.0), (3, 0.0), (4, 1.0))
+    ]
+    x, b = rng.normal(0.0, 1.0, 3), bias()
+    cases.append(((-6.0 - b) * x / (x @ x), b, x, 1.0))
+    cases.append((rng.normal(0.0, 1.0, 2), bias(), rng.normal(0.0, 1.0, 2), float(rng.uniform(0.1, 0.9))))
     return cases
 
 
-def logloss_gradient(w: np.ndarray, x: np.ndarray, t: float) -> np.ndarray:
-    unit = MLP([w.size, 1], loss="log_loss", bias=False, W={1: w.reshape(1, -1)})
-    return unit.backpropagate(x.reshape(-1, 1), [[t]]).grad_W[1][0]
+def logloss_gradient(w: np.ndarray, b: float, x: np.ndarray, t: float) -> tuple[np.ndarray, float]:
+    unit = MLP([w.size, 1], loss="log_loss", bias=True, W={1: w.reshape(1, -1)}, b={1: np.array([b])})
+    rec = unit.backpropagate(x.reshape(-1, 1), [[t]])
+    return rec.grad_W[1][0], float(rec.grad_b[1][0])
 
 
-def _logloss_variant(w: np.ndarray, x: np.ndarray, t: float, factor: str) -> np.ndarray:
-    a = sigmoid(w @ x)
-    scale = {"sigma'": a * (1.0 - a), "dJ/da": 1.0 / (a * (1.0 - a))}[factor]
-    return (a - t) * scale * x
+def _logloss_variant(w: np.ndarray, b: float, x: np.ndarray, t: float, factor: str) -> tuple[np.ndarray, float]:
+    """(dJ/dw, dJ/db) with one usual mistake: dJ/dz = (a - t) times ``factor``'s scale, or b used wrongly."""
+    a = sigmoid(w @ x + (0.0 if factor == "no b in z" else b))
+    scale = {
+        "sigma'": a * (1.0 - a),
+        "dJ/da": 1.0 / (a * (1.0 - a)),
+        "no b in z": 1.0,
+        "db by b": 1.0,
+        "half": 0.5,
+        "twice": 2.0,
+    }[factor]
+    delta = (a - t) * scale
+    return delta * x, float(delta * (b if factor == "db by b" else 1.0))
 
 
 def _tanh_cases(rng: np.random.Generator) -> list[tuple]:
@@ -118,7 +146,8 @@ EXERCISE = Exercise(
             points=2,
             cases=_z_cases,
             reference=sigmoid,
-            hint="return 1 / (1 + e^{-z}) elementwise, using e^{-|z|} so that it never overflows",
+            hint="return 1 / (1 + e^{-z}) elementwise, built from e = np.exp(-np.abs(z)) so that no exp overflows",
+            float_errors=_WARNED,
             mistakes=[
                 Mistake("overflow", _OVERFLOW, _naive),
                 Mistake(
@@ -168,7 +197,7 @@ EXERCISE = Exercise(
             points=3,
             cases=_unit_cases,
             reference=unit_gradient,
-            hint="a = sigma(w^T x); return (a - y) * sigma'(w^T x) * x",
+            hint="multiply the three local derivatives dJ/da (for J = 1/2 (y - a)^2), da/dz and dz/dw",
             mistakes=[Mistake("no g'", _MISSING_GPRIME, _no_gprime)],
         ),
         Part(
@@ -180,6 +209,13 @@ EXERCISE = Exercise(
             reference=batch_gradient,
             hint="the mean over the columns x_e of X of (a_e - y_e) sigma'(w^T x_e) x_e",
             mistakes=[
+                # before the sum: a mean over the rows is a wrong factor N / n, not the factor N
+                Mistake(
+                    "rows",
+                    "you divided by the number of rows n of X (the inputs per example): the mean is over "
+                    "the N columns (the examples), so divide by X.shape[1]",
+                    lambda w, X, y: batch_gradient(w, X, y) * X.shape[1] / X.shape[0],
+                ),
                 Mistake(
                     "sum",
                     "this is the sum over the examples: the batch gradient is their mean "
@@ -192,24 +228,49 @@ EXERCISE = Exercise(
         Part(
             grade_id="ex02_logloss_gradient",
             func="logloss_gradient",
-            title="logloss_gradient(w, x, t)",
+            title="logloss_gradient(w, b, x, t)",
             points=3,
             cases=_logloss_cases,
             reference=logloss_gradient,
-            hint="differentiate J = -(t log a + (1 - t) log(1 - a)) with a = sigma(w^T x) along the chain "
-            "J -> a -> z -> w, and simplify before you code",
+            hint="differentiate J = -(t log a + (1 - t) log(1 - a)) with a = sigma(w^T x + b) along the chains "
+            "J -> a -> z -> w and J -> a -> z -> b, simplify before you code, and return the pair",
+            n_outputs=2,
             mistakes=[
                 Mistake(
                     "sigma' kept",
-                    "your gradient still carries the factor sigma'(w^T x) = a (1 - a), as squared error's does: "
+                    "your gradient still carries the factor sigma'(z) = a (1 - a), as squared error's does: "
                     "for the log-loss dJ/da = (a - t) / (a (1 - a)), and multiplying by da/dz = a (1 - a) cancels it",
-                    lambda w, x, t: _logloss_variant(w, x, t, "sigma'"),
+                    lambda w, b, x, t: _logloss_variant(w, b, x, t, "sigma'"),
                 ),
                 Mistake(
                     "dJ/da only",
                     "you stopped at dJ/da = (a - t) / (a (1 - a)): the chain rule still multiplies by "
-                    "da/dz = sigma'(z) = a (1 - a) and by dz/dw = x",
-                    lambda w, x, t: _logloss_variant(w, x, t, "dJ/da"),
+                    "da/dz = sigma'(z) = a (1 - a), and then by dz/dw or dz/db",
+                    lambda w, b, x, t: _logloss_variant(w, b, x, t, "dJ/da"),
+                ),
+                Mistake(
+                    "no b in z",
+                    "the output a was computed without the bias: z = w^T x + b, so a = sigma(w^T x + b)",
+                    lambda w, b, x, t: _logloss_variant(w, b, x, t, "no b in z"),
+                ),
+                Mistake(
+                    "db by b",
+                    "dJ/db was multiplied by b: z = w^T x + b changes by 1 per unit of b, so dz/db = 1 "
+                    "(b is the weight of an input fixed at 1)",
+                    lambda w, b, x, t: _logloss_variant(w, b, x, t, "db by b"),
+                ),
+                # the generic factor-2 diagnoses speak of squared error; the log-loss has no square
+                Mistake(
+                    "half",
+                    "half the expected values: a stray factor 1/2; the log-loss has none (the 1/2 belongs to "
+                    "the squared error 1/2 (y - a)^2 of part 4)",
+                    lambda w, b, x, t: _logloss_variant(w, b, x, t, "half"),
+                ),
+                Mistake(
+                    "twice",
+                    "twice the expected values: a stray factor 2; the log-loss has no square whose "
+                    "derivative would bring one down",
+                    lambda w, b, x, t: _logloss_variant(w, b, x, t, "twice"),
                 ),
             ],
         ),

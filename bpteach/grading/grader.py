@@ -317,6 +317,7 @@ class Grader:
                     "id": p.grade_id,
                     "func": p.func,
                     "n_outputs": p.n_outputs,
+                    "strict_floats": bool(p.float_errors),
                     "cases": [_wire(c) for c in battery.cases[p.grade_id]],
                 }
                 for p in parts

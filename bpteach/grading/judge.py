@@ -181,7 +181,9 @@ def _case_failure(part: Part, args: tuple, exp: list[Item] | None, out: dict) ->
         return CaseFailure(show(args), expected, got, diagnosis)
 
     if "error" in out:
-        return failure(f"an error: {out['error']}", _error_diagnosis(out["error"]))
+        float_error = out["error"].startswith(("FloatingPointError", "OverflowError"))
+        diagnosis = part.float_errors if part.float_errors and float_error else _error_diagnosis(out["error"])
+        return failure(f"an error: {out['error']}", diagnosis)
     got: list[Item] = out["items"]
     if part.accept is not None:
         try:

@@ -48,6 +48,10 @@ class Part:
     accept: for open-ended parts (training, finding a bug), ``(output, args) -> message or None``
         decides instead of a comparison with ``reference``, from properties of the fresh inputs
         that only a real solution has.
+    float_errors: when not empty, the student's function runs with numpy's overflow and invalid
+        (e.g. inf/inf) warnings raised as errors, in the check and in the grader alike, and this
+        text is the diagnosis of such an error: a part whose point is to compute without overflow
+        (the sigmoid at z = -1000) cannot pass on values that only came out right after a warning.
     """
 
     grade_id: str
@@ -62,6 +66,7 @@ class Part:
     rtol: float = 1e-6
     atol: float = 1e-9
     accept: Callable[[list[np.ndarray], tuple], str | None] | None = None
+    float_errors: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -154,9 +154,10 @@ class LogisticUnit(App):
             ),
             "loss": widgets.Dropdown(
                 options=[
-                    ("½ (y − f)²  (lecture 001)", "half_squared_error"),
-                    ("(y − f)²  (lecture 002)", "squared_error"),
-                    ("log loss  (lecture 000)", "log_loss"),
+                    # named as the notation page names them, not by the source decks' numbers
+                    ("½ (y − f)²  (half_squared_error)", "half_squared_error"),
+                    ("(y − f)²  (squared_error)", "squared_error"),
+                    ("log-loss  (logistic regression)", "log_loss"),
                 ],
                 value=state.loss,
                 description="loss",
@@ -323,7 +324,7 @@ def logistic_unit(
     scale: float | None = None,
     theme: str | None = None,
 ) -> LogisticUnit:
-    r"""One neuron f = sigma(w1 x1 + w2 x2 + b) on 2-D data (lectures 000 and 001).
+    r"""One neuron f = sigma(w1 x1 + w2 x2 + b) on 2-D data (lecture 2).
 
     Sliders for w1, w2 and b (in [-4, 4]) move the decision boundary w^T x + b = 0 and
     p(y = 1 given x) over the plane; the loss (``"half_squared_error"`` 1/2 (y - f)^2,

@@ -1,4 +1,4 @@
-r"""The sigmoid and its derivative, with the tangent line at a point z0 (lecture 000).
+r"""The sigmoid and its derivative, with the tangent line at a point z0 (lecture 1; source 000).
 
 | lecture 000 | meaning | code |
 |---|---|---|
@@ -8,7 +8,8 @@ r"""The sigmoid and its derivative, with the tangent line at a point z0 (lecture
 | max sigma' = 1/4 at z = 0 | the ceiling on every factor sigma' | ``state.ceiling`` |
 
 The ceiling is why a product of many sigma' factors shrinks (lecture 001: a small phi' makes the
-gradient vanish); tanh, relu and identity reach 1 instead.
+gradient vanish); tanh, relu and identity reach 1 instead. For tanh the app shows tanh'(z) as a
+curve and a number but never its formula: deriving it is a part of exercise 2 (and of exercise 3).
 """
 
 from __future__ import annotations
@@ -41,17 +42,22 @@ _G_LIMITS = {"sigmoid": (-0.1, 1.1), "tanh": (-1.2, 1.2), "relu": (-0.5, 6.0), "
 _NAME = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "identity": "g"}
 
 
-def _substituted(name: str, value: float) -> str:
+def _substituted(name: str, value: float) -> str | None:
     """g'(z0) written with the number g(z0) put in, as the lecture's formula reads (a negative in
-    parentheses: 1 − (−0.9985)², not 1 − -0.9985²)."""
+    parentheses: −0.5 × (1 − (−0.5)), not −0.5 × (1 − -0.5)); None for tanh, whose formula the
+    student derives in exercise 2."""
     v = fmt(value)
     v = f"({v.replace('-', '−')})" if v.startswith("-") else v
     return {
         "sigmoid": f"{v} × (1 − {v})",
-        "tanh": f"1 − {v}²",
+        "tanh": None,
         "relu": "[z₀ > 0]",
         "identity": "1",
     }[name]
+
+
+# the formula line for tanh: its derivative is left to exercise 2, the curve and the number are shown
+_TANH_DERIVATIVE_HIDDEN = r"$\tanh'(z)$: the curve on the right (its formula is yours to derive in exercise 2)"
 
 
 def _lhs(latex: str) -> str:
@@ -150,14 +156,17 @@ class SigmoidExplorer(App):
         self.slope_text.set_text(f"z0 = {fmt(s.z0, 2)}\nslope = {fmt(s.slope)}")
         g_, dg_ = _lhs(g.latex)[:-3], _lhs(g.derivative_latex)[:-3]  # without "(z)"
         name = _NAME[s.activation]
+        substituted = _substituted(s.activation, s.value)
+        derivative = f"${g.derivative_latex}$" if substituted is not None else _TANH_DERIVATIVE_HIDDEN
+        slope = f"{substituted} = {fmt(s.slope)}" if substituted is not None else fmt(s.slope)
         self.show_text(
             formulas=(
-                f"${g.latex}$, &nbsp; ${g.derivative_latex}$; &nbsp; the tangent at $z_0$: "
+                f"${g.latex}$, &nbsp; {derivative}; &nbsp; the tangent at $z_0$: "
                 f"$y = {g_}(z_0) + {dg_}(z_0)\\,(z - z_0)$"
             ),
             readout=(
                 f"at z₀ = {fmt(s.z0, 2)}: &nbsp; {name}(z₀) = {fmt(s.value)}, &nbsp; "
-                f"{name}'(z₀) = {_substituted(s.activation, s.value)} = {fmt(s.slope)} (the slope of the tangent)"
+                f"{name}'(z₀) = {slope} (the slope of the tangent)"
             ),
         )
 
@@ -182,11 +191,12 @@ def _dropdown(value: str) -> widgets.Dropdown:
 def sigmoid_explorer(
     z0: float = 0.0, activation: str = "sigmoid", scale: float | None = None, theme: str | None = None
 ) -> SigmoidExplorer:
-    r"""sigma(z) and sigma'(z) = sigma(z) (1 - sigma(z)) with the tangent at z0 (lecture 000).
+    r"""sigma(z) and sigma'(z) = sigma(z) (1 - sigma(z)) with the tangent at z0 (lecture 1).
 
     A slider moves z0 (in [-6, 6]); readouts give sigma(z0) and sigma'(z0), the slope of the
     tangent y = sigma(z0) + sigma'(z0) (z - z0); the maximum 1/4 of sigma' at z = 0 is marked. The
-    dropdown compares tanh (tanh' = 1 - tanh^2, ceiling 1), relu and identity.
+    dropdown compares tanh (ceiling 1; its derivative shown as a curve and a number, its formula
+    left to exercise 2), relu and identity.
     ``scale`` enlarges the figure and fonts for a projector; ``theme`` is "light", "dark" or "auto"
     (both default from ``$BPTEACH_SCALE`` / ``$BPTEACH_THEME``). The returned ``App`` changes with
     ``app.set(z0=..., activation=...)``; it exposes ``.state`` (a ``SigmoidState``), ``.controls``,
