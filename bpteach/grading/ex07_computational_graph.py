@@ -105,11 +105,11 @@ def _graph_cases(rng: np.random.Generator) -> list[tuple]:
     cases = []
     for product_wins in (True, False, True, False):
         x, y, w = (float(v) for v in rng.normal(0.0, 1.5, 3))
-        x = x if abs(x) > 0.3 else 0.3 + x  # |x|, |y| not tiny: keep their gradients apart
-        y = y if abs(y) > 0.3 else -0.3 + y
+        x = x if abs(x) > 0.3 else x + math.copysign(0.3, x)  # |x|, |y| not tiny: keep their gradients apart
+        y = y if abs(y) > 0.3 else y + math.copysign(0.3, y)
         gap = float(rng.uniform(0.5, 2.0))
         z = x * y - gap if product_wins else x * y + gap
-        w = w if abs(w) > 0.2 else w + 0.4  # tanh'(w) and tanh(w) not near their w = 0 values
+        w = w if abs(w) > 0.2 else w + math.copysign(0.3, w)  # tanh(w) not near 0, tanh'(w) not near 1
         cases.append((x, y, z, w))
     return cases
 
@@ -132,7 +132,11 @@ def _graph_variant(x: float, y: float, z: float, w: float, mistake: str) -> tupl
 
 
 def _fanout_cases(rng: np.random.Generator) -> list[tuple]:
-    return [(float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 3.0)),) for _ in range(4)]
+    # |x| kept away from 1, where forgetting the factor x on the sigmoid path changes nothing
+    return [
+        (float(rng.choice([-1.0, 1.0]) * rng.choice([rng.uniform(0.3, 0.8), rng.uniform(1.25, 3.0)])),)
+        for _ in range(4)
+    ]
 
 
 EXERCISE = Exercise(
