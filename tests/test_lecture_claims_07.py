@@ -27,7 +27,10 @@ def test_07_stands_alone_links_notation_and_lectures_and_cites_by_description():
     # the finite-difference step is epsilon, as on the notation page; h is the hidden activations
     assert "J(w_k + \\varepsilon) - J(w_k - \\varepsilon)" in md and "w_k + h" not in md
     assert "$d$ hidden layers" in md and "$L$ hidden layers" not in md
-    assert "revisits the count of [lecture 4](04_node_level.ipynb)" in md and "21" in md and "68" in md
+    assert "revisits the count of [lecture 4](04_node_level.ipynb)" in md
+    assert "found 21 multiplications for back-propagation against 68 path by path" in md
+    _, out4 = notebook_text("04_node_level")  # the counts lecture 7 quotes, as lecture 4 prints them
+    assert "multiplications: back-propagation 21, each weight separately 68" in out4
 
 
 def test_07_relu_blocks_at_zero_where_the_max_tie_rule_passes():
