@@ -1,8 +1,9 @@
 """Exercise 07 (the computational graph): each usual mistake loses exactly its part's points and is
 named, by the grader (fresh inputs, in the sandbox) and by the instant check in the notebook.
 
-The mistakes are real edits of the source notebook's solutions: a multiply that does not swap, a
-max that distributes like +, a fan-out whose second contribution overwrites the first, ...
+The mistakes are real edits of the source notebook's solutions: a divide rule without the upstream
+factor, the power rule applied to the exponent, a max that distributes like +, a fan-out whose second
+contribution overwrites the first or misses the multiply's factor x, ...
 """
 
 from __future__ import annotations
@@ -19,28 +20,29 @@ from bpteach.grading.grader import Grader
 NAME = "07_computational_graph"
 
 # (solution cell, text, replacement, diagnosis words)
+DIV = "return upstream / b, -a / b**2 * upstream"
+POW = "return b * a ** (b - 1) * upstream, out * math.log(a) * upstream"
+MAX = "(df_dm, 0.0) if p >= z else (0.0, df_dm)"
 MUTATIONS = [
-    (
-        "ex07_multiply_backward",
-        "return b * upstream, a * upstream",
-        "return a * upstream, b * upstream",
-        "multiply swaps its inputs",
-    ),
-    ("ex07_multiply_backward", "return b * upstream, a * upstream", "return b, a", "not multiplied by the upstream"),
-    ("ex07_max_backward", "return upstream, 0.0\n    return 0.0, upstream", "return upstream, upstream", "max routes"),
-    (
-        "ex07_max_backward",
-        "return upstream, 0.0\n    return 0.0, upstream",
-        "return 0.0, upstream\n    return upstream, 0.0",
-        "went to the smaller input",
-    ),
     ("ex07_divide_backward", "-a / b**2 * upstream", "a / b**2 * upstream", "has a minus sign"),
     ("ex07_divide_backward", "-a / b**2 * upstream", "-a / b * upstream", "not -b^(-1)"),
+    ("ex07_divide_backward", DIV, "return 1.0 / b, -a / b**2", "not multiplied by the upstream"),
+    ("ex07_divide_backward", DIV, "return -a / b**2 * upstream, upstream / b", "in the wrong order"),
+    ("ex07_power_backward", "out * math.log(a) * upstream", "b * a ** (b - 1) * upstream", "is not b a^(b-1)"),
+    ("ex07_power_backward", "out * math.log(a) * upstream", "out * upstream", "misses the factor ln(a)"),
+    ("ex07_power_backward", "out * math.log(a) * upstream", "math.log(a) * upstream", "misses the factor a^b"),
+    ("ex07_power_backward", POW, "return b * a ** (b - 1), out * math.log(a)", "not multiplied by the upstream"),
+    (
+        "ex07_power_backward",
+        POW,
+        "return out * math.log(a) * upstream, b * a ** (b - 1) * upstream",
+        "in the wrong order",
+    ),
     (
         "ex07_graph_backward",
-        "df_dq = s * 1.0\n    df_ds = q * 1.0",
-        "df_dq = q * 1.0\n    df_ds = s * 1.0",
-        "the last multiply f = q s must swap",
+        "df_dm = t * 1.0\n    df_dt = m * 1.0",
+        "df_dm = m * 1.0\n    df_dt = t * 1.0",
+        "the last multiply f = m t must swap",
     ),
     (
         "ex07_graph_backward",
@@ -48,7 +50,10 @@ MUTATIONS = [
         "df_dx = x * df_dp\n    df_dy = y * df_dp",
         "the multiply p = x y must swap",
     ),
-    ("ex07_graph_backward", "df_dw = s * (1.0 - s) * df_ds", "df_dw = df_ds", "misses the sigmoid's local derivative"),
+    ("ex07_graph_backward", MAX, "(0.0, df_dm) if p >= z else (df_dm, 0.0)", "sent the gradient to its smaller input"),
+    ("ex07_graph_backward", MAX, "df_dm, df_dm", "passed the gradient to both inputs"),
+    ("ex07_graph_backward", "df_dw = (1.0 - t * t) * df_dt", "df_dw = df_dt", "misses tanh's local derivative"),
+    ("ex07_graph_backward", "df_dw = (1.0 - t * t) * df_dt", "df_dw = t * (1.0 - t) * df_dt", "the sigmoid's local"),
     (
         "ex07_fanout_gradient",
         "grad += x * s * (1.0 - s)",
@@ -61,6 +66,8 @@ MUTATIONS = [
         "grad += 0.0",
         "only the direct path into the multiply was kept",
     ),
+    ("ex07_fanout_gradient", "grad += x * s * (1.0 - s)", "grad += s * (1.0 - s)", "you added s (1 - s) alone"),
+    ("ex07_fanout_gradient", "grad += x * s * (1.0 - s)", "grad += s * s * (1.0 - s)", "not s itself"),
 ]
 
 

@@ -73,6 +73,14 @@ def test_a_fan_out_adds_the_second_contribution_to_the_first():
     assert "is used more than once" in texts
 
 
+def test_divide_shows_its_local_derivatives_as_numbers_only():
+    # exercise 07 asks for the divide rule: the step prints the products, never the symbolic rule
+    app = expression_graph("a / b", a=3.0, b=2.0)
+    app.set(step=len(app.state.steps))
+    assert "backward through f (divide): df/da += 0.5 × 1 = 0.5; df/db += (-0.75) × 1 = -0.75" in app.description
+    assert "1/b" not in app.description and "b²" not in app.description
+
+
 def test_typed_expressions_agree_with_central_differences():
     text = "tanh(a * b - c) / (1 + exp(-a)) + max(a, c) ** 2 + log(b) - relu(c)"
     point = {"a": 0.7, "b": 1.3, "c": -0.4}

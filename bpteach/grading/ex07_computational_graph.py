@@ -2,14 +2,14 @@ r"""Exercise 07, back-propagation on a graph of scalar operations (lecture 07, `
 
 Every part takes plain numbers and returns numbers; the references build the same expression
 from ``bp.Value`` and call ``backward()``, so they share nothing with the student's arithmetic.
+No part's rule is printed in the lecture or the exercise: the student derives each one.
 
 | part | the student writes | reference |
 |---|---|---|
-| ex07_multiply_backward | (dJ/da, dJ/db) of out = a * b given dJ/dout: (b up, a up) | ``Value.__mul__`` |
-| ex07_max_backward | (dJ/da, dJ/db) of out = max(a, b): all of up to the larger | ``Value.max`` |
-| ex07_divide_backward | out = a / b, formula not given: (up / b, -a up / b^2) | ``Value.__truediv__`` |
-| ex07_graph_backward | (df/dx, df/dy, df/dz, df/dw) of f = (x y + z) sigmoid(w), by hand | ``Value.backward`` |
-| ex07_fanout_gradient | d/dx of x sigmoid(x), x used twice, formula not given | ``Value.backward`` |
+| ex07_divide_backward | (dJ/da, dJ/db) of out = a / b given dJ/dout: (up / b, -a up / b^2) | ``Value.__truediv__`` |
+| ex07_power_backward | (dJ/da, dJ/db) of out = a ** b, a > 0: (b a^(b-1) up, a^b ln(a) up) | ``(b * a.log()).exp()`` |
+| ex07_graph_backward | (df/dx, df/dy, df/dz, df/dw) of f = max(x y, z) tanh(w), by hand | ``Value.backward`` |
+| ex07_fanout_gradient | d/dx of x sigmoid(x), x used twice: s + x s (1 - s) | ``Value.backward`` |
 """
 
 from __future__ import annotations
@@ -34,6 +34,15 @@ def sigmoid(z):
     return e / (1.0 + e)
 '''
 
+_NO_UPSTREAM = (
+    "the local derivatives are right but not multiplied by the upstream gradient dJ/dout: each input "
+    "receives local derivative x upstream"
+)
+_SWAPPED = (
+    "the two results are in the wrong order: return (dJ/da, dJ/db), the derivative with respect to the "
+    "first input a first"
+)
+
 
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
@@ -56,95 +65,84 @@ def _gate(build):
     return reference
 
 
-def _gate_cases(rng: np.random.Generator) -> list[tuple]:
-    cases = []
-    for _ in range(4):
-        a, b = rng.normal(0.0, 2.0, 2)
-        if abs(a - b) < 0.2:  # max has a tie at a = b; keep clear of it
-            b = a + 0.5
-        cases.append((float(a), float(b), float(rng.normal(0.0, 1.5))))
-    return cases
+def _upstream(rng: np.random.Generator) -> float:
+    # away from 1 and 0, so that "not multiplied by upstream" is told apart from a right answer
+    return float(rng.choice([-1.0, 1.0]) * rng.uniform(0.4, 2.5))
 
 
 def _divide_cases(rng: np.random.Generator) -> list[tuple]:
     cases = []
-    for a, up in rng.normal(0.0, 2.0, (4, 2)):
+    for _ in range(4):
+        a = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 3.0))
         b = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 3.0))
-        cases.append((float(a), b, float(up)))
+        if abs(abs(b) - 1.0) < 0.2:  # b = +-1 makes -a/b and -a/b^2 agree up to sign; keep clear
+            b *= 1.6
+        cases.append((a, b, _upstream(rng)))
     return cases
 
 
+def _power_cases(rng: np.random.Generator) -> list[tuple]:
+    cases = []
+    for _ in range(4):
+        a = float(rng.uniform(0.3, 3.0))
+        if abs(math.log(a)) < 0.25:  # ln(a) near 0 hides the ln factor; keep clear of a = 1
+            a += 0.6
+        b = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.5))
+        cases.append((a, b, _upstream(rng)))
+    return cases
+
+
+def _power(a: Value, b: Value) -> Value:
+    return (b * a.log()).exp()  # a ** b for a Value exponent, a > 0
+
+
 def _graph(x: Value, y: Value, z: Value, w: Value) -> Value:
-    return (x * y + z) * w.sigmoid()
+    return (x * y).max(z) * w.tanh()
 
 
 def _graph_cases(rng: np.random.Generator) -> list[tuple]:
-    return [tuple(float(v) for v in rng.normal(0.0, 1.5, 4)) for _ in range(4)]
+    """Two cases where x y wins the max, two where z does, none near a tie."""
+    cases = []
+    for product_wins in (True, False, True, False):
+        x, y, w = (float(v) for v in rng.normal(0.0, 1.5, 3))
+        x = x if abs(x) > 0.3 else x + math.copysign(0.3, x)  # |x|, |y| not tiny: keep their gradients apart
+        y = y if abs(y) > 0.3 else y + math.copysign(0.3, y)
+        gap = float(rng.uniform(0.5, 2.0))
+        z = x * y - gap if product_wins else x * y + gap
+        w = w if abs(w) > 0.2 else w + math.copysign(0.3, w)  # tanh(w) not near 0, tanh'(w) not near 1
+        cases.append((x, y, z, w))
+    return cases
 
 
-def _graph_unswapped(x: float, y: float, z: float, w: float, where: str) -> tuple[float, ...]:
-    """The graph's gradient when one multiply hands each input its own value instead of the other's."""
-    s = _sigmoid(w)
-    q = x * y + z
-    dq, ds = (q, s) if where == "last" else (s, q)  # the last multiply f = q s, unswapped or not
-    dx, dy = (dq * x, dq * y) if where == "first" else (dq * y, dq * x)
-    return dx, dy, dq, ds * s * (1.0 - s)
+def _graph_variant(x: float, y: float, z: float, w: float, mistake: str) -> tuple[float, ...]:
+    """The graph's gradient as one usual mistake computes it."""
+    t = math.tanh(w)
+    p = x * y
+    m = max(p, z)
+    dm, dt = (m, t) if mistake == "no swap at m t" else (t, m)  # the last multiply f = m t
+    if mistake == "max to the smaller":
+        dp, dz = (0.0, dm) if p >= z else (dm, 0.0)
+    elif mistake == "max to both":
+        dp, dz = dm, dm
+    else:
+        dp, dz = (dm, 0.0) if p >= z else (0.0, dm)
+    dx, dy = (x * dp, y * dp) if mistake == "no swap at x y" else (y * dp, x * dp)
+    local_w = {"no tanh'": 1.0, "sigmoid's rule": t * (1.0 - t)}.get(mistake, 1.0 - t * t)
+    return dx, dy, dz, local_w * dt
 
 
 def _fanout_cases(rng: np.random.Generator) -> list[tuple]:
-    return [(float(v),) for v in rng.normal(0.0, 2.0, 4)]
+    # |x| kept away from 1, where forgetting the factor x on the sigmoid path changes nothing
+    return [
+        (float(rng.choice([-1.0, 1.0]) * rng.choice([rng.uniform(0.3, 0.8), rng.uniform(1.25, 3.0)])),)
+        for _ in range(4)
+    ]
 
 
 EXERCISE = Exercise(
     name="07_computational_graph",
-    title="Back-propagation on a computational graph: gate rules, a graph by hand, a fan-out",
+    title="Back-propagation on a computational graph: two gates derived, a graph by hand, a fan-out",
     parts=[
-        Part(
-            grade_id="ex07_multiply_backward",
-            func="multiply_backward",
-            title="multiply_backward(a, b, upstream)",
-            points=1,
-            cases=_gate_cases,
-            reference=_gate(lambda a, b: a * b),
-            hint="out = a * b: d out/da = b and d out/db = a, each times the upstream gradient",
-            n_outputs=2,
-            mistakes=[
-                Mistake(
-                    name="no swap",
-                    message="multiply swaps its inputs: dJ/da = b x upstream and dJ/db = a x upstream "
-                    "(you gave each input its own value)",
-                    output=lambda a, b, up: (a * up, b * up),
-                ),
-                Mistake(
-                    name="no upstream",
-                    message="the local derivatives are right but not multiplied by the upstream gradient dJ/dout",
-                    output=lambda a, b, up: (b, a),
-                ),
-            ],
-        ),
-        Part(
-            grade_id="ex07_max_backward",
-            func="max_backward",
-            title="max_backward(a, b, upstream)",
-            points=1,
-            cases=_gate_cases,
-            reference=_gate(lambda a, b: a.max(b)),
-            hint="out = max(a, b): the larger input gets the whole upstream gradient, the other 0",
-            n_outputs=2,
-            mistakes=[
-                Mistake(
-                    name="distributes",
-                    message="max routes: only the larger input changes out, so it alone gets the upstream "
-                    "gradient and the smaller gets 0 (you gave it to both, as + does)",
-                    output=lambda a, b, up: (up, up),
-                ),
-                Mistake(
-                    name="to the smaller",
-                    message="the gradient went to the smaller input: it belongs to the larger one, the one out equals",
-                    output=lambda a, b, up: (0.0, up) if a >= b else (up, 0.0),
-                ),
-            ],
-        ),
         Part(
             grade_id="ex07_divide_backward",
             func="divide_backward",
@@ -152,8 +150,8 @@ EXERCISE = Exercise(
             points=2,
             cases=_divide_cases,
             reference=_gate(lambda a, b: a / b),
-            # the released stub shows the hint: for a part to derive it points the way, not the answer
-            hint="derive d out/da and d out/db on paper first: a / b = a * b^(-1); then multiply each by upstream",
+            # the released stub shows the hint: it points the way, never the answer
+            hint="derive d out/da and d out/db on paper first (a / b = a * b^(-1)); then multiply each by upstream",
             n_outputs=2,
             mistakes=[
                 Mistake(
@@ -166,6 +164,49 @@ EXERCISE = Exercise(
                     message="d(a/b)/db = -a / b^2: the derivative of b^(-1) is -b^(-2), not -b^(-1)",
                     output=lambda a, b, up: (up / b, -a / b * up),
                 ),
+                Mistake(name="no upstream", message=_NO_UPSTREAM, output=lambda a, b, up: (1.0 / b, -a / b**2)),
+                Mistake(name="swapped", message=_SWAPPED, output=lambda a, b, up: (-a / b**2 * up, up / b)),
+            ],
+        ),
+        Part(
+            grade_id="ex07_power_backward",
+            func="power_backward",
+            title="power_backward(a, b, upstream)",
+            points=2,
+            cases=_power_cases,
+            reference=_gate(_power),
+            hint="derive d out/da (b held fixed) and d out/db (a held fixed) on paper first; "
+            "for b, write a^b = exp(b ln a); then multiply each by upstream",
+            n_outputs=2,
+            mistakes=[
+                Mistake(
+                    name="power rule for b",
+                    message="d(a^b)/db is not b a^(b-1): that power rule holds for the base a with the exponent "
+                    "fixed; with a fixed, a^b = exp(b ln a) is an exponential in b",
+                    output=lambda a, b, up: (b * a ** (b - 1) * up, b * a ** (b - 1) * up),
+                ),
+                Mistake(
+                    name="no ln a",
+                    message="d(a^b)/db misses the factor ln(a): a^b = exp(b ln a), and the chain rule brings "
+                    "down the derivative of b ln a with respect to b",
+                    output=lambda a, b, up: (b * a ** (b - 1) * up, a**b * up),
+                ),
+                Mistake(
+                    name="no a^b",
+                    message="d(a^b)/db misses the factor a^b: the derivative of exp(b ln a) is exp(b ln a) "
+                    "times the derivative of b ln a",
+                    output=lambda a, b, up: (b * a ** (b - 1) * up, math.log(a) * up),
+                ),
+                Mistake(
+                    name="no upstream",
+                    message=_NO_UPSTREAM,
+                    output=lambda a, b, up: (b * a ** (b - 1), a**b * math.log(a)),
+                ),
+                Mistake(
+                    name="swapped",
+                    message=_SWAPPED,
+                    output=lambda a, b, up: (a**b * math.log(a) * up, b * a ** (b - 1) * up),
+                ),
             ],
         ),
         Part(
@@ -175,24 +216,43 @@ EXERCISE = Exercise(
             points=3,
             cases=_graph_cases,
             reference=lambda x, y, z, w: _grads(_graph, x, y, z, w),
-            hint="forward: p = x y, q = p + z, s = sigmoid(w), f = q s; then backward from df/df = 1, "
+            hint="forward: p = x y, m = max(p, z), t = tanh(w), f = m t; then backward from df/df = 1, "
             "one node at a time, each gate handing its inputs local derivative x upstream",
             n_outputs=4,
             mistakes=[
                 Mistake(
-                    name="no swap at q s",
-                    message="the last multiply f = q s must swap: df/dq = s and df/ds = q (you used q and s)",
-                    output=lambda x, y, z, w: _graph_unswapped(x, y, z, w, "last"),
+                    name="no swap at m t",
+                    message="the last multiply f = m t must swap: df/dm is the value of t and df/dt the value "
+                    "of m (you gave m its own value m, and t its own value t)",
+                    output=lambda x, y, z, w: _graph_variant(x, y, z, w, "no swap at m t"),
                 ),
                 Mistake(
                     name="no swap at x y",
-                    message="the multiply p = x y must swap: df/dx = y df/dp and df/dy = x df/dp",
-                    output=lambda x, y, z, w: _graph_unswapped(x, y, z, w, "first"),
+                    message="the multiply p = x y must swap: df/dx is y times df/dp and df/dy is x times df/dp "
+                    "(you gave x its own value x, and y its own value y)",
+                    output=lambda x, y, z, w: _graph_variant(x, y, z, w, "no swap at x y"),
                 ),
                 Mistake(
-                    name="no sigma'",
-                    message="df/dw misses the sigmoid's local derivative: df/dw = df/ds x s (1 - s)",
-                    output=lambda x, y, z, w: (_sigmoid(w) * y, _sigmoid(w) * x, _sigmoid(w), x * y + z),
+                    name="max to the smaller",
+                    message="the max sent the gradient to its smaller input: it belongs to the larger one, "
+                    "the one m equals; the other input gets 0",
+                    output=lambda x, y, z, w: _graph_variant(x, y, z, w, "max to the smaller"),
+                ),
+                Mistake(
+                    name="max to both",
+                    message="the max passed the gradient to both inputs, as + does: only the larger input "
+                    "changes m when nudged, so the smaller gets 0",
+                    output=lambda x, y, z, w: _graph_variant(x, y, z, w, "max to both"),
+                ),
+                Mistake(
+                    name="no tanh'",
+                    message="df/dw misses tanh's local derivative: df/dw is df/dt times the derivative of tanh at w",
+                    output=lambda x, y, z, w: _graph_variant(x, y, z, w, "no tanh'"),
+                ),
+                Mistake(
+                    name="sigmoid's rule",
+                    message="df/dw used t (1 - t), the sigmoid's local derivative, for tanh: tanh's is 1 - t^2",
+                    output=lambda x, y, z, w: _graph_variant(x, y, z, w, "sigmoid's rule"),
                 ),
             ],
         ),
@@ -218,6 +278,19 @@ EXERCISE = Exercise(
                     "contributions of both uses must be summed (+=), not overwritten; the path through the "
                     "sigmoid adds x s (1 - s)",
                     output=lambda x: _sigmoid(x),
+                ),
+                Mistake(
+                    name="sigmoid path without x",
+                    message="the path through the sigmoid misses a factor: the multiply hands its input s the "
+                    "value of its other input, x, and the sigmoid then multiplies by s (1 - s); you added "
+                    "s (1 - s) alone",
+                    output=lambda x: _sigmoid(x) + _sigmoid(x) * (1.0 - _sigmoid(x)),
+                ),
+                Mistake(
+                    name="sigmoid path with s",
+                    message="on the path through the sigmoid the multiply must swap: it hands s the value of "
+                    "the other input, x, not s itself (you added s x s (1 - s))",
+                    output=lambda x: _sigmoid(x) + _sigmoid(x) * _sigmoid(x) * (1.0 - _sigmoid(x)),
                 ),
             ],
         ),

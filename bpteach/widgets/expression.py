@@ -48,7 +48,9 @@ FUNCTIONS: dict[str, Callable[..., Value]] = {
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 _ALLOWED = "numbers, names, + - * / ** (by a number), exp, log, sigmoid, tanh, relu and max(a, b)"
 _SYMBOL = {"+": "+", "-": "−", "*": "×", "/": "÷", "**": "^", "neg": "−"}
-_GATE = {"+": "add distributes", "-": "subtract: 1 and −1", "*": "multiply swaps", "max": "max routes"}
+# divide shows its local derivatives as numbers only (in the products below): exercise 07 asks the
+# student to derive the rule, which the step text would otherwise print
+_GATE = {"+": "add distributes", "-": "subtract: 1 and −1", "*": "multiply swaps", "max": "max routes", "/": "divide"}
 
 
 def _num(v: float) -> str:
