@@ -112,8 +112,8 @@ class SideBySide:
             for r in self.rows
         )
         return (
-            "<table><thead><tr><th>node level (lecture 002)</th><th>value</th>"
-            "<th>matrix form (lecture 000)</th><th>value</th></tr></thead>"
+            "<table><thead><tr><th>node level (lecture 4)</th><th>value</th>"
+            "<th>matrix form (lecture 5)</th><th>value</th></tr></thead>"
             f"<tbody>{cells}</tbody></table><p>largest difference: {self.max_difference:.3g}</p>"
         )
 

@@ -178,7 +178,7 @@ class MLP:
         if X_.ndim != 2 or X_.shape[0] != n0:
             hint = ""
             if X_.ndim == 2 and X_.shape[1] == n0:
-                hint = " (examples are columns here; lecture 003's row form is the transpose: pass X.T)"
+                hint = " (examples are columns here; the row form X W of lecture 5 is the transpose: pass X.T)"
             msg = (
                 f"X has shape {X_.shape} but the network has {n0} input neurons: "
                 f"pass X with shape ({n0}, n_examples){hint}"

@@ -245,5 +245,5 @@ def test_two_layer_label_is_not_a_flag():
     matplotlib.use("Agg")
     from bpteach.widgets import two_layer_gradient
 
-    with pytest.raises(TypeError, match=r"y \(labels are -1 and \+1, as in lecture 000\) must be 1 or -1, got True"):
+    with pytest.raises(TypeError, match=r"y \(labels are -1 and \+1, as in lecture 3\) must be 1 or -1, got True"):
         two_layer_gradient(y=True)

@@ -149,8 +149,8 @@ MUTATIONS = [
         "I(y_i = 1)",
     ),
     ("03_two_layer_gradient", "ex03_grad_w21", "return H @ raw", "return -(H @ raw)", {"ex03_grad_w21"}, "wrong sign"),
-    ("03_two_layer_gradient", "ex03_grad_w11", " * h1 * (1.0 - h1)", "", {"ex03_grad_w11"}, "is missing"),
-    ("03_two_layer_gradient", "ex03_grad_w11", "w21[0]", "w21[1]", {"ex03_grad_w11"}, "counting from 1"),
+    ("03_two_layer_gradient", "ex03_grad_w12", " * h2 * (1.0 - h2)", "", {"ex03_grad_w12"}, "is missing"),
+    ("03_two_layer_gradient", "ex03_grad_w12", "w21[1]", "w21[0]", {"ex03_grad_w12"}, "counting from 1"),
     (
         "04_node_level",
         "ex04_delta_output",

@@ -47,7 +47,13 @@ MUTATIONS = [
         "H[0] * (1.0 - H[0])",
         "the sigmoid's derivative",
     ),
-    ("03_two_layer_gradient", "ex03_grad_w11_tanh", "(1.0 - H[0] ** 2)", "(1.0 - H[0])", "*square*"),
+    (
+        "03_two_layer_gradient",
+        "ex03_grad_w11_tanh",
+        "(1.0 - H[0] ** 2)",
+        "(1.0 - H[0])",
+        "the derivative of tanh you derived in exercise 02",
+    ),
     ("03_two_layer_gradient", "ex03_grad_w11_tanh", " * (1.0 - H[0] ** 2)", "", "is missing from the blame"),
     (
         "03_two_layer_gradient",
@@ -57,6 +63,23 @@ MUTATIONS = [
         "H = sigmoid(np.stack([w11, w12]) @ X)\n    raw = (y == 1) - sigmoid(w21 @ H)\n"
         "    return X @ (raw * w21[0] * H[0] * (1.0 - H[0]))",
         "with sigmoid hidden units",
+    ),
+    ("03_two_layer_gradient", "ex03_grad_w12", "h2 = H[1]", "h2 = H[0]", "unit 1's sigmoid"),
+    (
+        "03_two_layer_gradient",
+        "ex03_grad_w12",
+        "return X @ (raw * w21[1] * h2 * (1.0 - h2))",
+        "return X @ (raw * w21[0] * H[0] * (1.0 - H[0]))",
+        "the lecture's formula unchanged",
+    ),
+    ("03_two_layer_gradient", "ex03_grad_w12", "w21[1]", "w21[0]", "the first entry of w21"),
+    ("03_two_layer_gradient", "ex03_grad_w12", " * h2 * (1.0 - h2)", "", "derivative is missing"),
+    (
+        "03_two_layer_gradient",
+        "ex03_grad_w12",
+        "raw = (y == 1) - sigmoid(w21 @ H)",
+        "raw = y - sigmoid(w21 @ H)",
+        "I(y_i = 1)",
     ),
     ("04_node_level", "ex04_bias_gradient", "in_[j] = bias[j] + sum(", "in_[j] = sum(", "without biases"),
     (
@@ -72,6 +95,29 @@ MUTATIONS = [
         "{j: float(delta[j]) for",
         "{j: float(delta[j] * bias[j]) for",
         "by b_j itself",
+    ),
+    (
+        "04_node_level",
+        "ex04_input_gradient",
+        "sum(edges[i, j] * delta[j] for (i, j) in edges if i == k)",
+        "edges[k, k + 2] * delta[k + 2]",
+        "one arc per input",
+    ),
+    (
+        "04_node_level",
+        "ex04_input_gradient",
+        "sum(edges[i, j] * delta[j] for (i, j) in edges if i == k)",
+        "sum(edges[i, k + 2] * delta[i + 2] for i in (1, 2))",
+        "the wrong index",
+    ),
+    ("04_node_level", "ex04_input_gradient", "edges[i, j] * delta[j] for", "delta[j] for", "a weight is missing"),
+    ("04_node_level", "ex04_input_gradient", "edges[i, j] * delta[j] for", "edges[i, j] * a[j] for", "activations a_j"),
+    (
+        "04_node_level",
+        "ex04_input_gradient",
+        "if i == k) for k",
+        "if i == k) * sigmoid_derivative(x[k - 1]) for k",
+        "multiplied by g'(x_i)",
     ),
 ]
 
@@ -125,3 +171,38 @@ def test_the_instant_check_names_the_same_mistake(name, grade_id, old, new, word
     result = evaluate(grade_id, scope[EXERCISES[name].by_id[grade_id].func])
     assert not result.passed
     assert any(words in d for d in result.diagnoses()), result.diagnoses()
+
+
+# the parts and points of exercises 03 and 04, written out: a change of the specs must show up here
+POINTS = {
+    "03_two_layer_gradient": {
+        "ex03_hidden": 1.0,
+        "ex03_log_likelihood": 2.0,
+        "ex03_grad_w21": 3.0,
+        "ex03_grad_w12": 3.0,
+        "ex03_grad_w11_tanh": 3.0,
+    },
+    "04_node_level": {
+        "ex04_delta_output": 2.0,
+        "ex04_delta_hidden": 2.0,
+        "ex04_gradient": 4.0,
+        "ex04_bias_gradient": 2.0,
+        "ex04_input_gradient": 3.0,
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(POINTS))
+def test_the_reference_solutions_of_exercises_03_and_04_earn_every_point(grader, name):
+    data = (EXERCISE_DIR / f"{name}.ipynb").read_bytes()
+    result = grader.grade_bytes(name, data)
+    assert {p.grade_id: p.points for p in result.parts} == POINTS[name]
+    assert result.total == {"03_two_layer_gradient": 12.0, "04_node_level": 13.0}[name]
+
+
+def test_a_wrong_input_gradient_costs_its_3_points_of_13():
+    data, _ = _mutated("04_node_level", "ex04_input_gradient", "edges[i, j] * delta[j] for", "delta[j] for")
+    with Grader(jobs=1, timeout=10.0, seed=7) as g:
+        result = g.grade_bytes("04_node_level", data)
+    assert result.total == 10.0
+    assert {p.grade_id: p.points for p in result.parts} == POINTS["04_node_level"] | {"ex04_input_gradient": 0.0}

@@ -104,6 +104,48 @@ MISTAKES = [
         "where the output a",
     ),
     (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return -Y * sigmoid(-Y * z_m)",
+        "return -Y * sigmoid(Y * z_m)",
+        "the sign inside the sigmoid is off",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return -Y * sigmoid(-Y * z_m)",
+        "return -sigmoid(-Y * z_m)",
+        "right for y = +1 but not for y = -1",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return -Y * sigmoid(-Y * z_m)",
+        "return sigmoid(-Y * z_m)",
+        "right for y = -1 only",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_output_delta",
+        "(h_m - Y) * sigmoid_derivative(z_m)",
+        "(h_m - Y) * sigmoid_derivative(h_m)",
+        "slope s' at the output h_m",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_weight_gradient",
+        "delta_i @ h_prev.T / delta_i.shape[1]",
+        "delta_i @ h_prev.T / delta_i.shape[0]",
+        "divided by n_i, the number of neurons",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_weight_gradient",
+        "delta_i @ h_prev.T / delta_i.shape[1]",
+        "delta_i @ h_prev.T",
+        "this is the sum over the examples",
+    ),
+    (
         "06_blocks",
         "ex06_skip_gradients",
         "return dL_dO @ x.T, dL_dx_through_W + dL_dx_through_u",
@@ -288,6 +330,45 @@ def test_08_the_kth_momentum_step_is_the_closed_form_lecture_8_prints():
         np.testing.assert_allclose(solution(g, lr, mu, k), ref(g, lr, mu, k), rtol=1e-10)
     md = (EXERCISE_DIR / "08_training.ipynb").read_text()
     assert "-3.2566" in md and "-4.9742" in md
+
+
+# what each derive-it part's answer looks like when written out: its feedback must not print it
+ANSWERS = {
+    "ex05_log_loss_delta": ("-y s(-y z", "s(-y z_m)", "y s(-y", "1 - s(y z"),
+    "ex06_skip_gradients": ("W^T dL/dz", "u^T dL/dO", "dL/dO x^T", "x^T"),
+}
+
+
+@pytest.mark.parametrize("grade_id", sorted(ANSWERS))
+def test_05_06_the_feedback_of_a_derive_it_part_points_at_the_method_not_the_formula(grade_id):
+    part = next(p for ex in EXERCISES.values() for p in ex.parts if p.grade_id == grade_id)
+    texts = [part.hint, *(m.message for m in part.mistakes)]
+    assert len(texts) >= 4  # the hint and at least three named mistakes
+    for text in texts:
+        for answer in ANSWERS[grade_id]:
+            assert answer not in text, f"{grade_id} feedback prints {answer!r}: {text}"
+
+
+def test_05_06_the_parts_that_are_now_derived_give_no_formula_in_their_hints():
+    # exercise 05 no longer prints the recipe, and its part 3 asks for the mean; exercise 06's part 2
+    # asks to derive the learnable block's backward: the released stubs must not hand the code back
+    hints = {p.grade_id: p.hint for ex in EXERCISES.values() for p in ex.parts}
+    for grade_id in ("ex05_output_delta", "ex05_hidden_delta", "ex05_weight_gradient", "ex05_backward"):
+        for code in ("@", ".T", "h_m - Y", "/ n", "* s'"):
+            assert code not in hints[grade_id], hints[grade_id]
+    assert "W.T" not in hints["ex06_linear_backward"] and "x.T" not in hints["ex06_linear_backward"]
+    assert "chain rule" in hints["ex06_linear_backward"]
+
+
+def test_05_the_weight_gradient_checks_tell_the_rows_from_the_sum():
+    """Every check input of part 3 has n_i != 1, so dividing by the rows is not the sum there."""
+    from bpteach.grading.check import CHECK_SEED
+
+    part = EXERCISES["05_matrix_form"].by_id["ex05_weight_gradient"]
+    for seed in (CHECK_SEED, 4242, 12345):
+        for d, _ in part.cases(np.random.default_rng(seed)):
+            assert d.shape[0] != 1
+            assert d.shape[0] != d.shape[1]
 
 
 @pytest.mark.parametrize(("name", "grade_id", "old", "new", "words"), MISTAKES, ids=IDS)

@@ -9,6 +9,7 @@ drift apart without a failure here.
 from __future__ import annotations
 
 import math
+import re
 from itertools import product
 from pathlib import Path
 
@@ -191,6 +192,137 @@ def test_fan_in_scaling_keeps_the_spread_of_z_independent_of_width():
     assert "**fan-in**" in markdown
 
 
+# the lecture's network and data (lecture000_network / lecture000_data), in plain Python
+L3_W1 = [[0.5, -0.3], [-0.4, 0.8]]  # rows w_11, w_12
+L3_W21 = [0.7, -0.6]
+L3_X = [(1.0, 0.5), (2.0, -1.0), (-1.0, 1.5), (-0.5, -1.0)]  # the four examples
+L3_Y = [1.0, 1.0, -1.0, -1.0]
+
+
+def _ll(W1: list, w21: list) -> float:
+    total = 0.0
+    for x, y in zip(L3_X, L3_Y, strict=True):
+        h = [s(W1[k][0] * x[0] + W1[k][1] * x[1]) for k in range(2)]
+        total += math.log(s(y * (w21[0] * h[0] + w21[1] * h[1])))
+    return total
+
+
+def _fd_ll(step: float) -> list[float]:
+    """Central differences of ll for w21[1], w21[2], w11[1], w11[2], w12[1], w12[2]."""
+    out = []
+    for k in range(2):
+        up, down = list(L3_W21), list(L3_W21)
+        up[k] += step
+        down[k] -= step
+        out.append((_ll(L3_W1, up) - _ll(L3_W1, down)) / (2 * step))
+    for r in range(2):
+        for c in range(2):
+            up, down = [row[:] for row in L3_W1], [row[:] for row in L3_W1]
+            up[r][c] += step
+            down[r][c] -= step
+            out.append((_ll(up, L3_W21) - _ll(down, L3_W21)) / (2 * step))
+    return out
+
+
+def test_lecture_03_names_weight_vectors_and_the_seed_numbering():
+    markdown, out = notebook_text("03_two_layer_gradient")
+    mlp = bp.datasets.lecture000_network()
+    # w_11 is a whole row of W_1 (a vector of 2), not one arc's weight
+    assert mlp.W[1][0].tolist() == L3_W1[0] and mlp.W[1].shape == (2, 2)
+    assert "w11 = [ 0.5 -0.3]   w12 = [-0.4  0.8]   w21 = [ 0.7 -0.6]" in out
+    assert (
+        "name weight *vectors*" in markdown and "the single weight of the arc from neuron $i$ to neuron $j$" in markdown
+    )
+    assert "the `000` is the source deck's numbering" in markdown
+    assert "(the cells below)" in markdown and "next two cells" not in markdown
+
+
+def test_lecture_03_prints_the_gradient_for_w12_that_the_exercise_asks_for():
+    fd = _fd_ll(1e-6)
+    rec = bp.datasets.lecture000_network().backpropagate(*bp.datasets.lecture000_data(), reduction="sum")
+    np.testing.assert_allclose(-rec.grad_W[1][1], fd[4:], atol=1e-8)
+    _, out = notebook_text("03_two_layer_gradient")
+    assert f"-grad W_1[1]: {np.round(np.array(fd[4:]), 6)}" in out
+    assert np.round(np.array(fd[4:]), 6).tolist() == [-0.208611, -0.022997]
+    nb = (LECTURES / "03_two_layer_gradient.ipynb").read_text(encoding="utf-8")
+    assert "s12 * (1 - s12)" not in nb  # the hand formula for w12 is the exercise's, not printed here
+
+
+def test_lecture_03_finite_difference_gap_is_rounding_not_truncation():
+    ll = _ll(L3_W1, L3_W21)
+    rec = bp.datasets.lecture000_network().backpropagate(*bp.datasets.lecture000_data(), reduction="sum")
+    exact = -np.concatenate([rec.grad_W[2][0], rec.grad_W[1][0], rec.grad_W[1][1]])
+    gap = max(abs(a - b) for a, b in zip(_fd_ll(1e-6), exact, strict=True))
+    truncation = max(abs(a - b) for a, b in zip(_fd_ll(1e-3), exact, strict=True)) * 1e-6
+    rounding = np.finfo(float).eps * abs(ll) / 1e-6
+    assert 1e-11 < gap < 1e-9  # the range the lecture prints
+    assert truncation < 1e-13 < 1e-3 * gap  # truncation at eps = 1e-6 is negligible
+    assert 0.1 * rounding < gap < 2 * rounding  # the gap is of the order of the rounding estimate
+    markdown, out = notebook_text("03_two_layer_gradient")
+    assert "largest gap to back-propagation: between 1e-11 and 1e-9" in out
+    assert f"rounding estimate, machine epsilon x |ll| / eps: {rounding:.1e}" in out
+    assert f"truncation estimate, gap at a step of 1e-3 x (1e-6 / 1e-3)^2: {truncation:.0e}" in out
+    assert "Rounding wins" in markdown
+
+
+def test_lecture_03_signals_have_the_sign_of_J_and_the_notation_pages_names():
+    # delta_2 = dJ/dz_2 and delta_1[1] = dJ/dz_1[1] for J = -log sigma(y z_2), per example, by differences
+    W1, w21 = L3_W1, L3_W21
+    eps = 1e-6
+    grad_w11 = [0.0, 0.0]
+    for x, y in zip(L3_X, L3_Y, strict=True):
+        z1 = [W1[k][0] * x[0] + W1[k][1] * x[1] for k in range(2)]
+
+        def J(z1, shift=0.0, y=y):
+            z2 = w21[0] * s(z1[0]) + w21[1] * s(z1[1]) + shift
+            return -math.log(s(y * z2))
+
+        delta_2 = (J(z1, eps) - J(z1, -eps)) / (2 * eps)
+        z2 = w21[0] * s(z1[0]) + w21[1] * s(z1[1])
+        assert delta_2 == pytest.approx(s(z2) - (1.0 if y == 1 else 0.0), abs=1e-8)  # minus the raw error
+        delta_1_1 = (J([z1[0] + eps, z1[1]]) - J([z1[0] - eps, z1[1]])) / (2 * eps)
+        assert delta_1_1 == pytest.approx(w21[0] * delta_2 * ds(z1[0]), abs=1e-8)
+        grad_w11 = [g - delta_1_1 * xi for g, xi in zip(grad_w11, x, strict=True)]
+    np.testing.assert_allclose(grad_w11, _fd_ll(1e-6)[2:4], atol=1e-7)  # grad_w11 ll = -sum delta_1[1] x
+    markdown, out = notebook_text("03_two_layer_gradient")
+    assert "$\\delta_2 = \\sigma(w_{21}^\\top h) - I(y = 1)$" in markdown
+    assert "$\\delta_1[1] = w_{21}[1]\\,\\delta_2\\,\\sigma'(w_{11}^\\top x)$" in markdown
+    assert f"-sum_i delta_1[1] x_i: {np.round(np.array(grad_w11), 6)}" in out
+
+
+def test_lecture_03_writes_the_initial_spread_as_s_and_shows_it_near_s():
+    rng = np.random.default_rng(0)  # the lecture's draw, repeated
+    stds = []
+    for m in (10, 100, 1000):
+        x_in = rng.choice([-1.0, 1.0], size=(m, 2000))
+        rng.normal(0.0, 1.0, size=(200, m))  # the unscaled draw comes first
+        stds.append((rng.normal(0.0, 1.0 / math.sqrt(m), size=(200, m)) @ x_in).std())
+    assert [f"{v:.2f}" for v in stds] == ["0.99", "1.01", "1.00"]
+    assert all(abs(v - 1.0) < 0.02 for v in stds)  # near s = 1
+    markdown, out = notebook_text("03_two_layer_gradient")
+    assert "\\frac{s^2}{m_l}" in markdown and "\\frac{\\sigma^2}{m_l}" not in markdown
+    assert "the spread stays near $s$ (here $s = 1$: std $z$ 0.99, 1.01, 1.00)" in markdown
+    assert "N(0, \\sigma^2 / m_l)" not in markdown
+    for v in stds:
+        assert f"{v:8.2f}" in out
+
+
+def test_lecture_03_calls_the_finite_difference_step_epsilon():
+    markdown, _ = notebook_text("03_two_layer_gradient")
+    assert "against the step $\\varepsilon$, falling like $\\varepsilon^2$" in markdown
+    assert "step $h$" not in markdown
+
+
+def test_lectures_03_and_04_link_every_other_lecture_they_mention():
+    for name in ("03_two_layer_gradient", "04_node_level"):
+        markdown, _ = notebook_text(name)
+        body = markdown.split("*Based on*")[0] + markdown.split("*Based on*")[1].split("\n\n", 1)[-1]
+        plain = re.findall(r"(?<!\[)\b[Ll]ectures? \d\b(?!\]\()", body)
+        assert not plain, (name, plain)
+    markdown, _ = notebook_text("04_node_level")
+    assert "[lecture 7](07_computational_graph.ipynb)" in markdown
+
+
 # --------------------------------------------------------------------------- lecture 04
 ARCS = {(1, 3): 0.15, (1, 4): -0.25, (2, 3): 0.20, (2, 4): 0.10, (3, 5): 0.40, (3, 6): -0.35, (4, 5): 0.30}
 ARCS |= {(4, 6): 0.55, (5, 7): 0.50, (6, 7): -0.45}
@@ -250,6 +382,66 @@ def test_the_dynamic_programming_counts():
             f"{depth} hidden layers, {4 * depth + 2} arcs: back-propagation {n_bp}, each weight separately {n_paths}"
             in out
         )
+
+
+def test_lecture_04_hand_expansions_differ_from_the_record_by_at_most_one_ulp():
+    x, y = (1.0, 0.5), 1.0
+    zero = dict.fromkeys(BIAS, 0.0)
+    _, delta = _node_level(zero, x, y)
+    rec = bp.datasets.lecture002_network().backpropagate(np.array(x), [y])
+    _, out = notebook_text("04_node_level")
+    for j in (7, 5, 6, 3):
+        ulp = np.spacing(abs(rec.delta[j]))
+        assert abs(rec.delta[j] - delta[j]) <= ulp
+        assert 1e-16 < ulp / abs(rec.delta[j]) < 2.3e-16  # "about 1e-16 of the value"
+        line = f"Delta_{j}    record {rec.delta[j]:+.8f}   expanded {delta[j]:+.8f}   gap at most 1 ulp"
+        assert f"{line} (1 ulp = {ulp:.1e})" in out
+    assert out.count("gap at most 1 ulp") == 7 and "MORE than 1 ulp" not in out
+
+
+def test_the_backward_pass_costs_between_two_and_three_multiplications_per_arc():
+    _, out = notebook_text("04_node_level")
+    assert "the forward pass itself: 10 multiplications, one per arc" in out  # one w_ij a_i per arc
+    for depth in (2, 4, 8):
+        arcs = 4 * depth + 2
+        n_bp, _ = _counts_width2(depth)
+        # gradients: 1 per arc; Delta_j: 1 per arc out of a hidden neuron (arcs - 4) and 1 per non-input neuron
+        assert n_bp == arcs + (arcs - 4) + (2 * depth + 1)
+        assert 2 * arcs < n_bp < 3 * arcs
+    markdown, _ = notebook_text("04_node_level")
+    assert "about one extra forward pass" not in markdown
+    assert "21 multiplications against the forward pass's 10" in markdown
+
+
+def test_exercise_04s_derived_part_is_not_printed_in_lecture_04_and_its_value_checks_out():
+    # dJ/dx_i = sum_j w_ij Delta_j, against central differences of J in x
+    x, y = (1.0, 0.5), 1.0
+    _, delta = _node_level(dict.fromkeys(BIAS, 0.0), x, y)
+    grad_x = [sum(w * delta[j] for (i, j), w in ARCS.items() if i == k) for k in (1, 2)]
+    eps = 1e-6
+    zero = dict.fromkeys(BIAS, 0.0)
+    for k in range(2):
+        up, down = list(x), list(x)
+        up[k] += eps
+        down[k] -= eps
+        fd = (_node_level(zero, tuple(up), y)[0] - _node_level(zero, tuple(down), y)[0]) / (2 * eps)
+        assert fd == pytest.approx(grad_x[k], abs=1e-10)
+    assert [round(g, 8) for g in grad_x] == [-0.00116531, -0.00089184]
+    markdown, _ = notebook_text("04_node_level")
+    assert "with no formula given, the gradient of $J$ with respect to the inputs $x_1, x_2$" in markdown
+    assert "partial x" not in markdown  # the lecture never states dJ/dx_i
+    from bpteach.grading import EXERCISES
+
+    parts = {p.grade_id: p for p in EXERCISES["04_node_level"].parts}
+    assert list(parts) == [
+        "ex04_delta_output",
+        "ex04_delta_hidden",
+        "ex04_gradient",
+        "ex04_bias_gradient",
+        "ex04_input_gradient",
+    ]
+    ref = parts["ex04_input_gradient"].reference(dict(ARCS), np.array(x), y)
+    np.testing.assert_allclose(ref, grad_x, rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- notation page

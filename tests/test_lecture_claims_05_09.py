@@ -54,7 +54,7 @@ def test_05_cost_derivative_only_the_term_i_equals_j_survives():
         for i in range(3):
             assert per_term[i] == pytest.approx(x[j] - y[j] if i == j else 0.0, abs=1e-9)
     _, out = notebook_text("05_matrix_form")
-    assert "column sums, d f / d x_j: [-0.49 -0.09  0.31]" in out
+    assert "column sums, d f / d a_j: [-0.49 -0.09  0.31]" in out
 
 
 def test_05_log_loss_cancels_sigma_prime_and_squared_error_does_not():
@@ -94,6 +94,135 @@ def test_05_the_two_squared_error_conventions_are_a_factor_2_apart():
     _, out = notebook_text("05_matrix_form")
     assert "Delta_6                         -0.111205" in out
     assert "from 2.000000000000 to 2.000000000000" in out
+
+
+def _rain_cost(W1: np.ndarray, W2: np.ndarray) -> tuple[float, np.ndarray]:
+    """C = 1/2 sum (y - a)^2 over the three rain days, by plain numpy (days as columns), and z_2."""
+    X = np.array([[3.0, 1.0, 0.0], [5.0, 6.0, 8.0]])
+    z2 = W2 @ sig(W1 @ X)
+    return float(0.5 * np.sum((RAIN_TARGETS - sig(z2)) ** 2)), z2.ravel()
+
+
+def test_05_the_rain_cost_bound_0_99215_is_its_supremum_approached_never_reached():
+    bound = 0.5 * (0.99**2 + 0.59**2 + 0.81**2)  # each day's far end: 0, 0 and 1
+    assert bound == pytest.approx(0.99215, abs=1e-12)
+    assert bound > 0.992  # the old recap's "C < 0.992" was false
+    A1, A2 = np.array([[-1.0, 0.1], [0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, -0.5, 0.0]])
+    costs = []
+    for k in (1, 10, 100):
+        C, z2 = _rain_cost(k * A1, k * A2)
+        costs.append(C)
+        # the gap to the bound, exactly: per day d (m - d / 2), d the distance to the far end, m = max(t, 1 - t)
+        d = np.array([sig(z2[0]), sig(z2[1]), sig(-z2[2])])
+        gap = float(np.sum(d * (np.array([0.99, 0.59, 0.81]) - d / 2)))
+        assert gap > 0
+        if k < 100:
+            assert gap == pytest.approx(bound - C, rel=1e-9)
+        assert bound >= C
+    assert costs[0] < costs[1] < costs[2]
+    assert costs[2] == pytest.approx(bound, abs=1e-15)  # approached: 0.99215 to every printed digit
+    assert f"{gap:.1e}" == "4.6e-22"
+    md, out = notebook_text("05_matrix_form")
+    assert "k = 100: outputs [0. 0. 1.], C = 0.99215, bound - C = 4.6e-22" in out
+    assert "k =   1:" in out and f"C = {costs[0]:.5f}" in out and f"C = {costs[1]:.5f}" in out
+    assert "C < 0.992$" not in md and "$C < 0.99215$ for the rain targets" in md
+    assert "**least** upper bound" in md and r"$4.6 \times 10^{-22}$" in md
+
+
+def test_05_log_loss_target_y_in_0_1_is_lecture_3s_label_with_minus_1_as_0():
+    # -log s(y z) with y = +-1 equals -t log s(z) - (1 - t) log(1 - s(z)) with t = (y + 1) / 2
+    for z in (-6.0, -0.4, 0.0, 2.5):
+        for label in (-1.0, 1.0):
+            t = (label + 1) / 2
+            pm = -np.log(sig(np.array(label * z)))
+            zero_one = -t * np.log(sig(np.array(z))) - (1 - t) * np.log(1 - sig(np.array(z)))
+            assert float(pm) == pytest.approx(float(zero_one), rel=1e-12)
+    md, _ = _notebook_text("05_matrix_form", collapse=True)
+    assert "the target $y$ is a number in $[0, 1]$" in md
+    assert "its label $+1$ is $y = 1$ here and its label $-1$ is $y = 0$" in md
+    assert "[Lecture 3](03_two_layer_gradient.ipynb)" in md
+
+
+def test_05_matrix_entries_are_W_r_c_counted_from_1_and_arcs_keep_w_ij():
+    mlp5 = bp.MLP([5, 3, 1], bias=False, seed=0)
+    assert round(float(mlp5.W[1][1, 2]), 4) == pytest.approx(0.4235)  # W_1[2, 3], 1-based
+    md, out = _notebook_text("05_matrix_form", collapse=True)
+    assert "W_1[2, 3], the weight from input 3 into neuron 2, is numpy's W[1][1, 2]: 0.4235" in out
+    assert "w_{23}" not in md and "$W_1[r, c]$ is the weight from input $c$ into neuron $r$" in md
+
+
+def test_05_the_recipe_view_counts_from_1_where_numpy_counts_from_0():
+    from bpteach.widgets.recipe import RecipeState
+
+    rain = bp.datasets.rain_network()
+    X, Y = bp.datasets.rain()
+    state = RecipeState(rain, X, Y, reduction="sum")
+    state.set(line=len(state.lines), neuron=3, example=1)  # the view's delta_1[1, 1]
+    rec = rain.backpropagate(X, Y, reduction="sum")
+    assert state.matrix_delta() == rec.delta[1][0, 0]
+    assert bp.side_by_side(rain, X[:, 0], Y[:, 0]).max_difference < 1e-15
+    md, _ = _notebook_text("05_matrix_form", collapse=True)
+    assert "the view counts rows, columns and examples from 1" in md
+    assert "is the table's `delta_1[0]`, numpy's `rec.delta[1][0, 0]`" in md
+
+
+def test_05_the_exercise_pointer_names_its_parts_and_the_exercise_prints_no_recipe():
+    from bpteach.grading import EXERCISES
+
+    parts = [p.func for p in EXERCISES["05_matrix_form"].parts]
+    assert parts == ["output_delta", "hidden_delta", "weight_gradient", "backward", "output_delta_log_loss"]
+    md, _ = _notebook_text("05_matrix_form", collapse=True)
+    pointer = md[md.index("**Exercise:**") :]
+    for words in (
+        "(1) the output layer's",
+        "(2) a hidden layer's",
+        "(3) a layer's gradient",
+        "**mean**",
+        "(4) the whole backward pass",
+        "(5) $\\delta_m$ for log-loss",
+        "does not print the recipe",
+    ):
+        assert words in pointer, words
+    import json
+
+    ex = json.loads((LECTURES.parent / "exercises" / "05_matrix_form.ipynb").read_text(encoding="utf-8"))
+    text = "".join("".join(c["source"]) for c in ex["cells"] if c["cell_type"] == "markdown")
+    for recipe in (
+        r"(h_m - Y) \odot",
+        r"W_{i+1}^\top \delta_{i+1}",
+        r"\frac{1}{n}\, \delta_i",
+        r"\delta_i h_{i-1}^\top",
+    ):
+        assert recipe not in text, recipe
+
+
+def test_06_gradients_from_two_paths_add():
+    # x feeds the block W and the skip arcs u: central differences of L against the sum of both paths
+    rng = np.random.default_rng(3)
+    W, w, u, x = rng.uniform(-1, 1, (4, 3)), rng.uniform(-1, 1, (1, 4)), rng.uniform(-1, 1, (1, 3)), rng.normal(size=3)
+
+    def loss(v: np.ndarray) -> float:
+        return float((1.0 - sig(w @ sig(W @ v) + u @ v)[0]) ** 2)
+
+    eps = 1e-6
+    numeric = np.array([(loss(x + eps * e) - loss(x - eps * e)) / (2 * eps) for e in np.eye(3)])
+    O = (w @ sig(W @ x) + u @ x)[0]
+    dL_dO = -2 * (1.0 - sig(O)) * sig(O) * (1 - sig(O))
+    through_W = W.T @ (w[0] * dL_dO * sig(W @ x) * (1 - sig(W @ x)))
+    through_u = u[0] * dL_dO
+    np.testing.assert_allclose(numeric, through_W + through_u, atol=1e-8)
+    assert np.max(np.abs(numeric - through_W)) > 1e-3  # either path alone is wrong
+    md, _ = _notebook_text("06_blocks", collapse=True)
+    assert "when a variable feeds **two** blocks" in md and "the two **add**" in md
+
+
+def test_06_links_lecture_8_for_the_training_loop_and_names_its_cost_in_the_view():
+    md, _ = _notebook_text("06_blocks", collapse=True)
+    assert "[lecture 8](08_training.ipynb)" in md and "steps 0 to 4" in md
+    assert "Its readout names the cost as $(y - a)^2$: here that is $(\\text{GT} - P)^2$" in md
+    assert "$L(x, t; W)$" in md and "$y$ is the **output of a block**, not a target" in md
+    mlp = bp.datasets.lecture004_network()
+    assert mlp.loss_fn.name == "squared_error"  # (y - a)^2 without the 1/2, as the text says
 
 
 # --------------------------------------------------------------------------- lecture 08

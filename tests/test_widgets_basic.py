@@ -315,7 +315,12 @@ def test_two_layer_central_difference_error_falls_as_h_squared_and_rises_as_one_
     best = h[int(np.argmin(err))]
     assert 1e-7 <= best <= 1e-3
     assert app.best.get_data()[0][0] == best
-    assert f"at h ≈ {best:.0e}" in app.description and "w₂₁[2]" in app.description
+    assert f"at ε ≈ {best:.0e}" in app.description and "w₂₁[2]" in app.description
+    # the step is epsilon, as on the notation page (h is the hidden layer in lecture 3)
+    assert app.ax_h.get_xlabel() == "step ε"
+    labels = [line.get_label() for line in (app.trunc_line, app.round_line, app.best)]
+    assert labels == ["∝ ε² (truncation)", "∝ 1/ε (round-off)", "best ε"]
+    assert app.h_text.get_text().startswith(f"best ε ≈ {best:.0e}")
 
 
 def test_two_layer_defaults_are_lecture000s_network():
@@ -328,7 +333,7 @@ def test_two_layer_defaults_are_lecture000s_network():
 
 
 def test_two_layer_gradient_refuses_bad_arguments():
-    with pytest.raises(ValueError, match=r"y \(labels are -1 and \+1, as in lecture 000\) must be one of 1, -1, got 0"):
+    with pytest.raises(ValueError, match=r"y \(labels are -1 and \+1, as in lecture 3\) must be one of 1, -1, got 0"):
         widgets.two_layer_gradient(y=0)
     with pytest.raises(TypeError, match=r"w11 must be a pair of numbers"):
         widgets.two_layer_gradient(w11=(1.0,))

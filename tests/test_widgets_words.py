@@ -211,9 +211,21 @@ def test_recipe_says_mean_or_sum_and_its_gradient_is_that():
     np.testing.assert_allclose(total.state.matrix("grad", 1), 3 * mean.state.matrix("grad", 1), rtol=1e-12)
     assert "the mean of the 3 examples" in mean.readout.value and "mean over the examples" in mean.description
     assert "the sum of the 3 examples" in total.readout.value
-    assert r"\frac{1}{n}" in mean.state.lines[-1][2] and r"\frac" not in total.state.lines[-1][2]
+    assert r"\frac{1}{N}" in mean.state.lines[-1][2] and r"\frac" not in total.state.lines[-1][2]
     with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum'"):
         widgets.matrix_recipe(mlp, X, Y, reduction="max")
+
+
+def test_recipe_names_its_cost_and_the_lecture_as_the_student_numbers_it():
+    # the rain network uses 1/2 (y - a)^2, lecture 6's 3-4-1 network (GT - P)^2: a factor 2 apart
+    rain = widgets.matrix_recipe(reduction="sum")
+    assert "node level (lecture 4), cost ½ (y − a)²: Δ" in rain.readout.value
+    assert "the sum of the 3 examples' gradients" in rain.readout.value
+    x, gt = bp.datasets.lecture004_example()
+    one = widgets.matrix_recipe(bp.datasets.lecture004_network(), x[:, None], gt[:, None])
+    assert "cost (y − a)²: Δ" in one.readout.value
+    assert "the gradient of the one example." in one.readout.value and "1 examples" not in one.readout.value
+    assert "lecture 00" not in rain.readout.value + one.readout.value
 
 
 def test_recipe_says_when_a_value_is_not_computed_yet_instead_of_showing_it():

@@ -1,4 +1,4 @@
-r"""Exercise 03, lecture 000's two-layer gradient by hand.
+r"""Exercise 03, lecture 3's two-layer gradient by hand (the source's lecture 000).
 
 p(y = 1 | x) = sigma(w_21^T h), h = [sigma(w_11^T x), sigma(w_12^T x)]^T, labels y in {-1, +1},
 ll(W) = sum_i log p(y_i | x_i) = sum_i log sigma(y_i w_21^T h_i), maximised.
@@ -8,7 +8,7 @@ ll(W) = sum_i log p(y_i | x_i) = sum_i log sigma(y_i w_21^T h_i), maximised.
 | ex03_hidden | H = [h_1 ... h_n], shape (2, n) | ``MLP.backpropagate`` (h[1]) |
 | ex03_log_likelihood | ll(W) | minus the log_loss summed over the examples |
 | ex03_grad_w21 | sum_i (I(y_i = 1) - sigma(w_21^T h_i)) h_i | minus ``grad_W[2]`` (J = -ll) |
-| ex03_grad_w11 | sum_i (I(y_i = 1) - sigma(w_21^T h_i)) w_21[1] sigma'(w_11^T x_i) x_i | minus ``grad_W[1][0]`` |
+| ex03_grad_w12 | sum_i (I(y_i = 1) - sigma(w_21^T h_i)) w_21[2] sigma'(w_12^T x_i) x_i (analogy) | -``grad_W[1][1]`` |
 | ex03_grad_w11_tanh | the same with tanh hidden units, derived by the student | minus ``grad_W[1][0]`` (tanh) |
 
 Arguments: w11, w12 of shape (d,), w21 of shape (2,), X of shape (d, n) (examples as columns), y (n,).
@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from bpteach.activations import sigmoid
+from bpteach.grading.preambles import SIGMOID_PREAMBLE
 from bpteach.grading.spec import Exercise, Mistake, Part
 from bpteach.matrix import MLP, MatrixRecord
 
@@ -50,19 +51,29 @@ def _raw(
     return target - sigmoid(w21 @ H), H
 
 
-def _grad_w11_variant(
+def _grad_hidden_variant(
     w11: np.ndarray,
     w12: np.ndarray,
     w21: np.ndarray,
     X: np.ndarray,
     y: np.ndarray,
-    k: int = 0,
+    unit: int = 0,
+    k: int | None = None,
     gprime: bool = True,
     labels: str = "indicator",
 ) -> np.ndarray:
+    """The gradient for hidden unit ``unit``'s weights (0: w11, 1: w12), or a usual wrong form of it:
+    the raw error carried back through w21[k] (k = unit when right) and sigma'(w_1,unit^T x_i)."""
     raw, _ = _raw(w11, w12, w21, X, y, labels)
-    blame = w21[k] * (sigmoid.derivative(w11 @ X) if gprime else 1.0)
+    w = (w11, w12)[unit]
+    blame = w21[unit if k is None else k] * (sigmoid.derivative(w @ X) if gprime else 1.0)
     return X @ (raw * blame)
+
+
+def _grad_w12_mixed(w11: np.ndarray, w12: np.ndarray, w21: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The right output weight w21[2], but the blame through unit 1's sigmoid sigma'(w11^T x_i)."""
+    raw, _ = _raw(w11, w12, w21, X, y)
+    return X @ (raw * w21[1] * sigmoid.derivative(w11 @ X))
 
 
 _LABELS = (
@@ -90,7 +101,7 @@ def _grad_w11_tanh_variant(
 
 EXERCISE = Exercise(
     name="03_two_layer_gradient",
-    title="Lecture 000's two-layer gradient by hand",
+    title="Lecture 3's two-layer gradient by hand",
     parts=[
         Part(
             grade_id="ex03_hidden",
@@ -136,26 +147,41 @@ EXERCISE = Exercise(
             mistakes=[Mistake("labels", _LABELS, lambda *a: (lambda r, H: H @ r)(*_raw(*a, labels="y")))],
         ),
         Part(
-            grade_id="ex03_grad_w11",
-            func="grad_w11",
-            title="grad_w11(w11, w12, w21, X, y)",
+            grade_id="ex03_grad_w12",
+            func="grad_w12",
+            title="grad_w12(w11, w12, w21, X, y)",
             points=3,
             cases=_cases,
-            reference=lambda *a: -_record(*a).grad_W[1][0],
-            hint="raw error x blame: sum over i of (I(y_i = 1) - sigma(w21^T h_i)) w21[1] sigma'(w11^T x_i) x_i",
+            reference=lambda *a: -_record(*a).grad_W[1][1],
+            hint="repeat the lecture's derivation of the gradient for w11 with hidden unit 2 in place of unit 1: "
+            "raw error x blame",
             mistakes=[
                 Mistake(
-                    "no g'",
-                    "the factor sigma'(w11^T x_i) = h_1 (1 - h_1) is missing: the blame "
-                    "passes back through the hidden unit's sigmoid",
-                    lambda *a: _grad_w11_variant(*a, gprime=False),
+                    "w11's gradient",
+                    "this is the gradient for w11, the lecture's formula unchanged: w12 feeds hidden unit 2, so "
+                    "every factor of the blame must belong to unit 2",
+                    lambda *a: _grad_hidden_variant(*a, unit=0),
                 ),
                 Mistake(
                     "index",
-                    "you used the second entry of w21: the lecture's w21[1] (counting from 1) is w21[0] in Python",
-                    lambda *a: _grad_w11_variant(*a, k=1),
+                    "you carried the raw error back through the first entry of w21, the weight from hidden unit 1 "
+                    "to the output: unit 2's outgoing weight is the lecture's w21[2] (counting from 1), w21[1] in "
+                    "Python",
+                    lambda *a: _grad_hidden_variant(*a, unit=1, k=0),
                 ),
-                Mistake("labels", _LABELS, lambda *a: _grad_w11_variant(*a, labels="y")),
+                Mistake(
+                    "unit 1's sigmoid",
+                    "the blame passes through unit 1's sigmoid, sigma'(w11^T x_i): w12 changes h_2, so the "
+                    "derivative belongs to h_2's own sigmoid",
+                    _grad_w12_mixed,
+                ),
+                Mistake(
+                    "no g'",
+                    "a sigmoid derivative is missing from the blame: the raw error passes back through hidden "
+                    "unit 2's sigmoid before it reaches w12",
+                    lambda *a: _grad_hidden_variant(*a, unit=1, gprime=False),
+                ),
+                Mistake("labels", _LABELS, lambda *a: _grad_hidden_variant(*a, unit=1, labels="y")),
             ],
         ),
         Part(
@@ -165,7 +191,7 @@ EXERCISE = Exercise(
             points=3,
             cases=_cases,
             reference=lambda *a: -_tanh_record(*a).grad_W[1][0],
-            hint="follow the derivation of part 4 link by link; only the hidden unit's function changed, "
+            hint="follow the lecture's derivation for w11 link by link; only the hidden unit's function changed, "
             "so find which factor changes and derive its new form",
             mistakes=[
                 Mistake(
@@ -176,7 +202,8 @@ EXERCISE = Exercise(
                 ),
                 Mistake(
                     "no square",
-                    "the blame uses 1 - h_1: tanh'(z) is 1 minus the *square* of tanh(z)",
+                    "the blame uses 1 - h_1 for tanh'(w11^T x_i): close, but check it against the derivative of "
+                    "tanh you derived in exercise 02 (or differentiate tanh's definition again)",
                     lambda *a: _grad_w11_tanh_variant(*a, blame="no square"),
                 ),
                 Mistake(
@@ -186,11 +213,12 @@ EXERCISE = Exercise(
                 ),
                 Mistake(
                     "sigmoid hidden units",
-                    "this is the gradient of part 4, with sigmoid hidden units: here h_k = tanh(w_1k^T x), "
+                    "this is the lecture's gradient for w11, with sigmoid hidden units: here h_k = tanh(w_1k^T x), "
                     "both in the forward pass (h) and in the blame",
-                    lambda *a: _grad_w11_variant(*a),
+                    lambda *a: _grad_hidden_variant(*a, unit=0),
                 ),
             ],
         ),
     ],
+    preamble=SIGMOID_PREAMBLE,
 )

@@ -1,11 +1,12 @@
-r"""Exercise 04, the node-level BACKPROPAGATE of lecture 002 (sigmoid g, J = (y - a)^2).
+r"""Exercise 04, the node-level BACKPROPAGATE of lecture 4 (sigmoid g, J = (y - a)^2).
 
 | part | the student writes | reference |
 |---|---|---|
 | ex04_delta_output | Delta_j = g'(in_j) (-2 (y - a_j)) | ``squared_error.derivative`` x ``sigmoid.derivative`` |
 | ex04_delta_hidden | Delta_j = g'(in_j) sum_{j'} w_{j,j'} Delta_{j'} | ``sigmoid.derivative`` |
-| ex04_gradient | {(i, j): Delta_j a_i} for lecture 002's 7-neuron network | ``Network.backpropagate`` |
-| ex04_bias_gradient | {j: dJ/db_j} for the same network with biases, derived by the student | ``grad_bias`` |
+| ex04_gradient | {(i, j): Delta_j a_i} for lecture 4's 7-neuron network | ``Network.backpropagate`` |
+| ex04_bias_gradient | {j: dJ/db_j} = {j: Delta_j} for the same network with biases (formula given) | ``grad_bias`` |
+| ex04_input_gradient | (dJ/dx_1, dJ/dx_2) = sum_j w_ij Delta_j, derived by the student | ``Network.backpropagate`` |
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bpteach.losses import squared_error
 
 __all__ = ["ARCS", "EXERCISE"]
 
-# lecture 002's network: inputs 1, 2; hidden 3, 4 then 5, 6; output 7
+# lecture 4's network (the source's lecture 002): inputs 1, 2; hidden 3, 4 then 5, 6; output 7
 ARCS = [(1, 3), (1, 4), (2, 3), (2, 4), (3, 5), (3, 6), (4, 5), (4, 6), (5, 7), (6, 7)]
 _LAYERS = [[1, 2], [3, 4], [5, 6], [7]]
 
@@ -87,9 +88,32 @@ def _bias_variant(edges: dict, bias: dict, x: np.ndarray, y: float, mistake: str
     return {j: float(rec.delta[j] * factor[j]) for j in bias}
 
 
+def _input_gradient(edges: dict, x: np.ndarray, y: float, mistake: str = "") -> np.ndarray:
+    """dJ/dx_i = sum_j w_ij Delta_j over the arcs (i, j) leaving input i, or a usual wrong answer."""
+    rec = Network(edges, inputs=[1, 2], outputs=[7], hidden=[3, 4, 5, 6], loss="squared_error").backpropagate(x, y)
+    delta = rec.delta
+    out = []
+    for i in (1, 2):
+        succ = [j for (k, j) in edges if k == i]  # neurons 3 and 4
+        if mistake == "one arc":  # the sum over j dropped: only the arc to "its" neuron i + 2
+            value = edges[i, i + 2] * delta[i + 2]
+        elif mistake == "wrong index":  # the arcs entering neuron i + 2: W_1 Delta instead of W_1^T Delta
+            value = sum(edges[k, i + 2] * delta[k + 2] for k in (1, 2))
+        elif mistake == "no weight":
+            value = sum(delta[j] for j in succ)
+        elif mistake == "a for Delta":
+            value = sum(edges[i, j] * rec.a[j] for j in succ)
+        else:
+            value = sum(edges[i, j] * delta[j] for j in succ)
+            if mistake == "input g'":  # as if the input were a neuron with in_i = x_i
+                value *= sigmoid.derivative(x[i - 1])
+        out.append(float(value))
+    return np.array(out)
+
+
 EXERCISE = Exercise(
     name="04_node_level",
-    title="Node-level back-propagation: Delta_j and the gradient of lecture 002's network",
+    title="Node-level back-propagation: Delta_j and the gradients of lecture 4's network",
     parts=[
         Part(
             grade_id="ex04_delta_output",
@@ -152,11 +176,10 @@ EXERCISE = Exercise(
             grade_id="ex04_bias_gradient",
             func="bias_gradient",
             title="bias_gradient(edges, bias, x, y)",
-            points=3,
+            points=2,
             cases=_bias_cases,
             reference=lambda e, b, x, y: _biased_record(e, b, x, y).grad_bias,
-            hint="the bias enters in_j = sum_i w_ij a_i + b_j: run the forward pass with it, then apply "
-            "the chain rule through in_j to b_j",
+            hint="the bias enters in_j = sum_i w_ij a_i + b_j: run the forward pass with it, then return {j: Delta_j}",
             mistakes=[
                 Mistake(
                     "bias left out",
@@ -175,6 +198,49 @@ EXERCISE = Exercise(
                     "you multiplied Delta_j by b_j itself: the derivative of in_j with respect to b_j does not "
                     "depend on b_j",
                     lambda e, b, x, y: _bias_variant(e, b, x, y, "times b_j"),
+                ),
+            ],
+        ),
+        Part(
+            grade_id="ex04_input_gradient",
+            func="input_gradient",
+            title="input_gradient(edges, x, y)",
+            points=3,
+            cases=_network_cases,
+            reference=_input_gradient,
+            hint="an input enters J only through the in_j of the neurons it feeds: apply the chain rule "
+            "through each of them and add the paths",
+            mistakes=[
+                Mistake(
+                    "one arc",
+                    "you kept one arc per input: x_i feeds both neurons 3 and 4, so J depends on x_i through "
+                    "in_3 and in_4, and the chain rule adds the two paths",
+                    lambda e, x, y: _input_gradient(e, x, y, "one arc"),
+                ),
+                Mistake(
+                    "wrong index",
+                    "you summed over the wrong index: x_i reaches J through the arcs that leave it, (i, 3) and "
+                    "(i, 4); you used the arcs entering one neuron, (1, j) and (2, j) (in matrix form, W_1 Delta "
+                    "instead of its transpose)",
+                    lambda e, x, y: _input_gradient(e, x, y, "wrong index"),
+                ),
+                Mistake(
+                    "no weight",
+                    "a weight is missing: how fast in_j changes with x_i is the weight w_ij of the arc between "
+                    "them, not 1",
+                    lambda e, x, y: _input_gradient(e, x, y, "no weight"),
+                ),
+                Mistake(
+                    "a for Delta",
+                    "you used the activations a_j where the error signals belong: the chain rule needs "
+                    "dJ/d in_j of each neuron x_i feeds, which is Delta_j",
+                    lambda e, x, y: _input_gradient(e, x, y, "a for Delta"),
+                ),
+                Mistake(
+                    "input g'",
+                    "you multiplied by g'(x_i): an input neuron has no activation function (a_i = x_i), so "
+                    "the chain rule stops at in_j's dependence on x_i",
+                    lambda e, x, y: _input_gradient(e, x, y, "input g'"),
                 ),
             ],
         ),

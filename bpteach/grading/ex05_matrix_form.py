@@ -1,12 +1,12 @@
-r"""Exercise 05, lecture 000's matrix gradient recipe (sigmoid s, J = 1/2 (y - f)^2, mean over examples).
+r"""Exercise 05, lecture 5's matrix gradient recipe (sigmoid s, J = 1/2 (y - f)^2, mean over examples).
 
-Examples are the columns of X, shape (n_0, n); W_i has shape (n_i, n_{i-1}); layers count from 1.
+Examples are the columns of X, shape (n_0, N); W_i has shape (n_i, n_{i-1}); layers count from 1.
 
 | part | the student writes | reference |
 |---|---|---|
 | ex05_output_delta | delta_m = (h_m - Y) * s'(z_m) | ``half_squared_error.derivative`` x ``sigmoid.derivative`` |
 | ex05_hidden_delta | delta_i = (W_{i+1}^T delta_{i+1}) * s'(z_i) | ``sigmoid.derivative`` |
-| ex05_weight_gradient | grad W_i = delta_i h_{i-1}^T / n | numpy |
+| ex05_weight_gradient | grad W_i = delta_i h_{i-1}^T / n (derived: the lecture sums) | numpy |
 | ex05_backward | {i: grad W_i for i = 1..m} | ``MLP.backpropagate`` |
 | ex05_log_loss_delta | delta_m, log-loss, sigmoid output (derived) | ``log_loss.derivative`` x ``sigmoid.derivative`` |
 """
@@ -41,9 +41,11 @@ def _hidden_cases(rng: np.random.Generator) -> list[tuple]:
 
 
 def _weight_cases(rng: np.random.Generator) -> list[tuple]:
+    # n_i is never 1 and never n where n > 1, so dividing by the rows (n_i) is told apart from the
+    # sum (dividing by 1) and from the mean; n = 1 in the middle case, where sum and mean agree
     return [
         (rng.normal(0.0, 0.3, (ni, n)), rng.uniform(0.0, 1.0, (nprev, n)))
-        for ni, nprev, n in ((1, 3, 4), (3, 2, 1), (4, 5, 6))
+        for ni, nprev, n in ((2, 3, 4), (3, 2, 1), (4, 5, 6))
     ]
 
 
@@ -62,7 +64,7 @@ def _backward(W: dict, X: np.ndarray, Y: np.ndarray) -> dict:
 
 
 def _recipe_without(W: dict, X: np.ndarray, Y: np.ndarray, slip: str) -> dict:
-    """The recipe with one slip: "gprime" (no s' in the hidden deltas) or "sum" (no 1/n)."""
+    """The recipe with one slip: "gprime" (no s' in the hidden deltas) or "sum" (no 1/N)."""
     m = len(W)
     h, z = [X], [None]
     for i in range(1, m + 1):
@@ -93,9 +95,9 @@ def _target(Y: np.ndarray) -> np.ndarray:
 
 
 _SUM = (
-    "this is the sum over the examples: grad W_i = delta_i h_{i-1}^T sums over the columns, "
-    "divide by the number of examples n for the mean"
+    "this is the sum over the examples: delta_i h_{i-1}^T sums over the columns, and J is the mean over the N examples"
 )
+_ROWS = "you divided by n_i, the number of neurons (the rows of delta_i); the mean is over the N examples, the columns"
 
 EXERCISE = Exercise(
     name="05_matrix_form",
@@ -108,9 +110,15 @@ EXERCISE = Exercise(
             points=2,
             cases=_output_cases,
             reference=lambda z, h, Y: half_squared_error.derivative(h, Y) * sigmoid.derivative(z),
-            hint="return (h_m - Y) * s'(z_m), elementwise, shape (n_m, n)",
+            hint="lecture 5's output line for the cost 1/2 ||y - h_m||^2, elementwise, shape (n_m, N)",
             mistakes=[
-                Mistake("no g'", "the factor s'(z_m) is missing: delta_m = l'(f) * s'(z_m)", lambda z, h, Y: h - Y)
+                Mistake("no g'", "the factor s'(z_m) is missing: delta_m = l'(f) * s'(z_m)", lambda z, h, Y: h - Y),
+                Mistake(
+                    "s'(h)",
+                    "you took the slope s' at the output h_m; it belongs at the pre-activation z_m "
+                    "(h_m = s(z_m) is already the sigmoid's value)",
+                    lambda z, h, Y: (h - Y) * sigmoid.derivative(h),
+                ),
             ],
         ),
         Part(
@@ -120,7 +128,8 @@ EXERCISE = Exercise(
             points=2,
             cases=_hidden_cases,
             reference=lambda W, d, z: (W.T @ d) * sigmoid.derivative(z),
-            hint="return (W_next.T @ delta_next) * s'(z_i), shape (n_i, n)",
+            hint="lecture 5's line for a hidden layer: the next layer's delta sent back through its weights, "
+            "times the slope at z_i; shape (n_i, N)",
             mistakes=[
                 Mistake(
                     "no g'",
@@ -142,8 +151,12 @@ EXERCISE = Exercise(
             points=2,
             cases=_weight_cases,
             reference=lambda d, h: d @ h.T / d.shape[1],
-            hint="return delta_i @ h_prev.T / n, shape (n_i, n_{i-1}) like W_i",
-            mistakes=[Mistake("sum", _SUM, lambda d, h: d @ h.T)],
+            hint="J is the mean over the N examples (columns): start from lecture 5's gradient of one "
+            "example and average; shape (n_i, n_{i-1}) like W_i",
+            mistakes=[
+                Mistake("rows", _ROWS, lambda d, h: d @ h.T / d.shape[0]),
+                Mistake("sum", _SUM, lambda d, h: d @ h.T),
+            ],
         ),
         Part(
             grade_id="ex05_backward",
@@ -152,8 +165,8 @@ EXERCISE = Exercise(
             points=4,
             cases=_backward_cases,
             reference=_backward,
-            hint="forward: z_i = W[i] @ h_{i-1}, h_i = s(z_i); backward: delta_m, then delta_i for "
-            "i = m-1..1; return {i: delta_i @ h_{i-1}.T / n}",
+            hint="forward, keeping every z_i and h_i; then delta_m, then delta_i for i = m-1..1 with your "
+            "functions above; return {i: grad W_i J}",
             mistakes=[
                 Mistake(
                     "no g'",
@@ -174,9 +187,29 @@ EXERCISE = Exercise(
             mistakes=[
                 Mistake(
                     name="label as target",
-                    message="you used the label y = -1 as if it were a target value: the probability to aim "
-                    "for is 0 for y = -1 and 1 for y = +1, so delta_m = s(z_m) - I(y = 1) = -y s(-y z_m)",
+                    message="you used the label y = -1 as if it were a target probability: write the loss "
+                    "as -log s(y z_m) and differentiate it with respect to z_m; s'(t) = s(t) (1 - s(t)) "
+                    "and 1 - s(t) = s(-t) help to simplify",
                     output=lambda z, Y: sigmoid(z) - Y,
+                ),
+                Mistake(
+                    name="s(y z)",
+                    message="the sign inside the sigmoid is off: differentiate log s(t) with respect to t "
+                    "first and simplify with s'(t) = s(t) (1 - s(t)) and 1 - s(t) = s(-t); check your "
+                    "answer at z_m = -6, y = +1, where the loss is large and delta_m should be near -1",
+                    output=lambda z, Y: -Y * sigmoid(Y * z),
+                ),
+                Mistake(
+                    name="no inner factor",
+                    message="right for y = +1 but not for y = -1: the loss depends on z_m through t = y z_m, "
+                    "and the chain rule multiplies by the inner derivative dt/dz_m",
+                    output=lambda z, Y: -sigmoid(-Y * z),
+                ),
+                Mistake(
+                    name="no inner factor, sign",
+                    message="right for y = -1 only: the loss depends on z_m through t = y z_m, the chain "
+                    "rule multiplies by the inner derivative dt/dz_m, and -log falls as s rises (check the sign)",
+                    output=lambda z, Y: sigmoid(-Y * z),
                 ),
                 Mistake(
                     name="kept s'",

@@ -1,13 +1,13 @@
-r"""Exercise 06, back-propagation as a chain of blocks (lecture 004): sigmoid phi, Loss = (GT - P)^2.
+r"""Exercise 06, back-propagation as a chain of blocks (lecture 6): sigmoid phi, Loss = (GT - P)^2.
 
-Arrays keep the lectures' orientation: one example per column, x of shape (n_in, n).
+Arrays keep the lectures' orientation: one example per column, x of shape (n_in, N).
 
 | part | the student writes | reference |
 |---|---|---|
 | ex06_linear_forward | y = W x | ``Linear.forward`` |
-| ex06_linear_backward | (dL/dx = W^T dL/dy, dL/dW = dL/dy x^T) | ``Linear.backward`` |
+| ex06_linear_backward | (dL/dx = W^T dL/dy, dL/dW = dL/dy x^T) (derived) | ``Linear.backward`` |
 | ex06_sigmoid_backward | dL/dx = dL/dy * phi'(x), phi' = phi (1 - phi) | ``ActivationBlock.backward`` |
-| ex06_chain_gradients | (dL/dW, dL/dw') of lecture 004's 3-4-1 network | ``Chain.backpropagate`` |
+| ex06_chain_gradients | (dL/dW, dL/dw') of lecture 6's 3-4-1 network | ``Chain.backpropagate`` |
 | ex06_skip_gradients | (dL/du, dL/dx), skip arcs u from x to O (derived) | ``Network.backpropagate``, differences |
 """
 
@@ -43,7 +43,7 @@ def _sigmoid_cases(rng: np.random.Generator) -> list[tuple]:
 
 
 def _chain_cases(rng: np.random.Generator) -> list[tuple]:
-    """Lecture 004's own weights first, then random ones; always a fresh x (3, 1) and GT (1, 1)."""
+    """Lecture 6's own weights first, then random ones; always a fresh x (3, 1) and GT (1, 1)."""
     mlp = lecture004_network()
     weights = [(mlp.W[1].copy(), mlp.W[2].copy())]
     weights += [(rng.uniform(-1.0, 1.0, (4, 3)), rng.uniform(-1.0, 1.0, (1, 4))) for _ in range(2)]
@@ -73,7 +73,7 @@ def _chain_gradients(W: np.ndarray, w_prime: np.ndarray, x: np.ndarray, GT: np.n
 
 
 def _by_hand_with(W: np.ndarray, w_prime: np.ndarray, x: np.ndarray, GT: np.ndarray, slip: str) -> tuple:
-    """Lecture 004's backward pass with one slip: "half", "sign", "output g'" or "hidden g'"."""
+    """Lecture 6's backward pass with one slip: "half", "sign", "output g'" or "hidden g'"."""
     z = W @ x
     y = sigmoid(z)
     O = w_prime @ y
@@ -145,7 +145,7 @@ def _slip(name: str) -> Callable[..., tuple]:
 
 EXERCISE = Exercise(
     name="06_blocks",
-    title="Back-propagation as a chain of blocks: lecture 004's 3-4-1 network",
+    title="Back-propagation as a chain of blocks: lecture 6's 3-4-1 network",
     parts=[
         Part(
             grade_id="ex06_linear_forward",
@@ -154,7 +154,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_forward_cases,
             reference=lambda W, x: Linear(W).forward(x),
-            hint="return W @ x, shape (n_out, n)",
+            hint="return W @ x, shape (n_out, N)",
             mistakes=[
                 Mistake(
                     "W^T",
@@ -170,24 +170,26 @@ EXERCISE = Exercise(
             points=3,
             cases=_backward_cases,
             reference=_linear_backward,
-            hint="return (W.T @ dL_dy, dL_dy @ x.T): dL/dx has the shape of x, dL/dW the shape of W",
+            hint="write y[r] = sum_c W[r, c] x[c] and differentiate L entry by entry (chain rule), then "
+            "write both results as matrix products: dL/dx has the shape of x, dL/dW the shape of W",
             mistakes=[
                 Mistake(
                     "no T",
-                    "you forgot to transpose W: dL/dx = W^T dL/dy (the blame flows backwards through the block)",
+                    "you forgot to transpose W: x[c] reaches every y[r] through W[r, c], so dL/dx[c] sums "
+                    "over r, down a column of W (the blame flows backwards through the block)",
                     lambda W, x, d: (W @ d, d @ x.T),
                 ),
                 Mistake(
                     "dW transposed",
-                    "dL/dW is transposed: dL/dW = dL/dy x^T has the shape of W, "
-                    "(n_out, n_in); x dL/dy^T is its transpose",
+                    "dL/dW is transposed: it has the shape of W, (n_out, n_in), entry [r, c] belonging "
+                    "to W[r, c]; yours is (n_in, n_out)",
                     lambda W, x, d: (W.T @ d, x @ d.T),
                 ),
                 Mistake(
                     "mean",
-                    "you divided dL/dW by the number of examples n: the 1/n of the mean is "
-                    "already in dL/dy (the loss block's backward divides by n), so the block sums "
-                    "over the columns: dL/dW = dL/dy x^T",
+                    "you divided dL/dW by the number of examples N: the 1/N of the mean is "
+                    "already in dL/dy (the loss block's backward divides by N), so the block sums "
+                    "over the columns",
                     lambda W, x, d: (W.T @ d, d @ x.T / x.shape[1]),
                 ),
                 Mistake(
@@ -269,13 +271,14 @@ EXERCISE = Exercise(
             mistakes=[
                 Mistake(
                     name="no skip in x",
-                    message="dL/dx misses the skip path: x feeds both the block W and the skip arcs u, so its "
-                    "gradient is the sum of what both hand back, W^T dL/dz + u^T dL/dO",
+                    message="dL/dx misses the skip path: x feeds two blocks (W and the skip arcs u), and its "
+                    "gradient is the sum of what both hand back",
                     output=lambda W, w, u, x, GT: _skip_with(W, w, u, x, GT, "no skip in x"),
                 ),
                 Mistake(
                     name="only skip",
-                    message="dL/dx holds only the skip path u^T dL/dO: the path through W, y and w' adds W^T dL/dz",
+                    message="dL/dx holds only the skip path: x also feeds the block W, and what that path "
+                    "(through W, y and w') hands back is missing from the sum",
                     output=lambda W, w, u, x, GT: _skip_with(W, w, u, x, GT, "only skip"),
                 ),
                 Mistake(

@@ -7,7 +7,7 @@ never import each other.
 
 __all__ = ["SIGMOID_PREAMBLE"]
 
-# the setup cell of exercises 04, 05 and 06: exercise 02's answers, given
+# the setup cell of exercises 03, 04, 05 and 06: exercise 02's answers, given
 SIGMOID_PREAMBLE = '''import numpy as np
 
 

@@ -1,6 +1,6 @@
-r"""Lecture 000's matrix gradient recipe, one line at a time, as annotated heat maps.
+r"""Lecture 5's matrix gradient recipe, one line at a time, as annotated heat maps.
 
-| line | lecture 000 | code |
+| line | lecture 5 | code |
 |---|---|---|
 | forward, i = 1..m | h_i = s(W_i h_{i-1}) (h_0 = x; f(x, W) = h_m) | ``record.h[i]`` |
 | output signal | delta_m = l'(f(x, W)) * s'(z_m) | ``record.delta[m]`` |
@@ -10,11 +10,12 @@ r"""Lecture 000's matrix gradient recipe, one line at a time, as annotated heat 
 Each W_i, h_i, delta_i and grad W_i is a heat map with its values in the cells and its shape in the
 title; a quantity appears when the line that computes it is reached. The maps of one row (all W_i,
 all h_i, all delta_i, all grad W_i) share one colour scale, printed in their titles, so that their
-colours can be compared. The gradient is the mean over the n examples, (1/n) delta_i h_{i-1}^T, or
+colours can be compared. The gradient is the mean over the N examples, (1/N) delta_i h_{i-1}^T, or
 their sum delta_i h_{i-1}^T (``reduction``); the view says which. Choosing a neuron j (its
-node-level id, lecture 002) rings it in a small node view with its Delta_j and boxes the same
+node-level id, lecture 4) rings it in a small node view with its Delta_j and boxes the same
 number in delta_i: neuron k of layer i is row k of delta_i, example e is column e, both counted
-from 1 as the lectures count.
+from 1 as the lectures count. The readout names the cost whose derivative starts delta_m
+(1/2 (y - a)^2, (y - a)^2 or log-loss), since the node level's own rule uses (y - a)^2.
 """
 
 from __future__ import annotations
@@ -40,11 +41,13 @@ from bpteach.widgets._theme import legible_colors
 __all__ = ["MatrixRecipe", "RecipeState", "matrix_recipe", "recipe_lines"]
 
 _MAX_ANNOTATED = 120  # cells; beyond that the numbers would be too small to read
+# the cost as the lectures write it: the two squared errors are a factor 2 apart, so the readout says which
+_COST = {"half_squared_error": "½ (y − a)²", "squared_error": "(y − a)²", "log_loss": "log-loss"}
 
 
 def recipe_lines(m: int, reduction: str = "mean") -> list[tuple[str, int, str]]:
     """The recipe for m layers as (quantity, layer i, LaTeX line): forward, then back from the output."""
-    mean = r"\frac{1}{n}\," if reduction == "mean" else ""
+    mean = r"\frac{1}{N}\," if reduction == "mean" else ""
     lines = [("h", i, rf"h_{{{i}}} = s(W_{{{i}}}\, h_{{{i - 1}}})") for i in range(1, m + 1)]
     lines[-1] = ("h", m, rf"f(x, W) = h_{{{m}}} = s(W_{{{m}}}\, h_{{{m - 1}}})")
     for i in range(m, 0, -1):
@@ -89,6 +92,12 @@ class RecipeState:
     def n_examples(self) -> int:
         return self.X.shape[1]
 
+    @property
+    def cost(self) -> str:
+        """The loss of one output as the lectures write it, e.g. "½ (y − a)²"."""
+        name = self.mlp.loss_fn.name
+        return _COST.get(name, name)
+
     def set(self, line: int | None = None, neuron: int | None = None, example: int | None = None) -> None:
         """Jump to ``line`` recipe lines done (0 .. len(lines)); choose the neuron j (a non-input node
         id) and/or the example e (column e of X, 1..n). Everything is checked before anything changes."""
@@ -130,7 +139,7 @@ class RecipeState:
         raise ValueError(msg)
 
     def node_record(self) -> NodeRecord:
-        """Lecture 002's BACKPROPAGATE on the chosen example, node by node (cached per example)."""
+        """Lecture 4's BACKPROPAGATE on the chosen example, node by node (cached per example)."""
         k = self.example - 1
         if k not in self._node_records:
             self._node_records[k] = self.network.backpropagate(self.X[:, k], self.Y[:, k])
@@ -294,7 +303,7 @@ class MatrixRecipe(App):
                 node_ax, pos, state.network.arcs, state.network.inputs, state.network.outputs, c, 0.8 * view.scale
             )
             self.drawing.set_weights(state.network.w)
-            node_ax.set_title("node view (lecture 002)", fontsize=9 * view.scale)
+            node_ax.set_title("node view (lecture 4)", fontsize=9 * view.scale)
             self.boxes = {
                 i: Rectangle(
                     (-0.5, -0.5),
@@ -315,7 +324,7 @@ class MatrixRecipe(App):
             self.current = line_ax.text(
                 0.0, 0.5, "", transform=line_ax.transAxes, va="center", fontsize=10 * view.scale, color=c["text"]
             )
-            which = "mean over the n examples" if state.reduction == "mean" else "sum over the n examples"
+            which = "mean over the N examples" if state.reduction == "mean" else "sum over the N examples"
             fig.text(0.5, 0.995, f"∇W J here is the {which}", ha="center", va="top", fontsize=10 * view.scale)
         # titles, axes and arcs stay: only the moving artists are redrawn over a cached background
         # a step changes one or two maps: the others paste their kept pixels (_keptgroup.py)
@@ -363,12 +372,15 @@ class MatrixRecipe(App):
         else:
             line = next(k for k, (kind, layer, _) in enumerate(state.lines, start=1) if (kind, layer) == ("delta", i))
             matrix = f"matrix form δ{_sub(i)}[{r + 1}, {state.example}]: computed at line {line}"
-        which = "mean" if state.reduction == "mean" else "sum"
+        if state.n_examples == 1:
+            batch = "∇W J is the gradient of the one example."
+        else:
+            which = "mean" if state.reduction == "mean" else "sum"
+            batch = f"∇W J is the {which} of the {state.n_examples} examples' gradients."
         self.show_text(
             readout=(
                 f"neuron {j} = row {r + 1} of layer {i}, example {state.example} (column {state.example} of X): "
-                f"node level (lecture 002) Δ{_sub(j)} = {delta:.6g}; {matrix}. "
-                f"∇W J is the {which} of the {state.n_examples} examples' gradients."
+                f"node level (lecture 4), cost {state.cost}: Δ{_sub(j)} = {delta:.6g}; {matrix}. {batch}"
             )
         )
 
@@ -413,11 +425,11 @@ def matrix_recipe(
     scale: float | None = None,
     theme: str | None = None,
 ) -> MatrixRecipe:
-    r"""Step through lecture 000's matrix recipe on ``mlp`` and the batch X (n_0, n), Y (n_m, n).
+    r"""Step through lecture 5's matrix recipe on ``mlp`` and the batch X (n_0, N), Y (n_m, N).
 
     h_i = s(W_i h_{i-1}); delta_m = l'(f) * s'(z_m); delta_i = (W_{i+1}^T delta_{i+1}) ⊙ s'(z_i);
-    grad W_i J = (1/n) delta_i h_{i-1}^T (``reduction="mean"``) or delta_i h_{i-1}^T (``"sum"``).
-    Without arguments it shows lecture 003's rain network and data. Change it with
+    grad W_i J = (1/N) delta_i h_{i-1}^T (``reduction="mean"``) or delta_i h_{i-1}^T (``"sum"``).
+    Without arguments it shows lecture 5's rain network and data. Change it with
     ``app.set(step=k, neuron=j, example=e)`` (e counted from 1); ``app.state`` (``RecipeState``),
     ``app.controls`` (first, back, forward, last, play, step, neuron, example), ``app.maps`` the heat maps.
     """

@@ -87,7 +87,7 @@ class TwoLayerState:
         if changes.get("x") is not None:
             self.x = _pair(changes["x"], "x", *X_RANGE)
         if changes.get("y") is not None:
-            y, name = changes["y"], "y (labels are -1 and +1, as in lecture 000)"
+            y, name = changes["y"], "y (labels are -1 and +1, as in lecture 3)"
             if isinstance(y, bool):  # True == 1 in Python, but a flag is not a label
                 msg = f"{name} must be 1 or -1, got {y!r}"
                 raise TypeError(msg)
@@ -206,14 +206,14 @@ class TwoLayerGradient(App):
             ax.minorticks_off()
             unicode_log_labels(ax, "x")
             unicode_log_labels(ax, "y")
-            ax.set_xlabel("step h")
+            ax.set_xlabel("step ε")
             no_axis_label(self.ax_blame.xaxis, self.ax_blame.yaxis, ax.yaxis)
             ax.set_title("|central difference − backprop|")
             (self.h_line,) = ax.plot([], [], "o-", color=COLORS["positive"], ms=3 * view.scale, label="error")
-            (self.trunc_line,) = ax.plot([], [], "--", color=COLORS["negative"], label="∝ h² (truncation)")
-            (self.round_line,) = ax.plot([], [], ":", color=COLORS["accent"], label="∝ 1/h (round-off)")
+            (self.trunc_line,) = ax.plot([], [], "--", color=COLORS["negative"], label="∝ ε² (truncation)")
+            (self.round_line,) = ax.plot([], [], ":", color=COLORS["accent"], label="∝ 1/ε (round-off)")
             (self.best,) = ax.plot(
-                [], [], "D", color=view.colors["highlight"], ms=8 * view.scale, mec=view.colors["text"], label="best h"
+                [], [], "D", color=view.colors["highlight"], ms=8 * view.scale, mec=view.colors["text"], label="best ε"
             )
             ax.legend(loc="upper center", fontsize=7.5 * view.scale, frameon=False)
             self.h_text = ax.text(0.03, 0.03, "", transform=ax.transAxes, ha="left", va="bottom")
@@ -264,7 +264,7 @@ class TwoLayerGradient(App):
         big, small = np.searchsorted(h, 0.1), np.searchsorted(h, 1e-10)
         self.trunc_line.set_data(h, shown[big] * (h / h[big]) ** 2)
         self.round_line.set_data(h, shown[small] * h[small] / h)
-        self.h_text.set_text(f"best h ≈ {h[k]:.0e}, error {err[k]:.1e}")
+        self.h_text.set_text(f"best ε ≈ {h[k]:.0e}, error {err[k]:.1e}")
         # the same text every time: sent and typeset once
         self.show_text(formulas=_FORMULAS, readout=_gradient_html(s))
 
@@ -277,9 +277,9 @@ class TwoLayerGradient(App):
         return (
             f"Left: bars of the raw error I(y = 1) − p = {fmt(s.raw, 3)} and the blame for error of each weight: "
             f"{blame}. Right, on log-log axes: the error of the central difference for {_label(self.checked)} "
-            f"against back-propagation's value {fmt(-s.backprop[w][j], 6)} (the gradient of J), for h from 1e-12 "
-            f"to 1: it falls as h² while h is large (truncation), rises as 1/h while h is tiny (round-off), and is "
-            f"smallest, {err[k]:.1e}, at h ≈ {h[k]:.0e}."
+            f"against back-propagation's value {fmt(-s.backprop[w][j], 6)} (the gradient of J), for steps ε from 1e-12 "
+            f"to 1: it falls as ε² while ε is large (truncation), rises as 1/ε while ε is tiny (round-off), and is "
+            f"smallest, {err[k]:.1e}, at ε ≈ {h[k]:.0e}."
         )
 
 
@@ -330,13 +330,13 @@ def two_layer_gradient(
     scale: float | None = None,
     theme: str | None = None,
 ) -> TwoLayerGradient:
-    r"""Lecture 000's p(y given x) = sigma(w_21^T [sigma(w_11^T x), sigma(w_12^T x)]) with its gradient.
+    r"""Lecture 3's p(y given x) = sigma(w_21^T [sigma(w_11^T x), sigma(w_12^T x)]) with its gradient.
 
     Sliders for the six weights (pairs w11, w12, w21 in [-3, 3]) and the example (x1, x2 and
     y in {-1, +1}). For each weight, grad ll = (I(y = 1) - sigma(w_21^T h)) * blame, the "raw
     error" times the "blame for error" (h for w_21, w_21[1] sigma(w_11^T x)(1 - sigma(w_11^T x)) x
     for w_11), is shown beside back-propagation's -grad J (J = -ll) and a central finite
-    difference; the right panel plots the central difference's error against its step h for the
+    difference; the right panel plots the central difference's error against its step epsilon for the
     "checked" weight. Defaults: ``bp.datasets.lecture000_network()`` and the first example of
     ``lecture000_data()``. Change it with ``app.set(**{"w11[1]": 0.5, "x1": 1.0, "checked": "w21[2]"})``;
     controls "w11[1]", "w11[2]", "w12[1]", "w12[2]", "w21[1]", "w21[2]", "x1", "x2", "y", "checked".
