@@ -293,7 +293,7 @@ MUTATIONS = [
         "- 2.0 * lr * weight_decay * w",
         "- lr * weight_decay * w",
         {"ex08_sgd_step"},
-        "2 alpha lambda w",
+        "2 eta lambda w",
     ),
     (
         "08_training",

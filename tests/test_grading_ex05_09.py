@@ -13,16 +13,16 @@ import pytest
 from bpteach.grading import EXERCISES
 from bpteach.grading.check import evaluate
 from bpteach.grading.grader import Grader
-from bpteach.grading.notebook import source
+from bpteach.grading.notebook import release_notebook, source
 
 EXERCISE_DIR = Path(__file__).resolve().parents[1] / "exercises"
 NEW_PARTS = {
     "05_matrix_form": "ex05_log_loss_delta",
     "06_blocks": "ex06_skip_gradients",
-    "08_training": "ex08_minibatch_gradient",
+    "08_training": "ex08_momentum_kth_step",
     "09_challenges": "ex09_gradient_norms",
 }
-ALSO_DERIVED = {"09_challenges": "ex09_conv_gradients"}
+ALSO_DERIVED = {"08_training": "ex08_minibatch_gradient", "09_challenges": "ex09_conv_gradients"}
 
 
 def solution_text(name: str, grade_id: str) -> str:
@@ -277,6 +277,35 @@ MISTAKES += [
         "the output delta lacks s'(z_m)",
     ),
 ]
+# exercise 08: the step parts (derived from the regularised cost) and the k-th momentum step
+KTH = "return -lr * grad * (1.0 - momentum**k) / (1.0 - momentum)"
+MOMENTUM = "step = momentum * velocity - lr * (grad + 2.0 * weight_decay * w)\n    return w + step, step"
+MISTAKES += [
+    ("08_training", "ex08_sgd_step", "- 2.0 * lr * weight_decay * w", "", "a step on J alone"),
+    ("08_training", "ex08_sgd_step", "- 2.0 * lr * weight_decay * w", "- 2.0 * weight_decay * w", "not 2 lambda w"),
+    ("08_training", "ex08_sgd_step", "return w - lr * grad", "return w + lr * grad", "stepped up the gradient"),
+    ("08_training", "ex08_momentum_step", "return w + step, step", "return w + velocity, step", "old velocity"),
+    (
+        "08_training",
+        "ex08_momentum_step",
+        MOMENTUM,
+        "step = momentum * velocity - lr * grad\n    return w + step - 2.0 * lr * weight_decay * w, step",
+        "took the decay out of the velocity",
+    ),
+    (
+        "08_training",
+        "ex08_minibatch_gradient",
+        "delta = (a - Yb) * a * (1.0 - a)",
+        "delta = 2.0 * (a - Yb) * a * (1.0 - a)",
+        "twice the expected values",
+    ),
+    ("08_training", "ex08_momentum_kth_step", KTH, "return -lr * grad / (1.0 - momentum)", "the limit"),
+    ("08_training", "ex08_momentum_kth_step", "momentum**k", "momentum ** (k + 1)", "one term too many"),
+    ("08_training", "ex08_momentum_kth_step", "momentum**k", "momentum ** (k - 1)", "one term too few"),
+    ("08_training", "ex08_momentum_kth_step", KTH, "return -lr * grad * (1.0 - momentum**k)", "1 - mu is missing"),
+    ("08_training", "ex08_momentum_kth_step", KTH, "return -lr * grad * momentum ** (k - 1)", "oldest gradient"),
+    ("08_training", "ex08_momentum_kth_step", KTH, "return " + KTH[8:], "wrong sign"),
+]
 IDS = [f"{m[1]}-{m[4][:24]}" for m in MISTAKES]
 
 
@@ -287,6 +316,51 @@ def test_every_new_part_is_appended_and_its_docstring_states_no_formula():
         # the contract (inputs, shapes, what is returned), not the answer: no code-like formula
         for answer in ("sigmoid(", "@", "np.", "/ len", "x[r"):
             assert answer not in doc, f"{grade_id}'s docstring gives away {answer!r}: {doc}"
+
+
+def test_08_step_docstrings_and_release_hints_state_the_contract_not_the_update():
+    """Parts 1-2 give the regularised cost only: neither the docstring nor the released stub's
+    NotImplementedError message (written from the spec's hint) holds the update."""
+    released = release_notebook(json.loads((EXERCISE_DIR / "08_training.ipynb").read_text()))
+    stubs = {
+        c["metadata"]["nbgrader"]["grade_id"]: source(c) for c in released["cells"] if c["metadata"].get("nbgrader")
+    }
+    for grade_id in ("ex08_sgd_step", "ex08_momentum_step", "ex08_momentum_kth_step"):
+        doc = solution_text("08_training", grade_id).split('"""')[1]
+        stub = stubs[grade_id]
+        assert "raise NotImplementedError(" in stub
+        for answer in ("lr *", "2 *", "2.0 *", "2 lambda", "2 eta", "momentum *", "mu Delta", "velocity -", "(1 -"):
+            assert answer not in doc, f"{grade_id}'s docstring gives away {answer!r}: {doc}"
+            assert answer not in stub, f"{grade_id}'s released stub gives away {answer!r}: {stub}"
+
+
+def test_08_a_factor_2_minibatch_answer_is_not_called_a_sum():
+    """Batches of 3 or more: twice the mean is not the sum, so only the factor 2 is named."""
+    sizes = [
+        len(b) for *_, b in EXERCISES["08_training"].by_id["ex08_minibatch_gradient"].cases(np.random.default_rng(0))
+    ]
+    assert min(sizes) >= 3
+    old, new = "delta = (a - Yb) * a * (1.0 - a)", "delta = 2.0 * (a - Yb) * a * (1.0 - a)"
+    result = evaluate("ex08_minibatch_gradient", student_function("08_training", "ex08_minibatch_gradient", old, new))
+    assert result.points == 0 and len(result.failures) == len(sizes)  # every input fails ...
+    diagnoses = [f.diagnosis for f in result.failures]  # ... and each is told the same, right thing
+    assert all("twice the expected values" in d and "sum over the batch" not in d for d in diagnoses), diagnoses
+
+
+def test_08_the_kth_momentum_step_is_the_closed_form_lecture_8_prints():
+    """-eta g (1 - mu^k) / (1 - mu): the reference (a loop) gives lecture 8's -3.2566 and -4.9742."""
+    ref = EXERCISES["08_training"].by_id["ex08_momentum_kth_step"].reference
+    step_10 = ref(np.array([1.0]), 0.5, 0.9, 10)[0]
+    assert step_10 == pytest.approx(-5 * (1 - 0.9**10), rel=1e-12)
+    assert step_10 == pytest.approx(-3.2566, abs=5e-5)
+    assert ref(np.array([1.0]), 0.5, 0.9, 50)[0] == pytest.approx(-4.9742, abs=5e-5)
+    solution = student_function("08_training", "ex08_momentum_kth_step")
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        g, lr, mu, k = rng.normal(size=3), rng.uniform(0.01, 1), rng.uniform(0, 0.99), int(rng.integers(1, 80))
+        np.testing.assert_allclose(solution(g, lr, mu, k), ref(g, lr, mu, k), rtol=1e-10)
+    md = (EXERCISE_DIR / "08_training.ipynb").read_text()
+    assert "-3.2566" in md and "-4.9742" in md
 
 
 # what each derive-it part's answer looks like when written out: its feedback must not print it

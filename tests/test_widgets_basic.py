@@ -370,7 +370,7 @@ def test_descent_first_steps_follow_lecture003s_rule():
         for name, value in (("lr", 0.1), ("momentum", 0.5), ("w1_0", 2.0), ("w2_0", 1.0), ("steps", 5)):
             app.controls[name].value = value
     s = app.state
-    # E = 1/2 (w1^2 + 10 w2^2), dE/dw = (w1, 10 w2); eps = 0.1, alpha = 0.5, w(0) = (2, 1)
+    # E = 1/2 (w1^2 + 10 w2^2), dE/dw = (w1, 10 w2); eta = 0.1, mu = 0.5, w(0) = (2, 1)
     # dw(0) = -0.1 (2, 10) = (-0.2, -1.0)            -> w(1) = (1.8, 0.0)
     # dw(1) = -0.1 (1.8, 0) + 0.5 (-0.2, -1) = (-0.28, -0.5) -> w(2) = (1.52, -0.5)   (momentum)
     # plain: dw(1) = -0.1 (1.8, 0) = (-0.18, 0)       -> w(2) = (1.62, 0.0)
@@ -425,7 +425,7 @@ def test_rain_neuron_gradient_is_back_propagations():
 def test_descent_explorer_refuses_bad_arguments():
     with pytest.raises(ValueError, match="surface must be one of 'quadratic', 'rain neuron', got 'bowl'"):
         widgets.descent_explorer(surface="bowl")
-    with pytest.raises(ValueError, match=r"momentum \(alpha\) must lie between 0.0 and 0.999, got 1.5"):
+    with pytest.raises(ValueError, match=r"momentum \(mu\) must lie between 0.0 and 0.999, got 1.5"):
         widgets.descent_explorer(momentum=1.5)
     with pytest.raises(TypeError, match="steps must be an int"):
         widgets.descent_explorer(steps=2.5)

@@ -1,11 +1,16 @@
-r"""Exercise 08, training: one update step with momentum and weight decay, then XOR.
+r"""Exercise 08, training: one update step with weight decay and with momentum, XOR, the mini-batch
+gradient, and how far momentum carries a step.
 
-| part | the student writes | reference |
+The notebook gives the regularised cost J + lambda sum w^2 and Rumelhart's velocity rule without
+the decay; the student derives the updates (eta is ``lr``, mu ``momentum``, lambda ``weight_decay``).
+
+| part | the student derives and writes | reference |
 |---|---|---|
-| ex08_sgd_step | w - alpha dJ/dw - 2 alpha lambda w (lecture 002, weight decay) | numpy |
-| ex08_momentum_step | v = mu v - alpha (dJ/dw + 2 lambda w); w + v (lecture 003, eq. 9) | as ``bp.train`` |
+| ex08_sgd_step | w - eta dJ/dw - 2 eta lambda w (the gradient of lambda sum w^2 is 2 lambda w) | numpy |
+| ex08_momentum_step | v = mu v - eta (dJ/dw + 2 lambda w); w + v (Rumelhart's eq. 9, regularised) | as ``bp.train`` |
 | ex08_train_xor | weights (W1, b1, W2, b2) of a 2-h-1 sigmoid MLP with loss below 0.02 on (X, Y) | ``MLP.loss`` |
-| ex08_minibatch_gradient | dJ_B/dW of a sigmoid layer, mean over a batch B (derived) | ``MLP.backpropagate`` |
+| ex08_minibatch_gradient | dJ_B/dW of a sigmoid layer, mean over a batch B (lecture 5) | ``MLP.backpropagate`` |
+| ex08_momentum_kth_step | the k-th step under a constant gradient g: -eta g (1 - mu^k) / (1 - mu) (derived) | a loop |
 
 Training is judged on fresh data only a real training fits: XOR's four corners moved, stretched
 and mirrored at random, the labels sometimes flipped, the columns shuffled. Hard-coded weights
@@ -66,7 +71,9 @@ def _xor_cases(rng: np.random.Generator) -> list[tuple]:
 def _minibatch_cases(rng: np.random.Generator) -> list[tuple]:
     """(W (n_out, n_in), X (n_in, n), Y (n_out, n), batch: distinct column indices, fewer than n)."""
     cases = []
-    for n_out, n_in, n, size in ((1, 2, 8, 3), (2, 3, 10, 4), (3, 2, 6, 2)):
+    # batches of 3 or more: with |B| = 2 the sum over the batch is twice the mean, and a factor-2
+    # mistake (lecture 4's (y - a)^2) could not be told from a missing 1/|B|
+    for n_out, n_in, n, size in ((1, 2, 8, 3), (2, 3, 10, 4), (3, 2, 9, 5)):
         batch = rng.choice(n, size=size, replace=False)
         cases.append(
             (
@@ -92,6 +99,26 @@ def _batch_sum(W: np.ndarray, X: np.ndarray, Y: np.ndarray, batch: np.ndarray) -
 
 def _all_columns(W: np.ndarray, X: np.ndarray, Y: np.ndarray, batch: np.ndarray) -> np.ndarray:
     return _minibatch_gradient(W, X, Y, np.arange(X.shape[1]))
+
+
+def _kth_step_cases(rng: np.random.Generator) -> list[tuple]:
+    """(grad, lr, momentum, k): mu^k far from 0 in most cases, so the limit is not the answer."""
+    return [
+        (rng.normal(0.0, 1.0, shape), float(rng.uniform(0.05, 1.0)), float(mu), int(k))
+        for shape, mu, k in (((3,), rng.uniform(0.6, 0.95), rng.integers(2, 12)), ((2, 2), 0.9, 1), ((1,), 0.0, 5))
+    ] + [(rng.normal(0.0, 1.0, (2,)), float(rng.uniform(0.05, 1.0)), float(rng.uniform(0.5, 0.9)), 7)]
+
+
+def _kth_step(g: np.ndarray, lr: float, mu: float, k: int) -> np.ndarray:
+    """Rumelhart's rule run k times from Delta w(0) = 0 with the same gradient (no closed form here)."""
+    step = np.zeros_like(g)
+    for _ in range(k):
+        step = -lr * g + mu * step
+    return step
+
+
+def _kth_step_shifted(g: np.ndarray, lr: float, mu: float, k: int) -> np.ndarray:
+    return -lr * g * (1.0 - mu**k) / (1.0 - mu)  # the closed form, for the off-by-one mistakes
 
 
 def _accept_xor(got: list[np.ndarray], args: tuple) -> str | None:
@@ -127,16 +154,28 @@ EXERCISE = Exercise(
             points=2,
             cases=_step_cases,
             reference=lambda w, g, lr, lam: w - lr * g - 2.0 * lr * lam * w,
-            hint="return w - lr * grad - 2 * lr * weight_decay * w (a new array; leave w unchanged)",
+            hint="differentiate weight_decay * sum(w**2) first; return a new array and leave w unchanged",
             mistakes=[
                 Mistake(
+                    "no decay",
+                    "this is a step on J alone: the cost also holds lambda sum w^2, whose gradient "
+                    "2 lambda w belongs in the step too",
+                    lambda w, g, lr, lam: w - lr * g,
+                ),
+                Mistake(
                     "lambda without 2",
-                    "the weight decay term is 2 alpha lambda w: the derivative of lambda w^2 is 2 lambda w",
+                    "the weight decay term is 2 eta lambda w: the derivative of lambda w^2 is 2 lambda w",
                     lambda w, g, lr, lam: w - lr * g - lr * lam * w,
                 ),
                 Mistake(
+                    "decay without eta",
+                    "the decay term is part of the gradient, so the step size scales it too: 2 eta lambda w, "
+                    "not 2 lambda w",
+                    lambda w, g, lr, lam: w - lr * g - 2.0 * lam * w,
+                ),
+                Mistake(
                     "ascent",
-                    "you stepped up the gradient: descent subtracts alpha dJ/dw",
+                    "you stepped up the gradient: descent subtracts eta dJ/dw",
                     lambda w, g, lr, lam: w + lr * g - 2.0 * lr * lam * w,
                 ),
             ],
@@ -148,18 +187,27 @@ EXERCISE = Exercise(
             points=3,
             cases=_momentum_cases,
             reference=_momentum,
-            hint="v = momentum * velocity - lr * (grad + 2 * weight_decay * w); return (w + v, v)",
+            hint="the new velocity first, then the weights; return a pair of new arrays",
             mistakes=[
                 Mistake(
                     "old velocity",
                     "you moved w by the old velocity: compute the new Delta w(t) = "
-                    "-alpha dJ/dw + mu Delta w(t-1) first, then w + Delta w(t)",
+                    "-eta (dJ/dw + 2 lambda w) + mu Delta w(t-1) first, then w + Delta w(t)",
                     lambda w, g, v, lr, mu, lam: (w + v, _momentum(w, g, v, lr, mu, lam)[1]),
                 ),
                 Mistake(
                     "no decay",
-                    "weight decay is missing: add 2 lambda w to the gradient",
+                    "weight decay is missing: the gradient of the regularised cost is dJ/dw + 2 lambda w",
                     lambda w, g, v, lr, mu, lam: _momentum(w, g, v, lr, mu, 0.0),
+                ),
+                Mistake(
+                    "decay outside the velocity",
+                    "you took the decay out of the velocity: the rule uses the gradient of the whole cost, "
+                    "Delta w(t) = -eta (dJ/dw + 2 lambda w) + mu Delta w(t-1)",
+                    lambda w, g, v, lr, mu, lam: (
+                        w + _momentum(w, g, v, lr, mu, 0.0)[1] - 2.0 * lr * lam * w,
+                        _momentum(w, g, v, lr, mu, 0.0)[1],
+                    ),
                 ),
             ],
             n_outputs=2,
@@ -204,6 +252,43 @@ EXERCISE = Exercise(
                     name="no g'",
                     message="the factor s'(z) is missing: a = s(W x), so dJ/dz = (a - y) * s'(z)",
                     output=lambda W, X, Y, b: ((sigmoid(W @ X[:, b]) - Y[:, b]) @ X[:, b].T) / len(b),
+                ),
+            ],
+        ),
+        Part(
+            grade_id="ex08_momentum_kth_step",
+            func="momentum_kth_step",
+            title="momentum_kth_step(grad, lr, momentum, k)",
+            points=2,
+            cases=_kth_step_cases,
+            reference=_kth_step,
+            hint="write out the first three steps, then sum the geometric series",
+            mistakes=[
+                Mistake(
+                    name="limit",
+                    message="this is the limit -eta g / (1 - mu) for large k, not the k-th step: "
+                    "step k adds up only k terms",
+                    output=lambda g, lr, mu, k: -lr * g / (1.0 - mu),
+                ),
+                Mistake(
+                    name="one term too many",
+                    message="one term too many: this is step k + 1 (step 1 is -eta g alone)",
+                    output=lambda g, lr, mu, k: _kth_step_shifted(g, lr, mu, k + 1),
+                ),
+                Mistake(
+                    name="one term too few",
+                    message="one term too few: this is step k - 1 (step 1 is -eta g, not 0)",
+                    output=lambda g, lr, mu, k: _kth_step_shifted(g, lr, mu, k - 1),
+                ),
+                Mistake(
+                    name="no 1/(1 - mu)",
+                    message="1 + mu + ... + mu^(k-1) is (1 - mu^k) / (1 - mu): the division by 1 - mu is missing",
+                    output=lambda g, lr, mu, k: -lr * g * (1.0 - mu**k),
+                ),
+                Mistake(
+                    name="only the last term",
+                    message="this is only the oldest gradient's share, -eta g mu^(k-1): step k adds all k shares",
+                    output=lambda g, lr, mu, k: -lr * g * mu ** (k - 1),
                 ),
             ],
         ),

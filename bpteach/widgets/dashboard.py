@@ -455,7 +455,7 @@ class TrainingDashboard(App):
             "lr": widgets.Dropdown(
                 options=_with([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], s["lr"]),
                 value=s["lr"],
-                description="rate α",
+                description="rate η",
                 layout=short,
             ),
             "batch_size": widgets.Dropdown(

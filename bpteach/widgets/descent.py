@@ -2,16 +2,19 @@ r"""Gradient descent with and without momentum on a loss surface of two weights 
 
 | lecture 003 | meaning | code |
 |---|---|---|
-| E(w), w = (w_1, w_2) | the loss surface | ``Surface.loss(W)``, W of shape (2, k): k points at once |
-| dE/dw(t) | its gradient at step t | ``Surface.gradient(W)`` |
-| dw(t) = -eps dE/dw(t) + alpha dw(t - 1) | the update with momentum | ``descend(surface, start, eps, alpha, steps)`` |
-| w(t + 1) = w(t) + dw(t) | one step; alpha = 0 is plain gradient descent | ``Path.w[t + 1]`` |
+| J(w), w = (w_1, w_2) | the loss surface | ``Surface.loss(W)``, W of shape (2, k): k points at once |
+| dJ/dw(t) | its gradient at step t | ``Surface.gradient(W)`` |
+| dw(t) = -eta dJ/dw(t) + mu dw(t - 1) | the update with momentum | ``descend(surface, start, eps, alpha, steps)`` |
+| w(t + 1) = w(t) + dw(t) | one step; mu = 0 is plain gradient descent | ``Path.w[t + 1]`` |
 
-Two surfaces: the ill-conditioned quadratic E = 1/2 (w_1^2 + 10 w_2^2), whose steep direction
-overshoots for eps > 1/10 and diverges for eps > 2/10, and the loss C = 1/2 sum_c (y_c - a_c)^2
+The symbols are those of the notation page (eta the learning rate, mu the momentum, J the loss);
+the parameter names ``eps`` and ``alpha`` of ``descend`` are kept for callers.
+
+Two surfaces: the ill-conditioned quadratic J = 1/2 (w_1^2 + 10 w_2^2), whose steep direction
+overshoots for eta > 1/10 and diverges for eta > 2/10, and the loss C = 1/2 sum_c (y_c - a_c)^2
 of one sigmoid neuron a = sigma(w_1 x_1 + w_2 x_2) without bias on lecture 003's rain data (a long
 curved valley). A path stops when it diverges: when its loss passes ``DIVERGENCE_FACTOR`` times
-max(E(w(0)), 1), or is no longer a finite number; nothing overflows and no warning is raised.
+max(J(w(0)), 1), or is no longer a finite number; nothing overflows and no warning is raised.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ _T_AXIS = (10, 20, 50, 100, MAX_STEPS)  # lengths of the t-axis of the loss plot
 
 
 class Surface:
-    """A loss E(w_1, w_2) with its gradient, both for k weight vectors at once (columns of W)."""
+    """A loss J(w_1, w_2) with its gradient, both for k weight vectors at once (columns of W)."""
 
     name = ""
     label = ""
@@ -48,11 +51,11 @@ class Surface:
     loss_limits = (1e-8, 1e5)  # the y-limits of the loss-per-step plot (log scale)
 
     def loss(self, W: np.ndarray) -> np.ndarray:
-        """E(w) for each column w = (w_1, w_2) of W (shape (2, k)), shape (k,)."""
+        """J(w) for each column w = (w_1, w_2) of W (shape (2, k)), shape (k,)."""
         raise NotImplementedError
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
-        """dE/dw for each column of W, shape (2, k): the step of lecture 003 is -eps dE/dw."""
+        """dJ/dw for each column of W, shape (2, k): the step of lecture 003 is -eta dJ/dw."""
         raise NotImplementedError
 
     def loss_and_gradient(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,21 +64,21 @@ class Surface:
 
 
 class Quadratic(Surface):
-    """E = 1/2 (w_1^2 + kappa w_2^2): curvature 1 along w_1, kappa along w_2."""
+    """J = 1/2 (w_1^2 + kappa w_2^2): curvature 1 along w_1, kappa along w_2."""
 
     name = "quadratic"
     label = "ill-conditioned quadratic"
 
     def __init__(self, kappa: float = 10.0) -> None:
         self.kappa = kappa
-        self.latex = rf"E = \frac{{1}}{{2}}(w_1^2 + {kappa:g}\,w_2^2)"
+        self.latex = rf"J = \frac{{1}}{{2}}(w_1^2 + {kappa:g}\,w_2^2)"
 
     def loss(self, W: np.ndarray) -> np.ndarray:
-        """E = 1/2 (w_1^2 + kappa w_2^2)."""
+        """J = 1/2 (w_1^2 + kappa w_2^2)."""
         return 0.5 * (W[0] ** 2 + self.kappa * W[1] ** 2)
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
-        """dE/dw = (w_1, kappa w_2)."""
+        """dJ/dw = (w_1, kappa w_2)."""
         return np.stack([W[0], self.kappa * W[1]])
 
 
@@ -84,7 +87,7 @@ class RainNeuron(Surface):
 
     name = "rain neuron"
     label = "one neuron on lecture 003's rain data"
-    latex = r"C = \frac{1}{2}\sum_c (y_c - \sigma(w_1 x_{c1} + w_2 x_{c2}))^2"
+    latex = r"J = \frac{1}{2}\sum_c (y_c - \sigma(w_1 x_{c1} + w_2 x_{c2}))^2"
     loss_limits = (1e-4, 3.0)
 
     def __init__(self) -> None:
@@ -96,11 +99,11 @@ class RainNeuron(Surface):
         return sigmoid(W.T @ self.X)  # (k, cases)
 
     def loss(self, W: np.ndarray) -> np.ndarray:
-        """E = 1/2 sum_c (y_c - sigma(w^T x_c))^2 over lecture 003's three days."""
+        """C = 1/2 sum_c (y_c - sigma(w^T x_c))^2 over lecture 003's three days."""
         return 0.5 * np.sum((self.y - self._outputs(W)) ** 2, axis=1)
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
-        """dE/dw = sum_c delta_c x_c with delta_c = (a_c - y_c) sigma'(z_c) (lecture 003)."""
+        """dC/dw = sum_c delta_c x_c with delta_c = (a_c - y_c) sigma'(z_c) (lecture 003)."""
         return self.loss_and_gradient(W)[1]
 
     def loss_and_gradient(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -130,10 +133,12 @@ class Path:
 def descend(
     surface: Surface, start: np.ndarray, eps: float, alpha: float | list[float], steps: int
 ) -> Path | list[Path]:
-    """Lecture 003's rule from w(0) = start: dw(t) = -eps dE/dw(t) + alpha dw(t - 1), dw(-1) = 0.
+    """Lecture 003's rule from w(0) = start: dw(t) = -eta dJ/dw(t) + mu dw(t - 1), dw(-1) = 0.
 
-    A path stops early when its loss passes ``DIVERGENCE_FACTOR * max(E(w(0)), 1)``. Given a list
-    of alphas, the paths for all of them are run side by side (one surface evaluation a step for
+    ``eps`` is the learning rate eta, ``alpha`` the momentum mu (or a list of them).
+
+    A path stops early when its loss passes ``DIVERGENCE_FACTOR * max(J(w(0)), 1)``. Given a list
+    of momenta, the paths for all of them are run side by side (one surface evaluation a step for
     all) and returned as a list.
     """
     alphas = np.atleast_1d(np.asarray(alpha, dtype=np.float64))
@@ -166,7 +171,7 @@ def descend(
 
 
 class DescentState:
-    """The surface, eps (learning rate), alpha (momentum), the number of steps and w(0); two paths."""
+    """The surface, lr (learning rate eta), momentum (mu), the number of steps and w(0); two paths."""
 
     def __init__(
         self,
@@ -186,14 +191,14 @@ class DescentState:
         self.set(surface=surface, lr=lr, momentum=momentum, steps=steps, w1_0=w1, w2_0=w2)
 
     def set(self, **changes: object) -> None:
-        """Change any of surface, lr (eps > 0), momentum (alpha in [0, 1)), steps, w1_0, w2_0."""
+        """Change any of surface, lr (eta > 0), momentum (mu in [0, 1)), steps, w1_0, w2_0."""
         check_names(changes, ("surface", "lr", "momentum", "steps", "w1_0", "w2_0"), "DescentState.set")
         if changes.get("surface") is not None:
             self.surface_name = str(check_choice(changes["surface"], "surface", SURFACES))
         if changes.get("lr") is not None:
-            self.lr = check_number(changes["lr"], "lr (the learning rate eps)", 1e-6, 10.0)
+            self.lr = check_number(changes["lr"], "lr (the learning rate eta)", 1e-6, 10.0)
         if changes.get("momentum") is not None:
-            self.momentum = check_number(changes["momentum"], "momentum (alpha)", 0.0, 0.999)
+            self.momentum = check_number(changes["momentum"], "momentum (mu)", 0.0, 0.999)
         if changes.get("steps") is not None:
             self.steps = check_int(changes["steps"], "steps", 1, MAX_STEPS)
         for name in ("w1_0", "w2_0"):
@@ -208,7 +213,7 @@ class DescentState:
 
 
 class DescentExplorer(App):
-    """The view: contours of E with both paths; E per step on a log scale."""
+    """The view: contours of J with both paths; J per step on a log scale."""
 
     def __init__(self, state: DescentState, scale: float | None = None, theme: str | None = None) -> None:
         controls = {
@@ -224,11 +229,11 @@ class DescentExplorer(App):
                 min=-3,
                 max=0.5,
                 step=0.01,
-                description="learning rate ε",
+                description="learning rate η",
                 readout_format=".3f",
                 style={"description_width": "initial"},
             ),
-            "momentum": slider("momentum α", state.momentum, 0.0, 0.99, 0.01),
+            "momentum": slider("momentum μ", state.momentum, 0.0, 0.99, 0.01),
             "steps": widgets.IntSlider(
                 value=state.steps, min=1, max=MAX_STEPS, description="steps", style={"description_width": "initial"}
             ),
@@ -249,7 +254,7 @@ class DescentExplorer(App):
             self.minimum = ax.plot([], [], "*", color=view.colors["text"], ms=12 * view.scale)[0]
             lw = 1.6 * view.scale
             self.path_plain = ax.plot(
-                [], [], "o-", color=COLORS["positive"], ms=3.5 * view.scale, lw=lw, label="plain (α = 0)"
+                [], [], "o-", color=COLORS["positive"], ms=3.5 * view.scale, lw=lw, label="plain (μ = 0)"
             )[0]
             self.path_momentum = ax.plot(
                 [], [], "s--", color=COLORS["negative"], ms=3.5 * view.scale, lw=lw, label="momentum"
@@ -259,7 +264,7 @@ class DescentExplorer(App):
             ax = self.ax_E
             ax.set_yscale("log")
             ax.set_xlabel("step t")
-            ax.set_title("E(w(t))")
+            ax.set_title("J(w(t))")
             no_axis_label(ax.yaxis)
             self.loss_plain = ax.plot([], [], "-", color=COLORS["positive"])[0]
             self.loss_momentum = ax.plot([], [], "--", color=COLORS["negative"])[0]
@@ -324,27 +329,27 @@ class DescentExplorer(App):
     def describe(self) -> str:
         s: DescentState = self.state
         outcome = "; ".join(
-            f"{name} {_verdict(p) if p.diverged_at is not None else f'ends at E = {p.E[-1]:.3g} after {p.steps} steps'}"
+            f"{name} {_verdict(p) if p.diverged_at is not None else f'ends at J = {p.E[-1]:.3g} after {p.steps} steps'}"
             for name, p in (("plain gradient descent", s.plain), ("with momentum", s.with_momentum))
         )
         return (
             f"Left: contour lines of the {s.surface.label} with two paths from w(0) = ({fmt(s.w1_0, 2)}, "
             f"{fmt(s.w2_0, 2)}), learning rate {fmt(s.lr, 3)}: plain gradient descent (blue, solid) and with "
-            f"momentum {fmt(s.momentum, 2)} (vermillion, dashed). Right: the loss E per step on a log scale. {outcome}."
+            f"momentum {fmt(s.momentum, 2)} (vermillion, dashed). Right: the loss J per step on a log scale. {outcome}."
         )
 
 
 def _verdict(path: Path) -> str:
     if path.diverged_at is not None:
         return f"diverged at step {path.diverged_at}"
-    return f"E = {path.E[-1]:.3g}"
+    return f"J = {path.E[-1]:.3g}"
 
 
 def _descent_latex(s: DescentState) -> str:
     """The surface and lecture 003's rule, typeset: it changes only with the surface."""
     return (
-        f"${s.surface.latex}$; &nbsp; $\\Delta w(t) = -\\varepsilon\\,\\frac{{\\partial E}}{{\\partial w}}(t) "
-        f"+ \\alpha\\,\\Delta w(t-1)$, $w(t+1) = w(t) + \\Delta w(t)$, $\\Delta w(-1) = 0$"
+        f"${s.surface.latex}$; &nbsp; $\\Delta w(t) = -\\eta\\,\\frac{{\\partial J}}{{\\partial w}}(t) "
+        f"+ \\mu\\,\\Delta w(t-1)$, $w(t+1) = w(t) + \\Delta w(t)$, $\\Delta w(-1) = 0$"
     )
 
 
@@ -353,18 +358,18 @@ def _descent_html(s: DescentState) -> str:
     g = s.surface.gradient(np.array([[s.w1_0], [s.w2_0]]))[:, 0]
     step = -s.lr * g
     lines = [
-        f"ε = {fmt(s.lr, 3)}, α = {fmt(s.momentum, 2)}; first step (both paths): Δw(0) = −ε ∂E/∂w(0) = "
+        f"η = {fmt(s.lr, 3)}, μ = {fmt(s.momentum, 2)}; first step (both paths): Δw(0) = −η ∂J/∂w(0) = "
         f"-{fmt(s.lr, 3)} × ({fmt(g[0])}, {fmt(g[1])}) = ({fmt(step[0])}, {fmt(step[1])})",
     ]
-    for name, p in (("plain gradient descent (α = 0)", s.plain), ("with momentum", s.with_momentum)):
+    for name, p in (("plain gradient descent (μ = 0)", s.plain), ("with momentum", s.with_momentum)):
         if p.diverged_at is not None:
             verdict = (
-                f"<b>diverged</b> at step {p.diverged_at}: E passed "
-                f"{DIVERGENCE_FACTOR:g} × max(E(w(0)), 1) = {DIVERGENCE_FACTOR * max(p.E[0], 1.0):.4g}"
+                f"<b>diverged</b> at step {p.diverged_at}: J passed "
+                f"{DIVERGENCE_FACTOR:g} × max(J(w(0)), 1) = {DIVERGENCE_FACTOR * max(p.E[0], 1.0):.4g}"
             )
         else:
             verdict = (
-                f"E went from {p.E[0]:.4g} to {p.E[-1]:.4g} in {p.steps} steps, "
+                f"J went from {p.E[0]:.4g} to {p.E[-1]:.4g} in {p.steps} steps, "
                 f"w = ({fmt(p.w[-1, 0])}, {fmt(p.w[-1, 1])})"
             )
         overshoot = f"; the loss rose on {p.rises} step(s) (overshoot)" if p.rises else ""
@@ -383,12 +388,12 @@ def descent_explorer(
 ) -> DescentExplorer:
     r"""Gradient descent on a two-weight loss surface, plain and with momentum (lecture 003).
 
-    Both paths start at ``start`` = w(0) and follow dw(t) = -eps dE/dw(t) + alpha dw(t - 1),
-    w(t + 1) = w(t) + dw(t): the plain one with alpha = 0, the other with alpha = ``momentum``.
-    ``surface`` is "quadratic" (E = 1/2 (w_1^2 + 10 w_2^2): eps > 0.1 overshoots across the
-    valley, eps > 0.2 diverges) or "rain neuron" (one sigmoid neuron on lecture 003's rain data).
-    Sliders: learning rate eps (0.001 to 3.16), momentum alpha, the number of steps (1 to 200) and
-    the start point. A readout says "diverged" when a path's loss passes 1000 max(E(w(0)), 1).
+    Both paths start at ``start`` = w(0) and follow dw(t) = -eta dJ/dw(t) + mu dw(t - 1),
+    w(t + 1) = w(t) + dw(t): the plain one with mu = 0, the other with mu = ``momentum``.
+    ``surface`` is "quadratic" (J = 1/2 (w_1^2 + 10 w_2^2): eta > 0.1 overshoots across the
+    valley, eta > 0.2 diverges) or "rain neuron" (one sigmoid neuron on lecture 003's rain data).
+    Sliders: learning rate eta (0.001 to 3.16), momentum mu, the number of steps (1 to 200) and
+    the start point. A readout says "diverged" when a path's loss passes 1000 max(J(w(0)), 1).
     The widget exposes ``.state`` (a ``DescentState``: ``.plain``, ``.with_momentum`` paths),
     ``.controls`` ("surface", "lr", "momentum", "steps", "w1_0", "w2_0"), ``.formulas``,
     ``.readout`` and ``.view``.

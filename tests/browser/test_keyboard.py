@@ -24,7 +24,7 @@ APPS = {
     "two_layer_gradient": ("slider:w₁₁[1]", "ArrowLeft", "w₁₁[1]"),
     "backprop_stepper": ("button:one step forward", "Enter", "Step 1 of 27"),
     "matrix_recipe": ("button:one step forward", " ", "at line 1 of 6"),
-    "descent_explorer": ("slider:momentum α", "ArrowRight", "momentum {v}"),
+    "descent_explorer": ("slider:momentum μ", "ArrowRight", "momentum {v}"),
     "vanishing_gradients": ("slider:depth m", "ArrowRight", "{v} layers"),
     "training_dashboard": ("button:train the epochs in epochs/step", "Enter", "after epoch 1 "),
 }
