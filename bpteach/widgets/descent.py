@@ -86,7 +86,7 @@ class RainNeuron(Surface):
     """C = 1/2 sum_c (y_c - sigma(w^T x_c))^2 on lecture 003's rain days (sum over the cases)."""
 
     name = "rain neuron"
-    label = "one neuron on lecture 003's rain data"
+    label = "one neuron on the rain data (lecture 5)"
     latex = r"J = \frac{1}{2}\sum_c (y_c - \sigma(w_1 x_{c1} + w_2 x_{c2}))^2"
     loss_limits = (1e-4, 3.0)
 
