@@ -71,58 +71,51 @@ MISTAKES = [
     (
         "05_matrix_form",
         "ex05_log_loss_delta",
-        "return -Y * sigmoid(-Y * z_m)",
-        "return sigmoid(z_m) - Y",
-        "label y = -1 as if it were a target",
+        "return (beta * Y + 1.0 - Y) * a - beta * Y",
+        "return a - Y",
+        "the unweighted log-loss's delta_m",
     ),
     (
         "05_matrix_form",
         "ex05_log_loss_delta",
-        "return -Y * sigmoid(-Y * z_m)",
-        "return (sigmoid(z_m) - (Y == 1)) * sigmoid_derivative(z_m)",
-        "cancel",
+        "return (beta * Y + 1.0 - Y) * a - beta * Y",
+        "return (Y + beta * (1.0 - Y)) * a - Y",
+        "beta weights the wrong term",
     ),
     (
         "05_matrix_form",
         "ex05_log_loss_delta",
-        "return -Y * sigmoid(-Y * z_m)",
-        "a = sigmoid(z_m)\n    return (a - (Y == 1)) / (a * (1 - a))",
-        "l'(a) = (a - t) / (a (1 - a)) alone",
+        "return (beta * Y + 1.0 - Y) * a - beta * Y",
+        "return beta * (a - Y)",
+        "scaled the whole delta_m by beta",
     ),
     (
         "05_matrix_form",
         "ex05_log_loss_delta",
-        "return -Y * sigmoid(-Y * z_m)",
-        "return Y * sigmoid(-Y * z_m)",
+        "return (beta * Y + 1.0 - Y) * a - beta * Y",
+        "return ((beta * Y + 1.0 - Y) * a - beta * Y) * sigmoid_derivative(z_m)",
+        "cancels against the denominators",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return (beta * Y + 1.0 - Y) * a - beta * Y",
+        "return -beta * Y / a + (1.0 - Y) / (1.0 - a)",
+        "this is dl/da alone",
+    ),
+    (
+        "05_matrix_form",
+        "ex05_log_loss_delta",
+        "return (beta * Y + 1.0 - Y) * a - beta * Y",
+        "return beta * Y - (beta * Y + 1.0 - Y) * a",
         "wrong sign",
     ),
     (
         "05_matrix_form",
         "ex05_log_loss_delta",
-        "return -Y * sigmoid(-Y * z_m)",
-        "return z_m - (Y == 1)",
+        "return (beta * Y + 1.0 - Y) * a - beta * Y",
+        "return (beta * Y + 1.0 - Y) * z_m - beta * Y",
         "where the output a",
-    ),
-    (
-        "05_matrix_form",
-        "ex05_log_loss_delta",
-        "return -Y * sigmoid(-Y * z_m)",
-        "return -Y * sigmoid(Y * z_m)",
-        "the sign inside the sigmoid is off",
-    ),
-    (
-        "05_matrix_form",
-        "ex05_log_loss_delta",
-        "return -Y * sigmoid(-Y * z_m)",
-        "return -sigmoid(-Y * z_m)",
-        "right for y = +1 but not for y = -1",
-    ),
-    (
-        "05_matrix_form",
-        "ex05_log_loss_delta",
-        "return -Y * sigmoid(-Y * z_m)",
-        "return sigmoid(-Y * z_m)",
-        "right for y = -1 only",
     ),
     (
         "05_matrix_form",
@@ -365,7 +358,16 @@ def test_08_the_kth_momentum_step_is_the_closed_form_lecture_8_prints():
 
 # what each derive-it part's answer looks like when written out: its feedback must not print it
 ANSWERS = {
-    "ex05_log_loss_delta": ("-y s(-y z", "s(-y z_m)", "y s(-y", "1 - s(y z"),
+    "ex05_log_loss_delta": (
+        "beta y + 1 - y",
+        "(1 - y) a",
+        "a - beta y",
+        "beta (a - 1)",
+        "beta y (a - 1)",
+        "beta * Y + 1",
+        "(beta y + 1",
+        "beta y a",
+    ),
     "ex06_skip_gradients": ("W^T dL/dz", "u^T dL/dO", "dL/dO x^T", "x^T"),
 }
 
@@ -378,6 +380,32 @@ def test_05_06_the_feedback_of_a_derive_it_part_points_at_the_method_not_the_for
     for text in texts:
         for answer in ANSWERS[grade_id]:
             assert answer not in text, f"{grade_id} feedback prints {answer!r}: {text}"
+
+
+def test_05_the_weighted_log_loss_delta_against_central_differences():
+    """The loss itself, differentiated numerically: the reference is its derivative, beta = 1 gives
+    lecture 5's a - y, and every check input tells beta apart from the usual slips."""
+    ref = EXERCISES["05_matrix_form"].by_id["ex05_log_loss_delta"].reference
+    s = lambda v: 1.0 / (1.0 + np.exp(-v))  # noqa: E731
+
+    def loss(z: float, y: float, beta: float) -> float:
+        return float(-beta * y * np.log(s(z)) - (1 - y) * np.log(1 - s(z)))
+
+    eps = 1e-6
+    for z, y, beta in ((-0.7, 1.0, 3.0), (1.3, 0.0, 3.0), (0.4, 1.0, 0.3), (-2.0, 0.0, 0.3), (0.9, 1.0, 1.0)):
+        numeric = (loss(z + eps, y, beta) - loss(z - eps, y, beta)) / (2 * eps)
+        got = float(ref(np.array([[z]]), np.array([[y]]), beta)[0, 0])
+        assert got == pytest.approx(numeric, abs=1e-8)
+    z = np.linspace(-5.0, 5.0, 11).reshape(1, -1)
+    Y = (np.arange(11) % 2).astype(float).reshape(1, -1)
+    np.testing.assert_allclose(ref(z, Y, 1.0), s(z) - Y, atol=1e-12)  # beta = 1: lecture 5's a - y
+    assert ref(np.array([[0.0]]), np.array([[1.0]]), 3.0)[0, 0] == pytest.approx(-1.5, abs=1e-12)
+    from bpteach.grading.check import CHECK_SEED
+
+    part = EXERCISES["05_matrix_form"].by_id["ex05_log_loss_delta"]
+    for seed in (CHECK_SEED, 4242, 12345):
+        for _, Y, beta in part.cases(np.random.default_rng(seed)):
+            assert set(np.unique(Y)) == {0.0, 1.0} and abs(beta - 1.0) > 0.4
 
 
 def test_05_06_the_parts_that_are_now_derived_give_no_formula_in_their_hints():
@@ -433,9 +461,9 @@ def test_the_new_references_are_independent_computations():
     rng = np.random.default_rng(7)
     s = lambda v: 1.0 / (1.0 + np.exp(-v))  # noqa: E731
     ex = {name: EXERCISES[name].by_id for name in NEW_PARTS}
-    for z, Y in ex["05_matrix_form"]["ex05_log_loss_delta"].cases(rng):
-        want = -Y * s(-Y * z)  # -d/dz log s(y z)
-        np.testing.assert_allclose(ex["05_matrix_form"]["ex05_log_loss_delta"].reference(z, Y), want, atol=1e-12)
+    for z, Y, beta in ex["05_matrix_form"]["ex05_log_loss_delta"].cases(rng):
+        want = (beta * Y + 1 - Y) * s(z) - beta * Y  # derived by hand from -beta y log a - (1 - y) log(1 - a)
+        np.testing.assert_allclose(ex["05_matrix_form"]["ex05_log_loss_delta"].reference(z, Y, beta), want, atol=1e-12)
     for W, X, Y, b in ex["08_training"]["ex08_minibatch_gradient"].cases(rng):
         a = s(W @ X[:, b])
         want = ((a - Y[:, b]) * a * (1 - a)) @ X[:, b].T / len(b)

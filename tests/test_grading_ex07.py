@@ -24,13 +24,13 @@ DIV = "return upstream / b, -a / b**2 * upstream"
 POW = "return b * a ** (b - 1) * upstream, out * math.log(a) * upstream"
 MAX = "(df_dm, 0.0) if p >= z else (0.0, df_dm)"
 MUTATIONS = [
-    ("ex07_divide_backward", "-a / b**2 * upstream", "a / b**2 * upstream", "has a minus sign"),
-    ("ex07_divide_backward", "-a / b**2 * upstream", "-a / b * upstream", "not -b^(-1)"),
+    ("ex07_divide_backward", "-a / b**2 * upstream", "a / b**2 * upstream", "has the wrong sign"),
+    ("ex07_divide_backward", "-a / b**2 * upstream", "-a / b * upstream", "scales like 1/b"),
     ("ex07_divide_backward", DIV, "return 1.0 / b, -a / b**2", "not multiplied by the upstream"),
     ("ex07_divide_backward", DIV, "return -a / b**2 * upstream, upstream / b", "in the wrong order"),
     ("ex07_power_backward", "out * math.log(a) * upstream", "b * a ** (b - 1) * upstream", "is not b a^(b-1)"),
-    ("ex07_power_backward", "out * math.log(a) * upstream", "out * upstream", "misses the factor ln(a)"),
-    ("ex07_power_backward", "out * math.log(a) * upstream", "math.log(a) * upstream", "misses the factor a^b"),
+    ("ex07_power_backward", "out * math.log(a) * upstream", "out * upstream", "inner function b ln a"),
+    ("ex07_power_backward", "out * math.log(a) * upstream", "math.log(a) * upstream", "outer function's derivative"),
     ("ex07_power_backward", POW, "return b * a ** (b - 1), out * math.log(a)", "not multiplied by the upstream"),
     (
         "ex07_power_backward",
@@ -58,17 +58,77 @@ MUTATIONS = [
         "ex07_fanout_gradient",
         "grad += x * s * (1.0 - s)",
         "grad = x * s * (1.0 - s)",
-        "only the path through the sigmoid was kept",
+        "only the contribution through the sigmoid came back",
     ),
     (
         "ex07_fanout_gradient",
         "grad += x * s * (1.0 - s)",
         "grad += 0.0",
-        "only the direct path into the multiply was kept",
+        "only the multiply's direct use of x was kept",
     ),
-    ("ex07_fanout_gradient", "grad += x * s * (1.0 - s)", "grad += s * (1.0 - s)", "you added s (1 - s) alone"),
+    ("ex07_fanout_gradient", "grad += x * s * (1.0 - s)", "grad += s * (1.0 - s)", "what does the multiply hand its"),
     ("ex07_fanout_gradient", "grad += x * s * (1.0 - s)", "grad += s * s * (1.0 - s)", "not s itself"),
 ]
+
+
+# The derived parts (1, 2 and 4): no hint or diagnosis may print a piece of the answer. Each
+# fragment is written as the feedback could spell it, compared with spaces removed and lower case.
+ANSWER_FRAGMENTS = {
+    "ex07_divide_backward": ["b^2", "b**2", "b²", "b^(-2)", "b^-2", "-a/b", "-b^(-2)", "1/b^"],
+    "ex07_power_backward": [
+        "a^bln",
+        "a^b*ln",
+        "a^b·ln",
+        "ln(a)a^b",
+        "ln(a)*a^b",
+        "ln(a)·a^b",
+        "lnaa^b",
+        "a**b*math.log",
+        "factorln",
+        "factora^b",
+        "timesthederivativeofblna",
+        "exp(blna)times",
+    ],
+    "ex07_fanout_gradient": [
+        "s(1-s)",
+        "s*(1-s)",
+        "s·(1-s)",
+        "σ(x)(1",
+        "sigmoid(x)(1",
+        "1-sigmoid",
+        "1-σ",
+        "s+x",
+        "x*s",
+        "xs(",
+        "addssigmoid",
+        "adds(x)",
+        "addsx",
+        "hands x the value",
+    ],
+}
+
+
+def _answer_fragments_in(grade_id: str, text: str) -> list[str]:
+    flat = "".join(text.split()).lower()
+    return [f for f in ANSWER_FRAGMENTS[grade_id] if "".join(f.split()).lower() in flat]
+
+
+@pytest.mark.parametrize("grade_id", sorted(ANSWER_FRAGMENTS))
+def test_no_hint_or_diagnosis_of_a_derived_part_prints_its_answer(grade_id):
+    part = EXERCISES[NAME].by_id[grade_id]
+    texts = [part.hint] + [m.message for m in part.mistakes]
+    assert len(texts) >= 4  # the hint and at least three diagnoses were looked at
+    leaks = {t: _answer_fragments_in(grade_id, t) for t in texts if _answer_fragments_in(grade_id, t)}
+    assert leaks == {}
+
+
+def test_the_answer_fragments_do_catch_the_formulas():
+    # the check above can fail: the references' formulas, as an earlier version printed them, are caught
+    assert _answer_fragments_in("ex07_divide_backward", "so it is -a / b^2")
+    assert _answer_fragments_in("ex07_power_backward", "misses the factor ln(a)")
+    assert _answer_fragments_in("ex07_power_backward", "a^b ln(a) up")
+    assert _answer_fragments_in("ex07_fanout_gradient", "the path through the sigmoid adds x s (1 - s)")
+    assert _answer_fragments_in("ex07_fanout_gradient", "the multiply's first input adds sigmoid(x)")
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +159,5 @@ def test_the_instant_check_names_the_same_mistake(grade_id, old, new, words):
     result = evaluate(grade_id, func)
     assert result.points == 0
     assert any(words in d for d in result.diagnoses()), result.diagnoses()
+    if grade_id in ANSWER_FRAGMENTS:  # what the student actually sees after this mistake
+        assert [d for d in result.diagnoses() if _answer_fragments_in(grade_id, d)] == []

@@ -6,9 +6,12 @@ Examples are the columns of X, shape (n_0, N); W_i has shape (n_i, n_{i-1}); lay
 |---|---|---|
 | ex05_output_delta | delta_m = (h_m - Y) * s'(z_m) | ``half_squared_error.derivative`` x ``sigmoid.derivative`` |
 | ex05_hidden_delta | delta_i = (W_{i+1}^T delta_{i+1}) * s'(z_i) | ``sigmoid.derivative`` |
-| ex05_weight_gradient | grad W_i = delta_i h_{i-1}^T / n (derived: the lecture sums) | numpy |
+| ex05_weight_gradient | grad W_i = delta_i h_{i-1}^T / n (the mean; the lecture printed sums) | numpy |
 | ex05_backward | {i: grad W_i for i = 1..m} | ``MLP.backpropagate`` |
-| ex05_log_loss_delta | delta_m, log-loss, sigmoid output (derived) | ``log_loss.derivative`` x ``sigmoid.derivative`` |
+| ex05_log_loss_delta | delta_m, class-weighted log-loss, sigmoid output (derived) | chain rule l'(a) x s'(z) |
+
+Part 5's loss, -beta y log a - (1 - y) log(1 - a), is worked out in no lecture; its hint and
+diagnoses name the kind of mistake, never the formula (tests/test_grading_ex05_09.py).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 from bpteach.activations import sigmoid
 from bpteach.grading.preambles import SIGMOID_PREAMBLE
 from bpteach.grading.spec import Exercise, Mistake, Part
-from bpteach.losses import half_squared_error, log_loss
+from bpteach.losses import half_squared_error
 from bpteach.matrix import MLP
 
 __all__ = ["EXERCISE"]
@@ -78,20 +81,43 @@ def _recipe_without(W: dict, X: np.ndarray, Y: np.ndarray, slip: str) -> dict:
 
 
 def _log_loss_cases(rng: np.random.Generator) -> list[tuple]:
-    # labels in {-1, +1}; |z| stays below 6, where l'(a) s'(z) is still exact in float64
-    return [
-        (np.clip(rng.normal(0.0, 2.0, (nm, n)), -6.0, 6.0), rng.choice([-1.0, 1.0], (nm, n)))
-        for nm, n in ((1, 4), (2, 3), (1, 1))
-    ]
+    """(z_m, Y, beta): |z| <= 6, where l'(a) s'(z) is still exact in float64; 0/1 targets with both
+    values in every case (beta on the wrong term or on both terms differs from the answer only on
+    one of them); beta well away from 1, where it would change nothing."""
+    cases = []
+    for (nm, n), beta in (((1, 4), rng.uniform(2.0, 5.0)), ((2, 3), rng.uniform(0.15, 0.5)), ((1, 2), 3.0)):
+        z = np.clip(rng.normal(0.0, 2.0, (nm, n)), -6.0, 6.0)
+        Y = rng.choice([0.0, 1.0], (nm, n))
+        Y.flat[0], Y.flat[-1] = 1.0, 0.0
+        cases.append((z, Y, float(beta)))
+    return cases
 
 
-def _log_loss_delta(z: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    # the chain rule as the core computes it: l'(a) x s'(z) with a = s(z) (log_loss reads -1 as 0)
-    return log_loss.derivative(sigmoid(z), Y) * sigmoid.derivative(z)
+def _weighted_log_loss_delta(z: np.ndarray, Y: np.ndarray, beta: float) -> np.ndarray:
+    # the chain rule as it stands, l'(a) x s'(z) with a = s(z), not simplified: it shares nothing
+    # with the simplified form a student writes
+    a = sigmoid(z)
+    dl_da = -beta * Y / a + (1.0 - Y) / (1.0 - a)
+    return dl_da * sigmoid.derivative(z)
 
 
-def _target(Y: np.ndarray) -> np.ndarray:
-    return (Y == 1).astype(float)  # I(y = 1)
+def _weighted_variant(z: np.ndarray, Y: np.ndarray, beta: float, slip: str) -> np.ndarray:
+    """delta_m of the weighted log-loss as one usual slip computes it."""
+    a = sigmoid(z)
+    if slip == "no beta":
+        return a - Y
+    if slip == "beta on the other term":  # -y log a - beta (1 - y) log(1 - a)
+        return (Y + beta * (1.0 - Y)) * a - Y
+    if slip == "beta on both":
+        return beta * (a - Y)
+    right = (beta * Y + 1.0 - Y) * a - beta * Y
+    if slip == "kept s'":
+        return right * sigmoid.derivative(z)
+    if slip == "l' alone":
+        return -beta * Y / a + (1.0 - Y) / (1.0 - a)
+    if slip == "z for a":
+        return (beta * Y + 1.0 - Y) * z - beta * Y
+    raise ValueError(slip)
 
 
 _SUM = (
@@ -179,54 +205,47 @@ EXERCISE = Exercise(
         Part(
             grade_id="ex05_log_loss_delta",
             func="output_delta_log_loss",
-            title="output_delta_log_loss(z_m, Y)",
+            title="output_delta_log_loss(z_m, Y, beta)",
             points=3,
             cases=_log_loss_cases,
-            reference=_log_loss_delta,
-            hint="derive delta_m = d l / d z_m for l = -log s(y z_m) with y in {-1, +1}, and simplify",
+            reference=_weighted_log_loss_delta,
+            hint="derive delta_m = d l / d z_m for l = -beta y log a - (1 - y) log(1 - a), a = s(z_m): "
+            "the chain rule, then simplify; at beta = 1 it must reduce to lecture 5's result",
             mistakes=[
                 Mistake(
-                    name="label as target",
-                    message="you used the label y = -1 as if it were a target probability: write the loss "
-                    "as -log s(y z_m) and differentiate it with respect to z_m; s'(t) = s(t) (1 - s(t)) "
-                    "and 1 - s(t) = s(-t) help to simplify",
-                    output=lambda z, Y: sigmoid(z) - Y,
+                    name="no beta",
+                    message="this is the unweighted log-loss's delta_m: the weight beta of the y = 1 term got "
+                    "lost on the way; carry it through the derivative of that term",
+                    output=lambda z, Y, b: _weighted_variant(z, Y, b, "no beta"),
                 ),
                 Mistake(
-                    name="s(y z)",
-                    message="the sign inside the sigmoid is off: differentiate log s(t) with respect to t "
-                    "first and simplify with s'(t) = s(t) (1 - s(t)) and 1 - s(t) = s(-t); check your "
-                    "answer at z_m = -6, y = +1, where the loss is large and delta_m should be near -1",
-                    output=lambda z, Y: -Y * sigmoid(Y * z),
+                    name="beta on the other term",
+                    message="beta weights the wrong term: the loss puts beta on the y = 1 term, -beta y log a; "
+                    "check your delta_m on an example with y = 0, where beta plays no part in the loss",
+                    output=lambda z, Y, b: _weighted_variant(z, Y, b, "beta on the other term"),
                 ),
                 Mistake(
-                    name="no inner factor",
-                    message="right for y = +1 but not for y = -1: the loss depends on z_m through t = y z_m, "
-                    "and the chain rule multiplies by the inner derivative dt/dz_m",
-                    output=lambda z, Y: -sigmoid(-Y * z),
-                ),
-                Mistake(
-                    name="no inner factor, sign",
-                    message="right for y = -1 only: the loss depends on z_m through t = y z_m, the chain "
-                    "rule multiplies by the inner derivative dt/dz_m, and -log falls as s rises (check the sign)",
-                    output=lambda z, Y: sigmoid(-Y * z),
+                    name="beta on both",
+                    message="you scaled the whole delta_m by beta: beta weights only the y = 1 term of the "
+                    "loss, so on an example with y = 0 delta_m cannot depend on beta",
+                    output=lambda z, Y, b: _weighted_variant(z, Y, b, "beta on both"),
                 ),
                 Mistake(
                     name="kept s'",
-                    message="you multiplied by s'(z_m) once more: with log-loss, l'(a) = (a - t) / (a (1 - a)) "
-                    "and s'(z_m) = a (1 - a) cancel, so nothing of s' is left in delta_m",
-                    output=lambda z, Y: (sigmoid(z) - _target(Y)) * sigmoid.derivative(z),
+                    message="you multiplied by s'(z_m) once more: after the chain rule l'(a) s'(z_m), the factor "
+                    "s'(z_m) = a (1 - a) cancels against the denominators of l'(a), so nothing of s' is left",
+                    output=lambda z, Y, b: _weighted_variant(z, Y, b, "kept s'"),
                 ),
                 Mistake(
                     name="l' alone",
-                    message="this is l'(a) = (a - t) / (a (1 - a)) alone: delta_m is the derivative with "
-                    "respect to z_m, so it also takes the factor s'(z_m) (and then simplifies)",
-                    output=lambda z, Y: log_loss.derivative(sigmoid(z), Y),
+                    message="this is dl/da alone: delta_m is the derivative with respect to z_m, so the chain "
+                    "rule also takes the factor s'(z_m) (and then simplifies)",
+                    output=lambda z, Y, b: _weighted_variant(z, Y, b, "l' alone"),
                 ),
                 Mistake(
                     name="z for a",
                     message="you used z_m where the output a = s(z_m) belongs",
-                    output=lambda z, Y: z - _target(Y),
+                    output=lambda z, Y, b: _weighted_variant(z, Y, b, "z for a"),
                 ),
             ],
         ),

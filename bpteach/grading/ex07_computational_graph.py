@@ -2,14 +2,17 @@ r"""Exercise 07, back-propagation on a graph of scalar operations (lecture 07, `
 
 Every part takes plain numbers and returns numbers; the references build the same expression
 from ``bp.Value`` and call ``backward()``, so they share nothing with the student's arithmetic.
-No part's rule is printed in the lecture or the exercise: the student derives each one.
+Parts 1, 2 and 4 are derived by the student: neither the lecture, the exercise, the hints nor the
+check feedback prints their rules. The diagnoses of those parts name the kind of mistake and where
+to look, never the formula (tests/test_grading_ex07.py asserts it). Part 3 applies the lecture's
+table of gates, so its diagnoses may name a table rule.
 
 | part | the student writes | reference |
 |---|---|---|
-| ex07_divide_backward | (dJ/da, dJ/db) of out = a / b given dJ/dout: (up / b, -a up / b^2) | ``Value.__truediv__`` |
-| ex07_power_backward | (dJ/da, dJ/db) of out = a ** b, a > 0: (b a^(b-1) up, a^b ln(a) up) | ``(b * a.log()).exp()`` |
+| ex07_divide_backward | (dJ/da, dJ/db) of out = a / b given dJ/dout (derived) | ``Value.__truediv__`` |
+| ex07_power_backward | (dJ/da, dJ/db) of out = a ** b, a > 0 (derived for b) | ``(b * a.log()).exp()`` |
 | ex07_graph_backward | (df/dx, df/dy, df/dz, df/dw) of f = max(x y, z) tanh(w), by hand | ``Value.backward`` |
-| ex07_fanout_gradient | d/dx of x sigmoid(x), x used twice: s + x s (1 - s) | ``Value.backward`` |
+| ex07_fanout_gradient | d/dx of x sigmoid(x), x used twice (derived) | ``Value.backward`` |
 """
 
 from __future__ import annotations
@@ -156,12 +159,14 @@ EXERCISE = Exercise(
             mistakes=[
                 Mistake(
                     name="sign",
-                    message="d(a/b)/db has a minus sign: a larger b makes a/b smaller when a > 0, so it is -a / b^2",
+                    message="d(a/b)/db has the wrong sign: with a > 0, does a/b grow or shrink when b grows a "
+                    "little? Try it with a = 3, b = 2 and b = 2.1",
                     output=lambda a, b, up: (up / b, a / b**2 * up),
                 ),
                 Mistake(
                     name="b not squared",
-                    message="d(a/b)/db = -a / b^2: the derivative of b^(-1) is -b^(-2), not -b^(-1)",
+                    message="your d(a/b)/db scales like 1/b as b changes: write a/b = a * b^(-1) and "
+                    "differentiate b^(-1) with the table's power rule",
                     output=lambda a, b, up: (up / b, -a / b * up),
                 ),
                 Mistake(name="no upstream", message=_NO_UPSTREAM, output=lambda a, b, up: (1.0 / b, -a / b**2)),
@@ -187,14 +192,14 @@ EXERCISE = Exercise(
                 ),
                 Mistake(
                     name="no ln a",
-                    message="d(a^b)/db misses the factor ln(a): a^b = exp(b ln a), and the chain rule brings "
-                    "down the derivative of b ln a with respect to b",
+                    message="d(a^b)/db is incomplete: write a^b = exp(b ln a) and apply the chain rule to the "
+                    "inner function b ln a as well, with a held fixed",
                     output=lambda a, b, up: (b * a ** (b - 1) * up, a**b * up),
                 ),
                 Mistake(
                     name="no a^b",
-                    message="d(a^b)/db misses the factor a^b: the derivative of exp(b ln a) is exp(b ln a) "
-                    "times the derivative of b ln a",
+                    message="d(a^b)/db is incomplete: the chain rule through exp(u), with u = b ln a, needs the "
+                    "outer function's derivative as well as du/db",
                     output=lambda a, b, up: (b * a ** (b - 1) * up, math.log(a) * up),
                 ),
                 Mistake(
@@ -267,29 +272,26 @@ EXERCISE = Exercise(
             mistakes=[
                 Mistake(
                     name="overwritten: sigmoid path",
-                    message="x fans out to two places and only the path through the sigmoid was kept: the "
-                    "contributions of both uses must be summed (+=), not overwritten; the path through the "
-                    "multiply's first input adds sigmoid(x)",
+                    message="x is used twice and only the contribution through the sigmoid came back: find what "
+                    "the multiply hands x as its own first input, and add it (+=) instead of overwriting",
                     output=lambda x: x * _sigmoid(x) * (1.0 - _sigmoid(x)),
                 ),
                 Mistake(
                     name="overwritten: direct path",
-                    message="x fans out to two places and only the direct path into the multiply was kept: the "
-                    "contributions of both uses must be summed (+=), not overwritten; the path through the "
-                    "sigmoid adds x s (1 - s)",
+                    message="x is used twice and only the multiply's direct use of x was kept: follow the other "
+                    "use back through the sigmoid, and add what comes back (+=)",
                     output=lambda x: _sigmoid(x),
                 ),
                 Mistake(
                     name="sigmoid path without x",
-                    message="the path through the sigmoid misses a factor: the multiply hands its input s the "
-                    "value of its other input, x, and the sigmoid then multiplies by s (1 - s); you added "
-                    "s (1 - s) alone",
+                    message="the path through the sigmoid misses a factor: what does the multiply hand its "
+                    "second input, s, before the sigmoid's local derivative is applied?",
                     output=lambda x: _sigmoid(x) + _sigmoid(x) * (1.0 - _sigmoid(x)),
                 ),
                 Mistake(
                     name="sigmoid path with s",
                     message="on the path through the sigmoid the multiply must swap: it hands s the value of "
-                    "the other input, x, not s itself (you added s x s (1 - s))",
+                    "the other input, not s itself",
                     output=lambda x: _sigmoid(x) + _sigmoid(x) * _sigmoid(x) * (1.0 - _sigmoid(x)),
                 ),
             ],
