@@ -7,7 +7,7 @@ visits the graph once in reverse topological order and applies, at every node, o
 
 The ``+=`` is what makes a fan-out right: a value used twice receives the sum of what comes
 back along both uses, exactly the sum over j' in Delta_j = g'(in_j) sum_{j'} w_{j,j'} Delta_{j'}
-(lecture 002). Each operation computes its local derivatives right beside its forward and keeps
+(source 002, taught in lecture 4). Each operation computes its local derivatives right beside its forward and keeps
 them as numbers, ``v.local`` (micrograd keeps the same rule in a ``_backward`` closure; numbers
 let a view show them, and cost less memory).
 
@@ -20,13 +20,13 @@ let a view show them, and cost less memory).
 | dJ/d in_j = Delta_j | in_j built from ``+`` and ``*`` of Values | ``in_j.grad`` |
 | dJ/dw_ij = Delta_j a_i | a weight as a leaf Value | ``w_ij.grad`` |
 
-The gate rules (upstream = ``out.grad``):
+The gate rules of lecture 7's table (upstream = ``out.grad``; ``a / b`` is left out here, since
+exercise 7 asks the student to derive it):
 
 | operation | local derivatives | what the gate does with the upstream gradient |
 |---|---|---|
 | a + b, a - b | 1, 1 (1, -1) | distributes it unchanged (negated to b) |
 | a * b | b, a | swaps the inputs: a gets b x upstream, b gets a x upstream |
-| a / b | 1/b, -a/b^2 | |
 | a ** p (p a number) | p a^(p-1) | |
 | exp(a), log(a) | exp(a), 1/a | |
 | sigmoid(a), tanh(a) | s (1 - s), 1 - t^2 (from the output s, t) | |
@@ -46,9 +46,10 @@ Semantics worth knowing:
   stale; ``backward()`` then refuses to run instead of returning wrong gradients (build the
   expression again first, as a training loop does every step).
 
-Sources: lecture 000 ("chain rule via dynamic programming"), lecture 002 (Delta_j and its sum),
-lecture 003 (the f = x^2 + xy + y^2 warm-up), lecture 004 (each block needs only its own
-dy/dx); micrograd's ``engine.py`` for the shape of the code.
+Sources, numbered as the source slide decks (the student's lectures in brackets): source 000
+("chain rule via dynamic programming"; lecture 7), source 002 (Delta_j and its sum; lecture 4),
+source 003 (the f = x^2 + xy + y^2 warm-up; lecture 7), source 004 (each block needs only its own
+dy/dx; lecture 6); micrograd's ``engine.py`` for the shape of the code.
 """
 
 from __future__ import annotations

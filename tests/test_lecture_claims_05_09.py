@@ -141,6 +141,27 @@ def test_05_log_loss_target_y_in_0_1_is_lecture_3s_label_with_minus_1_as_0():
     assert "the target $y$ is a number in $[0, 1]$" in md
     assert "its label $+1$ is $y = 1$ here and its label $-1$ is $y = 0$" in md
     assert "[Lecture 3](03_two_layer_gradient.ipynb)" in md
+    # y is a target throughout: the +-1 form is described in words, never as -log s(y z_m)
+    assert "in this lecture $y$ is always a target in $[0, 1]$" in md
+    assert "of $s(z_m)$ for label $+1$ and of $s(-z_m)$ for label $-1$, is this same loss" in md
+    assert "s(y\\, z_m)" not in md and "s(y z_m)" not in md
+
+
+def test_05_the_weighted_log_loss_of_exercise_5_is_not_worked_out_in_any_lecture():
+    # delta_m = (beta y + 1 - y) a - beta y, by central differences of the loss the exercise states
+    def loss(z: float, y: float, beta: float) -> float:
+        a = 1.0 / (1.0 + np.exp(-z))
+        return float(-beta * y * np.log(a) - (1 - y) * np.log(1 - a))
+
+    for z, y, beta in ((-0.7, 1.0, 3.0), (1.3, 0.0, 3.0), (0.4, 1.0, 0.3)):
+        numeric = (loss(z + 1e-6, y, beta) - loss(z - 1e-6, y, beta)) / 2e-6
+        a = float(sig(np.array(z)))
+        assert numeric == pytest.approx((beta * y + 1 - y) * a - beta * y, abs=1e-8)
+    for name in ("00_notation", "05_matrix_form", "03_two_layer_gradient", "02_logistic_unit"):
+        md, _ = _notebook_text(name, collapse=True)
+        assert "\\beta y + 1" not in md and "\\beta\\, y + 1" not in md and "1 - y + \\beta" not in md
+    md, _ = _notebook_text("05_matrix_form", collapse=True)
+    assert md.count("\\beta") == 1  # only in the exercise pointer's statement of the loss
 
 
 def test_05_matrix_entries_are_W_r_c_counted_from_1_and_arcs_keep_w_ij():
@@ -179,7 +200,8 @@ def test_05_the_exercise_pointer_names_its_parts_and_the_exercise_prints_no_reci
         "(3) a layer's gradient",
         "**mean**",
         "(4) the whole backward pass",
-        "(5) $\\delta_m$ for log-loss",
+        "(5) $\\delta_m$ for a class-weighted log-loss $-\\beta\\, y \\log a - (1 - y) \\log(1 - a)$",
+        "which this lecture does not work out",
         "does not print the recipe",
     ):
         assert words in pointer, words
@@ -194,6 +216,49 @@ def test_05_the_exercise_pointer_names_its_parts_and_the_exercise_prints_no_reci
         r"\delta_i h_{i-1}^\top",
     ):
         assert recipe not in text, recipe
+
+
+def test_06_on_a_batch_the_blocks_hand_back_delta_over_n():
+    # plain numpy: the chain's dL/dz under the mean of (GT - P)^2 against the matrix form's delta_1
+    mlp = bp.datasets.lecture004_network()
+    W, w = mlp.W[1], mlp.W[2]
+    x, _ = bp.datasets.lecture004_example()
+    X = np.column_stack([x, [0.5, -1.0, 2.0], [-1.0, 0.0, 0.5]])
+    Y = np.array([[1.0, 0.0, 1.0]])
+    n = X.shape[1]
+    z = W @ X
+    h = sig(z)
+    P = sig(w @ h)
+    delta_2 = -2 * (Y - P) * P * (1 - P)  # per example, as the matrix form keeps it
+    delta_1 = (w.T @ delta_2) * h * (1 - h)
+    dL_dP = -2 * (Y - P) / n  # the loss block of the mean divides by N
+    dL_dz = (w.T @ (dL_dP * P * (1 - P))) * h * (1 - h)
+    np.testing.assert_allclose(dL_dz / delta_1, np.full((4, 3), 1 / 3), rtol=1e-12)
+    np.testing.assert_allclose(dL_dz @ X.T, delta_1 @ X.T / n, atol=1e-15)  # the weight gradients agree
+    md, out = notebook_text("06_blocks")
+    assert (
+        "dL/dz / delta_1, entry by entry:\n"
+        + "\n".join(("[[" if r == 0 else " [") + "0.3333 0.3333 0.3333" + ("]]" if r == 3 else "]") for r in range(4))
+        in out
+    )
+    assert "dL/dW vs grad_W[1]: 0.000000000000" in out
+    md = _notebook_text("06_blocks", collapse=True)[0]
+    assert "on this one example, the $\\partial L/\\partial z$ handed back is $\\delta_1$" in md
+    assert "the $\\partial L/\\partial z$ handed back is $\\delta_1 / N$" in md
+
+
+def test_06_matrix_entries_are_W_r_c_as_in_lecture_5_and_part_2_is_honest():
+    md = _notebook_text("06_blocks", collapse=True)[0]
+    assert "w_{11}" not in md and "w_{rc}" not in md and "w'_{11}" not in md
+    assert "W[4,3]" in md and "w'[4]" in md
+    assert "Here $W[r, c]$, row $r$ and column $c$ counted from 1, is the weight from $x_c$ into $z_r$" in md
+    assert "the table above gives $\\partial L/\\partial x$ and $\\partial L/\\partial W$" in md
+    import json
+
+    ex = json.loads((LECTURES.parent / "exercises" / "06_blocks.ipynb").read_text(encoding="utf-8"))
+    text = " ".join(" ".join("".join(c["source"]) for c in ex["cells"] if c["cell_type"] == "markdown").split())
+    assert "w_{rc}" not in text and "as lecture 6 writes it" in text
+    assert "lecture 6's table has the result" in text and "Lecture 6's table states both results" in text
 
 
 def test_06_gradients_from_two_paths_add():

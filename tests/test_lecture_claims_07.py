@@ -129,6 +129,31 @@ def test_07_node_visits_grow_with_slopes_0_96_and_1_97_and_differ_by_about_1_3_p
     assert "(slope $0.96$, near $1$)" in md and "(slope $1.97$, near $2$)" in md and "$1.3\\,P$" in md
 
 
+def test_07_backward_visits_the_89_node_graph_s_47_nodes_with_inputs_at_n_4():
+    nodes, inner = _graph_size(4)
+    assert (nodes, inner, nodes - inner) == (89, 47, 42)
+    assert nodes + inner == 136  # the first back-propagation count
+    _, out = notebook_text(NAME)
+    assert f"n = 4: forward computes {nodes} nodes; backward visits {inner}, the {inner} with inputs" in out
+    assert f"n = 4: {nodes - inner} leaves, 20 of them weights" in out
+    md, _ = notebook_text(NAME, collapse=True)
+    assert "each visiting every node once" not in md
+    assert "one backward pass over every node that has inputs" in md
+    line = next(s for s in out.splitlines() if s.startswith("time per node visit at P = 306:"))
+    assert "central differences" in line and "back-propagation" in line and line.endswith(" µs")
+
+
+def test_07_the_exercise_pointer_is_a_link_and_says_what_is_derived():
+    md, _ = notebook_text(NAME, collapse=True)
+    pointer = md[md.index("**Exercise:**") :]
+    assert pointer.startswith(
+        "**Exercise:** [`exercises/07_computational_graph.ipynb`](../exercises/07_computational_graph.ipynb)"
+    )
+    assert "No formula is given for any part" not in pointer
+    assert "with respect to $a$ it is the table's rule" in pointer and "with the table's gates" in pointer
+    assert "the check cells name your mistake, not the formula" in pointer
+
+
 def test_07_graph_gradients_equal_delta_j_a_i_and_the_gap_is_printed():
     _, out = notebook_text(NAME)
     line = next(s for s in out.splitlines() if s.startswith("largest |dJ/dw_ij (graph) - Delta_j a_i|"))
