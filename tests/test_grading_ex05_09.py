@@ -201,7 +201,7 @@ MISTAKES += [
         "ex09_best_step",
         "return (3.0 * delta / M) ** (1.0 / 3.0)",
         "return (1.5 * delta / M) ** (1.0 / 3.0)",
-        "a factor 2 is lost",
+        "one of your two parts is off by a factor 2",
     ),
     (
         "09_challenges",
@@ -215,7 +215,7 @@ MISTAKES += [
         "ex09_best_step",
         "return (3.0 * delta / M) ** (1.0 / 3.0)",
         "return (delta / M) ** (1.0 / 3.0)",
-        "carries 1/3! = 1/6",
+        "truncation part has the wrong coefficient",
     ),
     (
         "09_challenges",
@@ -240,7 +240,7 @@ MISTAKES += [
         "divided by the number of positions",
     ),
     ("09_challenges", "ex09_conv_gradients", "+= w * dL_dy[j]", "= w * dL_dy[j]", "add, do not overwrite"),
-    ("09_challenges", "ex09_conv_gradients", "+= w * dL_dy[j]", "+= w[::-1] * dL_dy[j]", "kernel flipped"),
+    ("09_challenges", "ex09_conv_gradients", "+= w * dL_dy[j]", "+= w[::-1] * dL_dy[j]", "coefficients of x_2"),
     (
         "09_challenges",
         "ex09_gradient_norms",
@@ -302,7 +302,7 @@ MISTAKES += [
     ("08_training", "ex08_momentum_kth_step", KTH, "return -lr * grad / (1.0 - momentum)", "the limit"),
     ("08_training", "ex08_momentum_kth_step", "momentum**k", "momentum ** (k + 1)", "one term too many"),
     ("08_training", "ex08_momentum_kth_step", "momentum**k", "momentum ** (k - 1)", "one term too few"),
-    ("08_training", "ex08_momentum_kth_step", KTH, "return -lr * grad * (1.0 - momentum**k)", "1 - mu is missing"),
+    ("08_training", "ex08_momentum_kth_step", KTH, "return -lr * grad * (1.0 - momentum**k)", "compare it with 1 + mu"),
     ("08_training", "ex08_momentum_kth_step", KTH, "return -lr * grad * momentum ** (k - 1)", "oldest gradient"),
     ("08_training", "ex08_momentum_kth_step", KTH, "return " + KTH[8:], "wrong sign"),
 ]
@@ -368,6 +368,25 @@ ANSWERS = {
     "ex05_log_loss_delta": ("-y s(-y z", "s(-y z_m)", "y s(-y", "1 - s(y z"),
     "ex06_skip_gradients": ("W^T dL/dz", "u^T dL/dO", "dL/dO x^T", "x^T"),
 }
+
+
+# exercises 08 and 09: the parts whose formulas no lecture gives (the k-th momentum step; the best
+# step's two bounds and the convolution's dL/dx): their feedback names the mistake, not the answer
+ANSWERS_08_09 = {
+    "ex08_momentum_kth_step": ("1 - mu^k", "1 - mu**k", "mu^k) /", "mu^k)/", "geometric sum is"),
+    "ex09_best_step": ("delta / eps", "eps^2 / 6", "eps^2 / 2", "1/6", "1/3!", "(3 delta", "eps^3 J", "/ (2 eps)"),
+    "ex09_conv_gradients": ("stride j + r = i", "w_r dL/dy_j", "i - stride", "dL/dy_j x_", "w_(i"),
+}
+
+
+@pytest.mark.parametrize("grade_id", sorted(ANSWERS_08_09))
+def test_08_09_the_feedback_of_a_derive_it_part_names_the_mistake_not_the_formula(grade_id):
+    part = next(p for ex in EXERCISES.values() for p in ex.parts if p.grade_id == grade_id)
+    texts = [part.hint, *(m.message for m in part.mistakes)]
+    assert len(texts) >= 5  # the hint and at least four named mistakes
+    for text in texts:
+        for answer in ANSWERS_08_09[grade_id]:
+            assert answer not in text, f"{grade_id} feedback prints {answer!r}: {text}"
 
 
 @pytest.mark.parametrize("grade_id", sorted(ANSWERS))
