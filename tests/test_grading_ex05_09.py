@@ -334,6 +334,16 @@ def test_08_step_docstrings_and_release_hints_state_the_contract_not_the_update(
             assert answer not in stub, f"{grade_id}'s released stub gives away {answer!r}: {stub}"
 
 
+def test_08_the_text_of_parts_1_and_2_says_where_the_update_is_printed():
+    """Lecture 8 prints the weight-decay update: the exercise does not call it a derivation."""
+    nb = json.loads((EXERCISE_DIR / "08_training.ipynb").read_text())
+    markdown = " ".join(" ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown").split())
+    assert "yours to derive" not in markdown
+    assert (
+        'add the penalty\'s gradient yourself ([lecture 8](../lectures/08_training.ipynb), "Weight decay"' in markdown
+    )
+
+
 def test_08_a_factor_2_minibatch_answer_is_not_called_a_sum():
     """Batches of 3 or more: twice the mean is not the sum, so only the factor 2 is named."""
     sizes = [
@@ -492,6 +502,10 @@ def test_09_no_part_gives_its_formula_in_the_text_the_docstring_or_the_stub():
     for answer in ("2\\varepsilon}", "/ (2", "1/3)", "^{1/3}", "\\partial L/\\partial y_j \\, x"):
         assert answer not in markdown, answer
     assert "../lectures/09_challenges.ipynb" in markdown
+    # part 1's central difference is printed in lecture 9 and part 5 is lecture 5's recipe: say so
+    assert "None of the five formulas is given" not in markdown and "most accurate" not in markdown
+    assert "Parts 2 and 4 ask for formulas that no lecture gives" in markdown
+    assert "the step $\\varepsilon$ that minimises a bound on its error" in markdown
     for part in ex.parts:
         doc = solution_text("09_challenges", part.grade_id).split('"""')[1]
         for answer in ("J(w +", "2 eps", "1/3", "** (", "+=", "@", "np.", "delta_"):

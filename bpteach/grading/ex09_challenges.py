@@ -253,7 +253,7 @@ EXERCISE = Exercise(
                 Mistake(
                     "forward",
                     "this is the best step of the forward difference (J(w + eps) - J(w)) / eps, whose truncation "
-                    "part is of order eps: redo both parts for the central difference, starting from its two expansions",
+                    "part is of order eps: redo both parts for the central difference, from its two expansions",
                     lambda delta, M: 2.0 * np.sqrt(delta / M),
                 ),
             ],
