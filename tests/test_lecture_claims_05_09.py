@@ -9,6 +9,7 @@ run) happen here.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -345,7 +346,10 @@ def test_08_the_delta_here_is_half_of_lecture_4s():
     # not "all of bpteach": bp.MLP (this lecture's code) and bp.Network default to different losses
     assert bp.MLP([2, 3, 1], seed=5).loss_fn.name == "half_squared_error"
     assert "as in all of bpteach" not in md
-    assert "this lecture's code uses `bp.MLP`, whose default loss (`half_squared_error`" in md
+    assert bp.to_network(bp.MLP([2, 3, 1], seed=5)).loss_fn.name == "half_squared_error"
+    assert inspect.signature(bp.Network).parameters["loss"].default == "squared_error"
+    assert "this lecture's code uses `bp.MLP` (and `bp.to_network` copies of it, which keep its loss)" in md
+    assert "its default loss, `half_squared_error`, which `bp.train` takes from the model" in md
     assert "the default loss of `bp.Network`, `squared_error`" in md
 
 
