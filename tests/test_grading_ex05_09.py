@@ -194,7 +194,7 @@ MISTAKES += [
         "ex09_best_step",
         "return (3.0 * delta / M) ** (1.0 / 3.0)",
         "return (1.5 * delta / M) ** (1.0 / 3.0)",
-        "a factor 2 is lost",
+        "one of your two parts is off by a factor 2",
     ),
     (
         "09_challenges",
@@ -208,7 +208,7 @@ MISTAKES += [
         "ex09_best_step",
         "return (3.0 * delta / M) ** (1.0 / 3.0)",
         "return (delta / M) ** (1.0 / 3.0)",
-        "carries 1/3! = 1/6",
+        "truncation part has the wrong coefficient",
     ),
     (
         "09_challenges",
@@ -233,7 +233,7 @@ MISTAKES += [
         "divided by the number of positions",
     ),
     ("09_challenges", "ex09_conv_gradients", "+= w * dL_dy[j]", "= w * dL_dy[j]", "add, do not overwrite"),
-    ("09_challenges", "ex09_conv_gradients", "+= w * dL_dy[j]", "+= w[::-1] * dL_dy[j]", "kernel flipped"),
+    ("09_challenges", "ex09_conv_gradients", "+= w * dL_dy[j]", "+= w[::-1] * dL_dy[j]", "coefficients of x_2"),
     (
         "09_challenges",
         "ex09_gradient_norms",
@@ -295,7 +295,7 @@ MISTAKES += [
     ("08_training", "ex08_momentum_kth_step", KTH, "return -lr * grad / (1.0 - momentum)", "the limit"),
     ("08_training", "ex08_momentum_kth_step", "momentum**k", "momentum ** (k + 1)", "one term too many"),
     ("08_training", "ex08_momentum_kth_step", "momentum**k", "momentum ** (k - 1)", "one term too few"),
-    ("08_training", "ex08_momentum_kth_step", KTH, "return -lr * grad * (1.0 - momentum**k)", "1 - mu is missing"),
+    ("08_training", "ex08_momentum_kth_step", KTH, "return -lr * grad * (1.0 - momentum**k)", "compare it with 1 + mu"),
     ("08_training", "ex08_momentum_kth_step", KTH, "return -lr * grad * momentum ** (k - 1)", "oldest gradient"),
     ("08_training", "ex08_momentum_kth_step", KTH, "return " + KTH[8:], "wrong sign"),
 ]
@@ -325,6 +325,16 @@ def test_08_step_docstrings_and_release_hints_state_the_contract_not_the_update(
         for answer in ("lr *", "2 *", "2.0 *", "2 lambda", "2 eta", "momentum *", "mu Delta", "velocity -", "(1 -"):
             assert answer not in doc, f"{grade_id}'s docstring gives away {answer!r}: {doc}"
             assert answer not in stub, f"{grade_id}'s released stub gives away {answer!r}: {stub}"
+
+
+def test_08_the_text_of_parts_1_and_2_says_where_the_update_is_printed():
+    """Lecture 8 prints the weight-decay update: the exercise does not call it a derivation."""
+    nb = json.loads((EXERCISE_DIR / "08_training.ipynb").read_text())
+    markdown = " ".join(" ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown").split())
+    assert "yours to derive" not in markdown
+    assert (
+        'add the penalty\'s gradient yourself ([lecture 8](../lectures/08_training.ipynb), "Weight decay"' in markdown
+    )
 
 
 def test_08_a_factor_2_minibatch_answer_is_not_called_a_sum():
@@ -370,6 +380,25 @@ ANSWERS = {
     ),
     "ex06_skip_gradients": ("W^T dL/dz", "u^T dL/dO", "dL/dO x^T", "x^T"),
 }
+
+
+# exercises 08 and 09: the parts whose formulas no lecture gives (the k-th momentum step; the best
+# step's two bounds and the convolution's dL/dx): their feedback names the mistake, not the answer
+ANSWERS_08_09 = {
+    "ex08_momentum_kth_step": ("1 - mu^k", "1 - mu**k", "mu^k) /", "mu^k)/", "geometric sum is"),
+    "ex09_best_step": ("delta / eps", "eps^2 / 6", "eps^2 / 2", "1/6", "1/3!", "(3 delta", "eps^3 J", "/ (2 eps)"),
+    "ex09_conv_gradients": ("stride j + r = i", "w_r dL/dy_j", "i - stride", "dL/dy_j x_", "w_(i"),
+}
+
+
+@pytest.mark.parametrize("grade_id", sorted(ANSWERS_08_09))
+def test_08_09_the_feedback_of_a_derive_it_part_names_the_mistake_not_the_formula(grade_id):
+    part = next(p for ex in EXERCISES.values() for p in ex.parts if p.grade_id == grade_id)
+    texts = [part.hint, *(m.message for m in part.mistakes)]
+    assert len(texts) >= 5  # the hint and at least four named mistakes
+    for text in texts:
+        for answer in ANSWERS_08_09[grade_id]:
+            assert answer not in text, f"{grade_id} feedback prints {answer!r}: {text}"
 
 
 @pytest.mark.parametrize("grade_id", sorted(ANSWERS))
@@ -501,6 +530,10 @@ def test_09_no_part_gives_its_formula_in_the_text_the_docstring_or_the_stub():
     for answer in ("2\\varepsilon}", "/ (2", "1/3)", "^{1/3}", "\\partial L/\\partial y_j \\, x"):
         assert answer not in markdown, answer
     assert "../lectures/09_challenges.ipynb" in markdown
+    # part 1's central difference is printed in lecture 9 and part 5 is lecture 5's recipe: say so
+    assert "None of the five formulas is given" not in markdown and "most accurate" not in markdown
+    assert "Parts 2 and 4 ask for formulas that no lecture gives" in markdown
+    assert "the step $\\varepsilon$ that minimises a bound on its error" in markdown
     for part in ex.parts:
         doc = solution_text("09_challenges", part.grade_id).split('"""')[1]
         for answer in ("J(w +", "2 eps", "1/3", "** (", "+=", "@", "np.", "delta_"):

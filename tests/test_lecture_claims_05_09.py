@@ -9,6 +9,7 @@ run) happen here.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -407,6 +408,14 @@ def test_08_the_delta_here_is_half_of_lecture_4s():
     np.testing.assert_allclose(2 * half, full, rtol=1e-12)
     md = _notebook_text("08_training", collapse=True)[0]
     assert "half of the $\\Delta_j$ of [lecture 4](04_node_level.ipynb)" in md
+    # not "all of bpteach": bp.MLP (this lecture's code) and bp.Network default to different losses
+    assert bp.MLP([2, 3, 1], seed=5).loss_fn.name == "half_squared_error"
+    assert "as in all of bpteach" not in md
+    assert bp.to_network(bp.MLP([2, 3, 1], seed=5)).loss_fn.name == "half_squared_error"
+    assert inspect.signature(bp.Network).parameters["loss"].default == "squared_error"
+    assert "this lecture's code uses `bp.MLP` (and `bp.to_network` copies of it, which keep its loss)" in md
+    assert "its default loss, `half_squared_error`, which `bp.train` takes from the model" in md
+    assert "the default loss of `bp.Network`, `squared_error`" in md
 
 
 _XOR_NAMES = {(0, 0, 0, 1): "x1 AND x2", (0, 1, 1, 1): "x1 OR x2", (0, 0, 1, 0): "x1 AND NOT x2"}
@@ -675,7 +684,13 @@ def test_09_all_ten_failed_runs_show_the_plateau_signs():
         (l0, g0, w0), (l1, g1, w1) = at
         assert l1 < l0 and 8 < g0 / g1 < 14 and w1 > w0 + 2, (seed, at)
         assert f"seed {seed:2d}, epoch 600 -> 5000: loss {l0:.6f} -> {l1:.6f}" in out
+        # saturated hidden units on the stuck cases: the state Sprinkhuizen-Kuyper and Boers's limits describe
+        h, a = net.forward()
+        stuck = np.abs(a - net.Y)[0] > 0.1
+        assert stuck.sum() == (3 if seed == 4 else 2), (seed, a)
+        assert np.all(h[:, stuck] * (1 - h[:, stuck]) < 1e-3), (seed, h)
     assert "of 10: loss still falling 10, gradient norm shrinking 10, largest |w| growing 10" in out
+    assert "hidden units saturated (every s'(z) below 1e-3) on the cases the run is stuck on 10" in out
 
 
 def test_09_the_failed_run_s_weights_keep_growing():
@@ -745,6 +760,12 @@ def test_09_a_shared_kernel_has_fewer_weights_than_a_local_or_dense_block():
 def test_09_the_xor_papers_cited_are_the_confirmed_ones():
     md, _ = _notebook_text("09_challenges", collapse=True)
     assert "Computing Report 95/167C, Macquarie University, 1995" in md
+    assert (
+        "*The local minima of the error surface of the 2-2-1 XOR network*, Annals of Mathematics and "
+        "Artificial Intelligence 25, 1999" in md
+    )
+    assert "not in a trap" not in md and "there is no local minimum at finite weights" in md
+    assert "so in practice it is stuck" in md and "so in practice they are stuck" in md
     assert "*A local minimum for the 2-3-1 XOR network*, IEEE Transactions on Neural Networks, 1999" in md
     # titles whose venue could not be confirmed are not cited, and no abstract is quoted
     assert "Neural Networks 11(4)" not in md and "All local minima" not in md
@@ -755,9 +776,12 @@ def test_09_the_closing_pointer_describes_the_exercise_s_five_parts_in_order():
 
     md, _ = _notebook_text("09_challenges", collapse=True)
     pointer = md[md.rindex("**Exercise:**") :]
+    # part 1's central difference is printed in this lecture: only parts 2 and 4 are formula-free
+    assert "none with its formula given" not in pointer
+    assert "the formulas of parts 2 and 4 are given nowhere" in pointer
     parts = EXERCISES["09_challenges"].parts
     words = {
-        "ex09_numerical_gradient": "derive the central difference",
+        "ex09_numerical_gradient": "why the central difference is accurate to order $\\varepsilon^2$",
         "ex09_best_step": "derive the step $\\varepsilon$ that minimises the bound",
         "ex09_find_bug": "find the one wrong entry",
         "ex09_conv_gradients": "moves with a stride",
@@ -769,3 +793,43 @@ def test_09_the_closing_pointer_describes_the_exercise_s_five_parts_in_order():
     for k, part in enumerate(parts):
         end = places[k + 1] if k + 1 < len(parts) else len(pointer)
         assert words[part.grade_id] in pointer[places[k] : end], part.grade_id
+
+
+def test_09_momentum_at_a_matched_small_step_is_a_little_slower():
+    X, Y = bp.datasets.xor()
+    took = {}
+    for mu in (0.0, 0.9):
+        for step in (2, 10):
+            h = bp.train(
+                bp.MLP([2, 3, 1], seed=1), X, Y, lr=step * (1 - mu), epochs=5000, momentum=mu, loss_threshold=0.01
+            )
+            assert h.stop_reason == "loss_threshold"
+            took[(mu, step)] = h.epochs
+    slower = [took[(0.9, s)] / took[(0.0, s)] - 1 for s in (2, 10)]
+    assert 0.0 < slower[0] < slower[1] < 0.2  # momentum gains nothing at these steps
+    md, out = _notebook_text("09_challenges", collapse=True)
+    assert f"momentum's extra epochs at effective steps 2 and 10: {slower[0]:.0%}, {slower[1]:.0%}" in out
+    assert (
+        f"({took[(0.9, 2)]} against {took[(0.0, 2)]} epochs, {slower[0]:.0%} more; "
+        f"{took[(0.9, 10)]} against {took[(0.0, 10)]}, {slower[1]:.0%} more)" in md
+    )
+    assert "changes almost nothing" not in md and "about as many steps" not in md
+
+
+def test_08_and_09_agree_that_the_stopping_rules_are_taught_in_lecture_9():
+    md8, _ = _notebook_text("08_training", collapse=True)
+    md9, _ = _notebook_text("09_challenges", collapse=True)
+    assert "the stopping rules get their own sections in [lecture 9](09_challenges.ipynb)" in md8
+    assert "its stopping rules are this lecture's last section" in md9
+    # this lecture's last section before the recap is the one on stopping
+    headings = [h.split(" ")[0] for h in md9.split("## ")[1:]]
+    assert headings[-2:] == ["Termination", "Recap"], headings
+
+
+def test_08_the_exercise_pointer_says_parts_1_and_2_code_the_printed_update():
+    md, _ = _notebook_text("08_training", collapse=True)
+    pointer = md[md.rindex("**Exercise:**") :]
+    assert "(1) derive one gradient step" not in pointer
+    assert "(1) code one gradient step on the regularised cost" in pointer
+    # the update the pointer refers to is printed in the weight-decay section
+    assert "w_{ij}^{(t+1)} \\leftarrow w_{ij}^{(t)} - \\eta\\, \\Delta_j a_i - 2 \\eta \\lambda\\, w_{ij}" in md

@@ -282,7 +282,9 @@ EXERCISE = Exercise(
                 ),
                 Mistake(
                     name="no 1/(1 - mu)",
-                    message="1 + mu + ... + mu^(k-1) is (1 - mu^k) / (1 - mu): the division by 1 - mu is missing",
+                    # names where the sum goes wrong, not its closed form (part 5 is derived by the student)
+                    message="your steps are too small by a factor that depends on mu alone: evaluate your "
+                    "expression for 1 + mu + ... + mu^(k-1) at k = 2 and compare it with 1 + mu",
                     output=lambda g, lr, mu, k: -lr * g * (1.0 - mu**k),
                 ),
                 Mistake(

@@ -231,27 +231,29 @@ EXERCISE = Exercise(
             mistakes=[
                 Mistake(
                     "factor 2",
-                    "a factor 2 is lost in one of the two parts: the two values of J are each off by up to delta, "
-                    "so the rounding part is 2 delta / (2 eps) = delta / eps; the eps^3 terms of the two "
-                    "expansions add to eps^3 J'''/3, divided by 2 eps: a truncation part of M eps^2 / 6",
+                    # the feedback of this derived part names the mistake and where to look, never a bound
+                    "your eps is 2^(1/3) = 1.26 times too small: one of your two parts is off by a factor 2. "
+                    "Recount the rounding part (how many values of J can be off by delta, and what is their "
+                    "difference divided by?), then the eps^3 terms of the two expansions (do they add or cancel?)",
                     lambda delta, M: (1.5 * delta / M) ** (1.0 / 3.0),
                 ),
                 Mistake(
                     "equal parts",
                     "this is (6 delta / M)^(1/3): either you set the two parts equal instead of minimising their "
-                    "sum, or your rounding part is 2 delta / eps (the difference is divided by 2 eps: delta / eps)",
+                    "sum, or your rounding part is twice too large (what is the difference of the two values "
+                    "divided by?)",
                     lambda delta, M: (6.0 * delta / M) ** (1.0 / 3.0),
                 ),
                 Mistake(
                     "1/2 for 1/6",
-                    "your truncation part is M eps^2 / 2: the eps^3 term of Taylor's expansion carries 1/3! = 1/6, "
-                    "so the central difference's truncation part is M eps^2 / 6",
+                    "your truncation part has the wrong coefficient: in Taylor's expansion, which power of eps "
+                    "carries the third derivative, and with what factorial?",
                     lambda delta, M: (delta / M) ** (1.0 / 3.0),
                 ),
                 Mistake(
                     "forward",
-                    "this is the best step of the forward difference (truncation M eps / 2, rounding 2 delta / eps): "
-                    "the central difference's truncation part is of order eps^2",
+                    "this is the best step of the forward difference (J(w + eps) - J(w)) / eps, whose truncation "
+                    "part is of order eps: redo both parts for the central difference, from its two expansions",
                     lambda delta, M: 2.0 * np.sqrt(delta / M),
                 ),
             ],
@@ -309,8 +311,8 @@ EXERCISE = Exercise(
                 ),
                 Mistake(
                     name="flipped",
-                    message="dL/dx uses the kernel flipped: y_j pairs w_r with x_(stride j + r), so x_i gets "
-                    "w_r dL/dy_j from each position j with stride j + r = i",
+                    message="dL/dx uses the kernel flipped: in y_j, which w_r multiplies x_i? Write out y_0 and "
+                    "y_1 for k = 3, stride 2 and read off the coefficients of x_2",
                     output=_conv_input_flipped,
                 ),
             ],
