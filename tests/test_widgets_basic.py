@@ -312,6 +312,22 @@ def test_two_layer_hand_backprop_and_finite_difference_agree(y):
     assert f"{s.hand['w11'][0]:.6f}" in app.readout.value
 
 
+def test_two_layer_shows_w12s_blame_as_a_number_and_not_its_formula():
+    # exercise 3, part 4 asks the student to derive the gradient for w12: the app writes out the blame
+    # formula of w11 (the lecture derives it) but gives w12's blame only as its value, computed here
+    app = _app("two_layer_gradient", **{"w12[1]": 0.3, "w12[2]": 1.4, "w21[2]": 0.9, "x1": 1.2, "x2": -0.6})
+    h2 = _sigma(0.3 * 1.2 + 1.4 * -0.6)
+    blame = 0.9 * h2 * (1 - h2) * np.array([1.2, -0.6])
+    readout = app.readout.value
+    for k in (1, 2):
+        assert f"<td>∇ll for w₁₂[{k}]</td><td>(exercise 3, part 4) = {blame[k - 1]:.4f}</td>" in readout
+        assert f"<td>w₂₁[1] σ(w₁₁ᵀx)(1 − σ(w₁₁ᵀx)) x[{k}] = " in readout
+    assert "σ(w₁₂ᵀx)" not in readout and "w₂₁[2] σ" not in readout  # w₂₁[2] only names its own row
+    formulas = app.formulas.value
+    assert r"\nabla_{w_{11}} \mathrm{ll}" in formulas
+    assert r"w_{21}[2]" not in formulas and r"\nabla_{w_{12}}" not in formulas and "alike" not in formulas
+
+
 def test_two_layer_central_difference_error_falls_as_h_squared_and_rises_as_one_over_h():
     app = _app("two_layer_gradient")
     app.set(checked="w21[2]", **{"w11[1]": 0.8, "x1": 1.2})

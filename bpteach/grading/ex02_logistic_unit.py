@@ -6,7 +6,7 @@ r"""Exercise 02, the logistic unit (lectures 1 and 2; sources 000 and 001): sigm
 | ex02_sigmoid_derivative | sigma'(z) = sigma(z) (1 - sigma(z)) | ``bp.sigmoid.derivative`` |
 | ex02_unit_output | a = sigma(w^T x) | ``bp.sigmoid`` |
 | ex02_unit_gradient | dJ/dw = (a - y) sigma'(w^T x) x for J = 1/2 (y - a)^2 (lecture 2) | ``bp.MLP`` |
-| ex02_batch_gradient | the mean over the columns of X of the same | ``bp.MLP`` |
+| ex02_batch_gradient | the mean over the columns of X of the same (its text refers to part 4) | ``bp.MLP`` |
 | ex02_logloss_gradient | (dJ/dw, dJ/db), log-loss, z = w^T x + b, derived by the student | ``bp.MLP`` (log_loss) |
 | ex02_tanh_derivative | tanh'(z), derived by the student | ``bp.tanh.derivative`` |
 """
@@ -90,9 +90,22 @@ def _no_gprime(w: np.ndarray, x: np.ndarray, y: float) -> np.ndarray:
     return (sigmoid(w @ x) - y) * x
 
 
+# part 4 asks the student to work out dJ/da and part 5 builds on part 4: the messages of both name
+# the mistake and where to look, never the gradient itself (nor dJ/da, which the generic factor-2
+# diagnoses would print: parts 4 and 5 carry their own)
 _MISSING_GPRIME = (
-    "the factor sigma'(w^T x) is missing: the chain rule goes through the sigmoid, dJ/dw = (a - y) * sigma'(w^T x) * x"
+    "the factor sigma'(w^T x) is missing: the path from w to J passes through the sigmoid, so the chain "
+    "rule also multiplies by its derivative da/dz"
 )
+_TWICE = (
+    "twice the expected values: a stray factor 2. The loss is 1/2 (y - a)^2: what happens to the 2 that "
+    "differentiating the square brings down?"
+)
+_HALF = "half the expected values: a stray factor 1/2. Differentiate 1/2 (y - a)^2 with respect to a again"
+
+
+def _scaled(gradient: object, factor: float) -> object:
+    return lambda *args: gradient(*args) * factor
 
 
 def _logloss_cases(rng: np.random.Generator) -> list[tuple]:
@@ -198,7 +211,11 @@ EXERCISE = Exercise(
             cases=_unit_cases,
             reference=unit_gradient,
             hint="multiply the three local derivatives dJ/da (for J = 1/2 (y - a)^2), da/dz and dz/dw",
-            mistakes=[Mistake("no g'", _MISSING_GPRIME, _no_gprime)],
+            mistakes=[
+                Mistake("no g'", _MISSING_GPRIME, _no_gprime),
+                Mistake("twice", _TWICE, _scaled(unit_gradient, 2.0)),
+                Mistake("half", _HALF, _scaled(unit_gradient, 0.5)),
+            ],
         ),
         Part(
             grade_id="ex02_batch_gradient",
@@ -207,7 +224,8 @@ EXERCISE = Exercise(
             points=2,
             cases=_batch_cases,
             reference=batch_gradient,
-            hint="the mean over the columns x_e of X of (a_e - y_e) sigma'(w^T x_e) x_e",
+            hint="the mean, over the columns x_e of X, of part 4's gradient for each x_e; one matrix product "
+            "does the sum over the examples",
             mistakes=[
                 # before the sum: a mean over the rows is a wrong factor N / n, not the factor N
                 Mistake(
@@ -223,6 +241,8 @@ EXERCISE = Exercise(
                     lambda w, X, y: batch_gradient(w, X, y) * X.shape[1],
                 ),
                 Mistake("no g'", _MISSING_GPRIME, lambda w, X, y: ((sigmoid(w @ X) - y) * X).mean(axis=1)),
+                Mistake("twice", _TWICE, _scaled(batch_gradient, 2.0)),
+                Mistake("half", _HALF, _scaled(batch_gradient, 0.5)),
             ],
         ),
         Part(
@@ -290,9 +310,12 @@ EXERCISE = Exercise(
                     "work it out from tanh = (e^z - e^{-z}) / (e^z + e^{-z})",
                     lambda z: np.tanh(z) * (1.0 - np.tanh(z)),
                 ),
+                # part 7 has no formula anywhere: name the mistake and where to look, never tanh'
                 Mistake(
                     "no square",
-                    "this is 1 - tanh(z): the derivative is 1 minus the *square* of tanh(z)",
+                    "this is 1 - tanh(z): near, but not the derivative. Redo the quotient rule on "
+                    "(e^z - e^{-z}) / (e^z + e^{-z}) step by step, then compare your simplified result with "
+                    "a finite difference of np.tanh at one point, say z = 1",
                     lambda z: 1.0 - np.tanh(z),
                 ),
             ],

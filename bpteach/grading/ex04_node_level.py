@@ -210,6 +210,8 @@ EXERCISE = Exercise(
             reference=_input_gradient,
             hint="an input enters J only through the in_j of the neurons it feeds: apply the chain rule "
             "through each of them and add the paths",
+            # no formula is given for this part: the messages name the mistake and where to look,
+            # never the answer (tests/test_grading_ex02_04.py checks that none spells it out)
             mistakes=[
                 Mistake(
                     "one arc",
@@ -219,21 +221,19 @@ EXERCISE = Exercise(
                 ),
                 Mistake(
                     "wrong index",
-                    "you summed over the wrong index: x_i reaches J through the arcs that leave it, (i, 3) and "
-                    "(i, 4); you used the arcs entering one neuron, (1, j) and (2, j) (in matrix form, W_1 Delta "
-                    "instead of its transpose)",
+                    "you summed over the wrong index: you used the arcs that enter one neuron, (1, j) and "
+                    "(2, j). Which arcs connect x_i to the neurons whose in_j it changes?",
                     lambda e, x, y: _input_gradient(e, x, y, "wrong index"),
                 ),
                 Mistake(
                     "no weight",
-                    "a weight is missing: how fast in_j changes with x_i is the weight w_ij of the arc between "
-                    "them, not 1",
+                    "a factor is missing between Delta_j and x_i: by how much does in_j change when x_i moves by 1?",
                     lambda e, x, y: _input_gradient(e, x, y, "no weight"),
                 ),
                 Mistake(
                     "a for Delta",
-                    "you used the activations a_j where the error signals belong: the chain rule needs "
-                    "dJ/d in_j of each neuron x_i feeds, which is Delta_j",
+                    "you used the activations a_j: the chain rule needs how J changes with the in_j of each "
+                    "neuron x_i feeds; which quantity of lecture 4 measures that?",
                     lambda e, x, y: _input_gradient(e, x, y, "a for Delta"),
                 ),
                 Mistake(

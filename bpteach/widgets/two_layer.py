@@ -290,13 +290,14 @@ _FORMULAS = (
     r"\; \underbrace{h}_{\text{blame}}$, &nbsp; "
     r"$\nabla_{w_{11}} \mathrm{ll} = (I(y = 1) - \sigma(w_{21}^\top h))\;"
     r"\underbrace{w_{21}[1]\, \sigma(w_{11}^\top x)(1 - \sigma(w_{11}^\top x))\, x}_{\text{blame}}$, "
-    r"&nbsp; $w_{12}$ alike with $w_{21}[2]$; back-propagation minimises $J = -\mathrm{ll}$"
+    r"&nbsp; back-propagation minimises $J = -\mathrm{ll}$"
 )
-# the blame column in plain text (the readout is not typeset: it changes with every drag)
+# the blame column in plain text (the readout is not typeset: it changes with every drag); w12's
+# blame is shown as a number only: its formula is exercise 3's part 4, which the student derives
 _BLAME_TEXT = {
     "w21": "h[{k}]",
     "w11": "w₂₁[1] σ(w₁₁ᵀx)(1 − σ(w₁₁ᵀx)) x[{k}]",
-    "w12": "w₂₁[2] σ(w₁₂ᵀx)(1 − σ(w₁₂ᵀx)) x[{k}]",
+    "w12": "(exercise 3, part 4)",
 }
 
 
