@@ -58,9 +58,10 @@ class Activation:
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     # For z < -709.78, e^{-z} overflows to inf and 1 / (1 + inf) is 0: the true value is below
-    # e^{-709.78} = 2.2e-308, so 0 is off by less than that (and below about -745 it is the
-    # correctly rounded value), so the overflow is expected and silenced; everywhere else
-    # 1 / (1 + e^{-z}) is accurate to an ulp (lecture 1 prints both sides of the edge). This is ~3x faster than the two-branch form (benchmarks/bench_core).
+    # e^{-709.78} = 5.6e-309, so 0 is off by less than that (below about -745 it is the correctly
+    # rounded value); the overflow is expected and silenced. Everywhere else 1 / (1 + e^{-z}) is
+    # accurate to an ulp (lecture 1 prints both sides of the edge). This is ~3x faster than the
+    # two-branch form (benchmarks/bench_core).
     with np.errstate(over="ignore"):
         e = np.exp(-z)
     return 1.0 / (1.0 + e)
