@@ -284,4 +284,4 @@ def test_the_texts_of_exercise_02_part_5_refer_to_part_4_without_printing_its_an
     assert "part4" in part5 and "withoutaloop" in part5
     for phrase in ("(a_e-y_e)", "\\sigma'(w^\\topx_e)", "a_e-y_e"):
         assert phrase not in part5, phrase
-    assert "part 4's gradient" in EXERCISES["02_logistic_unit"].by_id["ex02_batch_gradient"].hint
+    assert "part 4's rule" in EXERCISES["02_logistic_unit"].by_id["ex02_batch_gradient"].hint

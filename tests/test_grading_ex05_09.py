@@ -559,9 +559,10 @@ def test_09_the_best_step_minimises_the_bound_and_the_bound_s_constants_are_meas
     w, h = 0.7, 1e-3
     truncation = (np.sin(w + h) - np.sin(w - h)) / (2 * h) - np.cos(w)
     assert truncation / h**2 == pytest.approx(-np.cos(w) / 6, rel=1e-4)
-    # the missing output slope makes the norms 4 or more times too large (1 / s'(z_m) >= 4 per example)
+    # the missing output slope makes each example's output delta 1 / s'(z_m) >= 4 times too large; summed
+    # over examples the contributions can partly cancel, so the norms are "usually several times" too large
     norms = EXERCISES["09_challenges"].by_id["ex09_gradient_norms"]
     bad = next(m for m in norms.mistakes if m.name == "no output slope")
     for W, X, Y in norms.cases(rng):
         ratio = bad.output(W, X, Y) / norms.reference(W, X, Y)
-        assert np.all(ratio > 4.0), ratio
+        assert np.all(ratio > 3.0), ratio

@@ -356,10 +356,10 @@ def test_the_exercise_02_pointer_names_its_seven_parts_and_no_lecture_prints_the
         assert f"({k}) " in markdown.split("**Exercise:**")[1]
     assert "(6) the log-loss gradient of a unit **with a bias**, $z = w^\\top x + b$" in markdown
     # part 6 is assembled from this lecture's pieces (the log-loss gradient, the bias rule); only part 7
-    # has no formula anywhere
+    # has no formula in lectures 1 to 4 (lecture 7 lists it among the gates)
     assert "with no formula given, (6)" not in markdown
     assert "which you put together from this lecture's log-loss gradient and its bias rule" in markdown
-    assert "with no formula given anywhere, (7) the derivative of tanh" in markdown
+    assert "with no formula given in lectures 1 to 4, (7) the derivative of tanh" in markdown
     assert "its labels $y$ are 0 or 1: with the log-loss its $y$ is the target $t$" in markdown
     # part 6's answer, dJ/db = a - t, is derived by the student: lectures 1 and 2 never write it
     for name in ("01_sigmoid", "02_logistic_unit"):
@@ -731,7 +731,7 @@ def test_the_node_level_weight_w_ij_is_the_matrix_entry_W_j_i():
         E = np.zeros_like(W1)
         E[r, c] = 1e-6
         fd = (J(W1 + E) - J(W1 - E)) / 2e-6
-        assert f"w_{i},{j} = {W1[r, c]:.1f} is W_1[{r}, {c}];  dJ/dw_{i},{j} = {fd:+.6f}" in out
+        assert f"w_{i},{j} = {W1[r, c]:.1f} is numpy's W[1][{r}, {c}];  dJ/dw_{i},{j} = {fd:+.6f}" in out
 
 
 def test_the_log_loss_row_gives_dl_da_and_dl_dz_with_t_defined():

@@ -151,7 +151,8 @@ def test_07_the_exercise_pointer_is_a_link_and_says_what_is_derived():
     )
     assert "No formula is given for any part" not in pointer
     assert "with respect to $a$ it is the table's rule" in pointer and "with the table's gates" in pointer
-    assert "the check cells name your mistake, not the formula" in pointer
+    assert "the check cells name your mistake and, for a wrong answer, show the expected numbers" in pointer
+    assert "never the rule" in pointer
 
 
 def test_07_graph_gradients_equal_delta_j_a_i_and_the_gap_is_printed():

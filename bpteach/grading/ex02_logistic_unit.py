@@ -224,8 +224,8 @@ EXERCISE = Exercise(
             points=2,
             cases=_batch_cases,
             reference=batch_gradient,
-            hint="the mean, over the columns x_e of X, of part 4's gradient for each x_e; one matrix product "
-            "does the sum over the examples",
+            hint="J is the mean of the J_e: differentiate it term by term with part 4's rule, then let one matrix "
+            "product do the sum over the examples",
             mistakes=[
                 # before the sum: a mean over the rows is a wrong factor N / n, not the factor N
                 Mistake(
@@ -310,7 +310,8 @@ EXERCISE = Exercise(
                     "work it out from tanh = (e^z - e^{-z}) / (e^z + e^{-z})",
                     lambda z: np.tanh(z) * (1.0 - np.tanh(z)),
                 ),
-                # part 7 has no formula anywhere: name the mistake and where to look, never tanh'
+                # part 7's formula is in no lecture before 7 and in no message: name the mistake and where
+                # to look, never tanh'
                 Mistake(
                     "no square",
                     "this is 1 - tanh(z): near, but not the derivative. Redo the quotient rule on "

@@ -202,8 +202,9 @@ EXERCISE = Exercise(
                 ),
                 Mistake(
                     "decay outside the velocity",
-                    "you took the decay out of the velocity: the rule uses the gradient of the whole cost, "
-                    "Delta w(t) = -eta (dJ/dw + 2 lambda w) + mu Delta w(t-1)",
+                    "you took the decay out of the velocity: Rumelhart's rule uses the gradient of the whole cost, "
+                    "the regularised one of part 1, so the decay term belongs inside Delta w(t), where momentum "
+                    "carries it on to the next steps",
                     lambda w, g, v, lr, mu, lam: (
                         w + _momentum(w, g, v, lr, mu, 0.0)[1] - 2.0 * lr * lam * w,
                         _momentum(w, g, v, lr, mu, 0.0)[1],

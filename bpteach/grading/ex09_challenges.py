@@ -352,8 +352,8 @@ EXERCISE = Exercise(
                 Mistake(
                     name="no output slope",
                     message="the output delta lacks s'(z_m): with the loss 1/2 (y - a)^2 it is (a - y) * s'(z_m); "
-                    "(a - y) alone belongs to log-loss with a sigmoid output (as s'(z_m) <= 1/4, your norms come "
-                    "out 4 or more times too large)",
+                    "(a - y) alone belongs to log-loss with a sigmoid output (each example's output delta comes out "
+                    "1/s'(z_m) >= 4 times too large, so your norms are usually several times too large)",
                     output=_norms_without_output_slope,
                 ),
             ],
