@@ -366,51 +366,6 @@ def test_08_the_kth_momentum_step_is_the_closed_form_lecture_8_prints():
     assert "-3.2566" in md and "-4.9742" in md
 
 
-# what each derive-it part's answer looks like when written out: its feedback must not print it
-ANSWERS = {
-    "ex05_log_loss_delta": (
-        "beta y + 1 - y",
-        "(1 - y) a",
-        "a - beta y",
-        "beta (a - 1)",
-        "beta y (a - 1)",
-        "beta * Y + 1",
-        "(beta y + 1",
-        "beta y a",
-    ),
-    "ex06_skip_gradients": ("W^T dL/dz", "u^T dL/dO", "dL/dO x^T", "x^T"),
-}
-
-
-# exercises 08 and 09: the parts whose formulas no lecture gives (the k-th momentum step; the best
-# step's two bounds and the convolution's dL/dx): their feedback names the mistake, not the answer
-ANSWERS_08_09 = {
-    "ex08_momentum_kth_step": ("1 - mu^k", "1 - mu**k", "mu^k) /", "mu^k)/", "geometric sum is"),
-    "ex09_best_step": ("delta / eps", "eps^2 / 6", "eps^2 / 2", "1/6", "1/3!", "(3 delta", "eps^3 J", "/ (2 eps)"),
-    "ex09_conv_gradients": ("stride j + r = i", "w_r dL/dy_j", "i - stride", "dL/dy_j x_", "w_(i"),
-}
-
-
-@pytest.mark.parametrize("grade_id", sorted(ANSWERS_08_09))
-def test_08_09_the_feedback_of_a_derive_it_part_names_the_mistake_not_the_formula(grade_id):
-    part = next(p for ex in EXERCISES.values() for p in ex.parts if p.grade_id == grade_id)
-    texts = [part.hint, *(m.message for m in part.mistakes)]
-    assert len(texts) >= 5  # the hint and at least four named mistakes
-    for text in texts:
-        for answer in ANSWERS_08_09[grade_id]:
-            assert answer not in text, f"{grade_id} feedback prints {answer!r}: {text}"
-
-
-@pytest.mark.parametrize("grade_id", sorted(ANSWERS))
-def test_05_06_the_feedback_of_a_derive_it_part_points_at_the_method_not_the_formula(grade_id):
-    part = next(p for ex in EXERCISES.values() for p in ex.parts if p.grade_id == grade_id)
-    texts = [part.hint, *(m.message for m in part.mistakes)]
-    assert len(texts) >= 4  # the hint and at least three named mistakes
-    for text in texts:
-        for answer in ANSWERS[grade_id]:
-            assert answer not in text, f"{grade_id} feedback prints {answer!r}: {text}"
-
-
 def test_05_the_weighted_log_loss_delta_against_central_differences():
     """The loss itself, differentiated numerically: the reference is its derivative, beta = 1 gives
     lecture 5's a - y, and every check input tells beta apart from the usual slips."""

@@ -571,6 +571,13 @@ def test_09_the_runs_failed_at_600_epochs_still_fail_at_5000():
 
 
 @pytest.mark.slow
+def _xor_at_effective_step(mu: float, step: float) -> bp.History:
+    """Lecture 9's XOR 2-3-1 run (seed 1) at the effective step eta / (1 - mu) = ``step``, to loss 0.01."""
+    X, Y = bp.datasets.xor()
+    lr = step * (1 - mu)
+    return bp.train(bp.MLP([2, 3, 1], seed=1), X, Y, lr=lr, epochs=5000, momentum=mu, loss_threshold=0.01)
+
+
 def test_09_momentum_buys_stability_on_an_ill_conditioned_quadratic():
     # J = 1/2 (w1^2 + 100 w2^2): the best rates are (k - 1)/(k + 1) for plain descent and
     # (sqrt k - 1)/(sqrt k + 1) for tuned momentum (condition number k = 100)
@@ -583,14 +590,7 @@ def test_09_momentum_buys_stability_on_an_ill_conditioned_quadratic():
     assert gd_steps <= steps[0.0] <= 1.2 * gd_steps  # 690 at best; the grid finds 721
     assert hb_steps <= steps[0.67] <= 1.4 * hb_steps  # 69 at best; the grid finds 84
     # matched effective steps on XOR: nearly the same at moderate steps, momentum far ahead at large ones
-    X, Y = bp.datasets.xor()
-    took = {}
-    for mu in (0.0, 0.9):
-        for step in (10, 80):
-            h = bp.train(
-                bp.MLP([2, 3, 1], seed=1), X, Y, lr=step * (1 - mu), epochs=5000, momentum=mu, loss_threshold=0.01
-            )
-            took[mu, step] = h.epochs
+    took = {(mu, step): _xor_at_effective_step(mu, step).epochs for mu in (0.0, 0.9) for step in (10, 80)}
     assert abs(took[0.9, 10] - took[0.0, 10]) < 0.2 * took[0.0, 10]
     assert took[0.9, 80] * 3 <= took[0.0, 80]  # how much more than 3 times is not repeatable (below)
 
@@ -796,15 +796,9 @@ def test_09_the_closing_pointer_describes_the_exercise_s_five_parts_in_order():
 
 
 def test_09_momentum_at_a_matched_small_step_is_a_little_slower():
-    X, Y = bp.datasets.xor()
-    took = {}
-    for mu in (0.0, 0.9):
-        for step in (2, 10):
-            h = bp.train(
-                bp.MLP([2, 3, 1], seed=1), X, Y, lr=step * (1 - mu), epochs=5000, momentum=mu, loss_threshold=0.01
-            )
-            assert h.stop_reason == "loss_threshold"
-            took[(mu, step)] = h.epochs
+    runs = {(mu, step): _xor_at_effective_step(mu, step) for mu in (0.0, 0.9) for step in (2, 10)}
+    assert all(h.stop_reason == "loss_threshold" for h in runs.values())
+    took = {key: h.epochs for key, h in runs.items()}
     slower = [took[(0.9, s)] / took[(0.0, s)] - 1 for s in (2, 10)]
     assert 0.0 < slower[0] < slower[1] < 0.2  # momentum gains nothing at these steps
     md, out = _notebook_text("09_challenges", collapse=True)
